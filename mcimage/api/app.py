@@ -1,0 +1,79 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The Pecan application and the Paste pipeline that serves it."""
+
+import os
+import sys
+
+from oslo_config import cfg
+from oslo_log import log as logging
+from oslo_utils import importutils
+from paste import deploy
+import pecan
+
+from mcimage.api import hooks
+from mcimage.common import exception
+
+LOG = logging.getLogger(__name__)
+CONF = cfg.CONF
+
+_PACKAGED_ETC = os.path.join(os.path.dirname(__file__), '..', '..', 'etc',
+                             'mcimage')
+
+
+def setup_app(root):
+    """A Pecan app around the ``root`` controller object."""
+    return pecan.make_app(
+        root,
+        hooks=[hooks.StreamingBodyHook(), hooks.ContextHook(),
+               hooks.VersionHook(), hooks.ErrorHook()],
+        force_canonical=False,
+        # Image names end in .qcow2 or .iso: never guess a content type
+        # from the path.
+        guess_content_type_from_ext=False,
+        debug=False,
+    )
+
+
+def app_factory(global_config, **local_conf):
+    """Paste app factory; ``root`` names the root controller class."""
+    return setup_app(importutils.import_object(local_conf['root']))
+
+
+def find_paste_config(conf=CONF):
+    """[api] paste_config: absolute, next to a config file, or packaged."""
+    path = conf.api.paste_config
+    if os.path.isabs(path):
+        candidates = [path]
+    else:
+        candidates = [os.path.join(os.path.dirname(f), path)
+                      for f in conf.config_file]
+        candidates.append(conf.find_file(path))
+        candidates += [os.path.join(p, path) for p in (
+            _PACKAGED_ETC,
+            os.path.join(sys.prefix, 'etc', 'mcimage'),
+            '/etc/mcimage')]
+    for candidate in candidates:
+        if candidate and os.path.isfile(candidate):
+            return os.path.abspath(candidate)
+    raise exception.ConfigInvalid(group='api', option='paste_config',
+                                  reason='%s was not found' % path)
+
+
+def load_app(conf=CONF):
+    """The whole Paste pipeline, as configured."""
+    paste_file = find_paste_config(conf)
+    LOG.info('Loading the API pipeline from %(file)s', {'file': paste_file})
+    # The filters (cors, authtoken, healthcheck...) read the global
+    # cfg.CONF, which mcimage's commands have loaded.
+    return deploy.loadapp('config:%s' % paste_file, name='main')

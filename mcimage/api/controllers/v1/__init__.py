@@ -1,0 +1,48 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""/v1: the v1 document, /v1/vims, and /v1/{vim_id}/{tenant_id}/..."""
+
+import pecan
+
+from mcimage.api.controllers.v1 import images
+from mcimage.api.controllers.v1 import vims
+from mcimage.api import utils
+from mcimage.api import versions
+from mcimage import backends
+
+
+class TenantController(object):
+    """/v1/{vim_id}/{tenant_id}: what one tenant holds in one VIM."""
+
+    def __init__(self, vim, tenant_id):
+        self.images = images.ImagesController(vim, tenant_id)
+
+
+class V1Controller(object):
+
+    vims = vims.VimsController()
+
+    @pecan.expose(generic=True, template='json')
+    def index(self):
+        pecan.abort(405)
+
+    @index.when(method='GET', template='json')
+    def index_get(self):
+        return {'version': versions.version_document(utils.public_url())}
+
+    @pecan.expose()
+    def _lookup(self, vim_id, tenant_id=None, *remainder):
+        vim = backends.get(vim_id)
+        if not tenant_id:
+            pecan.abort(404)
+        return TenantController(vim, tenant_id), remainder

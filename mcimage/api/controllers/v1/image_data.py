@@ -1,0 +1,96 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Image data: the ONAP multipart upload and the streamed download."""
+
+import pecan
+import webob
+
+from mcimage.api import hooks
+from mcimage.api import utils
+from mcimage.common import exception
+from mcimage.images import api as images_api
+
+# Glance's download headers worth passing on.
+_DOWNLOAD_HEADERS = ('Content-Length', 'Content-MD5', 'Content-Range',
+                     'Accept-Ranges')
+
+
+def _download(vim, tenant_id, image_id):
+    context = utils.context()
+    _image, headers, body = images_api.download(context, vim, tenant_id,
+                                                image_id)
+    if body is None:
+        # Glance's answer for an image that has no data yet.
+        return webob.Response(status=204)
+    resp = webob.Response(status=200, app_iter=body,
+                          content_type='application/octet-stream')
+    # WebOb sets Content-Length: 0 for a new response; the VIM's own length
+    # (or none, for a chunked answer) is the truth.
+    resp.headers.pop('Content-Length', None)
+    for name in _DOWNLOAD_HEADERS:
+        if headers.get(name):
+            resp.headers[name] = headers[name]
+    return resp
+
+
+class ImageDataController(object):
+    """/images/{image_id}/file and /images/file/{image_id}"""
+
+    def __init__(self, vim, tenant_id, image_id):
+        self.vim = vim
+        self.tenant_id = tenant_id
+        self.image_id = image_id
+
+    @pecan.expose(generic=True)
+    def index(self):
+        pecan.abort(405)
+
+    @index.when(method='GET')
+    def index_get(self):
+        return _download(self.vim, self.tenant_id, self.image_id)
+
+
+class ImageFileController(object):
+    """/images/file: POST uploads (ONAP); /images/file/{id} downloads."""
+
+    def __init__(self, vim, tenant_id):
+        self.vim = vim
+        self.tenant_id = tenant_id
+
+    @pecan.expose(generic=True, template='json')
+    def index(self):
+        pecan.abort(405)
+
+    @index.when(method='POST', template='json')
+    def index_post(self):
+        request = pecan.request
+        content_type = request.environ.get(hooks.MULTIPART_ENV)
+        if content_type is None:
+            raise exception.UnsupportedMediaType(
+                content_type=request.content_type,
+                expected='multipart/form-data with a "file" part')
+        image = images_api.upload_multipart(
+            utils.context(), self.vim, self.tenant_id, request.body_file,
+            content_type)
+        pecan.response.status = 201
+        body = images_api.format_image(image, self.vim, self.tenant_id,
+                                       utils.base_path(), onap=True)
+        pecan.response.location = body['self']
+        return body
+
+    @pecan.expose()
+    def _lookup(self, image_id, *remainder):
+        if remainder:
+            pecan.abort(404)
+        return ImageDataController(self.vim, self.tenant_id,
+                                   image_id), remainder

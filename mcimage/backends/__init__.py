@@ -1,0 +1,136 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The VIM registry: one Vim per ``[DEFAULT] enabled_vims`` entry."""
+
+import ipaddress
+import re
+import threading
+import urllib.parse
+
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from mcimage.common import exception
+from mcimage.conf import vims as vims_conf
+
+LOG = logging.getLogger(__name__)
+CONF = cfg.CONF
+
+# ONAP's {cloud-owner}_{cloud-region-id}; no '/' so it fits a path segment.
+_VIM_ID_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._~-]*$')
+
+_REGISTRY = None
+_LOCK = threading.Lock()
+
+
+class Vim(object):
+    """One configured VIM: its id, its options group and its backend."""
+
+    def __init__(self, conf, vim_id):
+        self.id = vim_id
+        self.group = vims_conf.group_name(vim_id)
+        self.conf = conf
+        self.options = conf[self.group]
+        self.auth_mode = self._read('auth_mode')
+        self.description = self._read('description')
+        self._check()
+        # Imported here: the backend pulls in glanceclient, which the
+        # config generator does not need.
+        from mcimage.backends import glance
+        self.backend = glance.GlanceBackend(self)
+
+    def _read(self, option):
+        try:
+            return getattr(self.options, option)
+        except (ValueError, cfg.Error) as e:
+            raise exception.ConfigInvalid(group=self.group, option=option,
+                                          reason=e)
+
+    def _invalid(self, option, reason):
+        return exception.ConfigInvalid(group=self.group, option=option,
+                                       reason=reason)
+
+    def _check(self):
+        endpoint = self._read('endpoint_override')
+        if self.auth_mode == 'trusted':
+            if not endpoint:
+                raise self._invalid(
+                    'endpoint_override',
+                    'auth_mode = trusted needs the Glance endpoint set here '
+                    '(there is no Keystone catalog to find it in).')
+            if (not _is_loopback(endpoint)
+                    and not self._read('allow_trusted_remote')):
+                raise self._invalid(
+                    'auth_mode',
+                    'auth_mode = trusted sends unauthenticated identity '
+                    'headers, so its endpoint must be on loopback; set '
+                    'allow_trusted_remote = true to accept %s' %
+                    urllib.parse.urlsplit(endpoint).hostname)
+        elif self.auth_mode == 'service':
+            if not self._read('auth_type'):
+                raise self._invalid(
+                    'auth_type',
+                    'auth_mode = service needs the service user\'s '
+                    'credentials in this group (auth_type, auth_url, '
+                    'username, password...).')
+
+
+def _is_loopback(url):
+    host = urllib.parse.urlsplit(url).hostname or ''
+    if host == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Registry(object):
+
+    def __init__(self, conf):
+        self.vims = {}
+        for vim_id in conf.enabled_vims:
+            if not _VIM_ID_RE.match(vim_id) or vim_id in self.vims:
+                raise exception.ConfigInvalid(
+                    group='DEFAULT', option='enabled_vims',
+                    reason='%r is not a valid, unique VIM id' % vim_id)
+            vims_conf.register_vim_opts(conf, vim_id)
+            self.vims[vim_id] = Vim(conf, vim_id)
+
+
+def init(conf=CONF):
+    """Build the registry from the configuration; raises ConfigInvalid."""
+    global _REGISTRY
+    with _LOCK:
+        if _REGISTRY is None:
+            _REGISTRY = Registry(conf)
+            LOG.info('VIMs enabled: %(vims)s',
+                     {'vims': ', '.join(_REGISTRY.vims) or '(none)'})
+    return _REGISTRY
+
+
+def reset():
+    global _REGISTRY
+    with _LOCK:
+        _REGISTRY = None
+
+
+def get(vim_id):
+    vim = init().vims.get(vim_id)
+    if vim is None:
+        raise exception.VimNotFound(vim_id=vim_id)
+    return vim
+
+
+def list_vims():
+    return list(init().vims.values())

@@ -1,0 +1,61 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Personas and Glance's visibility checks, shared by every rule.
+
+Every rule is project-scoped: the project named in the request path
+(``tenant_id`` in the target) must be the caller's own unless the caller
+is admin.
+"""
+
+from oslo_policy import policy
+
+ADMIN = 'role:admin'
+PROJECT_MEMBER = 'role:member and project_id:%(tenant_id)s'
+PROJECT_READER = 'role:reader and project_id:%(tenant_id)s'
+
+# Glance's own vocabulary: who may see an image.
+IMAGE_OWNER = 'project_id:%(owner)s'
+IMAGE_VISIBLE = ("(" + IMAGE_OWNER + " or 'public':%(visibility)s or "
+                 "'community':%(visibility)s or ('shared':%(visibility)s "
+                 "and 'accepted':%(member_status)s))")
+
+ADMIN_OR_PROJECT_READER = 'rule:admin_api or rule:project_reader_api'
+ADMIN_OR_PROJECT_MEMBER = 'rule:admin_api or rule:project_member_api'
+ADMIN_OR_READER_OF_VISIBLE_IMAGE = (
+    'rule:admin_api or (rule:project_reader_api and rule:image_visible)')
+ADMIN_OR_MEMBER_OF_OWNER = (
+    'rule:admin_api or (rule:project_member_api and rule:image_owner)')
+ANY_READER = 'rule:admin_api or role:reader'
+
+rules = [
+    policy.RuleDefault(
+        name='admin_api', check_str=ADMIN,
+        description='The admin persona: any project, any image.'),
+    policy.RuleDefault(
+        name='project_member_api', check_str=PROJECT_MEMBER,
+        description='A member of the project named in the request path.'),
+    policy.RuleDefault(
+        name='project_reader_api', check_str=PROJECT_READER,
+        description='A reader of the project named in the request path.'),
+    policy.RuleDefault(
+        name='image_owner', check_str=IMAGE_OWNER,
+        description='The caller\'s project owns the image.'),
+    policy.RuleDefault(
+        name='image_visible', check_str=IMAGE_VISIBLE,
+        description='The image is owned by the caller\'s project, public, '
+                    'community, or shared with it and accepted.'),
+]
+
+
+def list_rules():
+    return rules

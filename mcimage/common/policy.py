@@ -1,0 +1,83 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The policy enforcer; enforced whatever [DEFAULT] auth_strategy says."""
+
+import threading
+
+from oslo_config import cfg
+from oslo_log import log as logging
+from oslo_policy import policy
+
+from mcimage.common import exception
+from mcimage.common import policies
+
+LOG = logging.getLogger(__name__)
+
+_ENFORCER = None
+_LOCK = threading.Lock()
+
+
+def init(conf=cfg.CONF):
+    global _ENFORCER
+    with _LOCK:
+        if _ENFORCER is None:
+            enforcer = policy.Enforcer(conf)
+            enforcer.register_defaults(policies.list_rules())
+            _ENFORCER = enforcer
+    return _ENFORCER
+
+
+def reset():
+    global _ENFORCER
+    with _LOCK:
+        if _ENFORCER is not None:
+            _ENFORCER.clear()
+        _ENFORCER = None
+
+
+def get_enforcer():
+    """The enforcer for oslopolicy-* tools (oslo.policy.enforcer)."""
+    cfg.CONF([], project='mcimage')
+    return init()
+
+
+def authorize(context, rule, target, conceal=False, **kwargs):
+    """Enforce ``rule``; raise Forbidden, or ``conceal``'s NotFound.
+
+    ``conceal`` is the exception to raise instead of Forbidden when the
+    caller may not even know the resource exists (a private image).
+    """
+    enforcer = init()
+    try:
+        return enforcer.authorize(rule, target, context, do_raise=True,
+                                  exc=exception.Forbidden, action=rule)
+    except exception.Forbidden:
+        LOG.debug('Policy %(rule)s refused %(target)s',
+                  {'rule': rule, 'target': target})
+        if conceal is not False:
+            raise conceal
+        raise
+
+
+def check(context, rule, target):
+    """Like authorize() but answers True or False."""
+    return init().authorize(rule, target, context, do_raise=False)
+
+
+def check_policy_file(conf=cfg.CONF):
+    """Load the rules from the policy file; raises if it does not parse."""
+    enforcer = init(conf)
+    enforcer.load_rules(force_reload=True)
+    return enforcer
+
+

@@ -1,0 +1,32 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+from oslo_config import cfg
+
+GROUP = 'upload'
+
+opts = [
+    cfg.IntOpt('image_size_cap',
+               default=1024 ** 4,
+               min=1,
+               help='Largest image accepted, in bytes, counted while the '
+                    'data streams (default 1 TiB).'),
+    cfg.IntOpt('chunk_size',
+               default=1024 * 1024,
+               min=4096,
+               help='Bytes read from the client at a time while streaming '
+                    'image data.'),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(opts, group=GROUP)

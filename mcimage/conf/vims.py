@@ -1,0 +1,93 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""VIMs: ``[DEFAULT] enabled_vims`` and one ``[vim:ID]`` group per VIM.
+
+Each group holds the keystoneauth1 session, auth and adapter options, so
+credentials, CA bundles, region, interface and endpoint_override work as in
+nova's ``[glance]`` section, plus mcimage's own per-VIM options.
+"""
+
+import copy
+
+from keystoneauth1 import loading as ks_loading
+from oslo_config import cfg
+
+GROUP_PREFIX = 'vim:'
+AUTH_MODES = ('token', 'service', 'trusted')
+
+default_opts = [
+    cfg.ListOpt('enabled_vims',
+                default=[],
+                help='VIMs (OpenStack cloud regions) served by this mcimage, '
+                     'as a comma list of ids in the ONAP form '
+                     '{cloud-owner}_{cloud-region-id}. Each one is '
+                     'configured in its own [vim:ID] group.'),
+]
+
+vim_opts = [
+    cfg.StrOpt('auth_mode',
+               default='service',
+               choices=[('token', "Pass the caller's Keystone token through; "
+                         'the VIM trusts the same Keystone.'),
+                        ('service', "mcimage's service user of this VIM "
+                         '(the auth options of this group), scoped to the '
+                         "tenant of the request, acts for the caller."),
+                        ('trusted', 'No Keystone: the VIM runs Glance with '
+                         "its context filter in place of authtoken and "
+                         "mcimage asserts the caller's identity in headers. "
+                         'Refused unless the endpoint is on loopback or '
+                         'allow_trusted_remote is set.')],
+               help='How mcimage authenticates to this VIM.'),
+    cfg.StrOpt('description',
+               default='',
+               help='Free text shown to users in GET /v1/vims.'),
+    cfg.BoolOpt('allow_trusted_remote',
+                default=False,
+                help='Allow auth_mode = trusted to an endpoint that is not '
+                     'on loopback. Anyone who can reach such a Glance can '
+                     'claim any identity: only for an isolated network.'),
+]
+
+
+def group_name(vim_id):
+    return GROUP_PREFIX + vim_id
+
+
+def _adapter_opts():
+    opts = ks_loading.get_adapter_conf_options(include_deprecated=False)
+    cfg.set_defaults(opts, service_type='image')
+    return opts
+
+
+def register_opts(conf):
+    conf.register_opts(default_opts)
+
+
+def register_vim_opts(conf, vim_id):
+    """Register the options of one VIM's group; returns the group name."""
+    group = group_name(vim_id)
+    conf.register_opts(copy.deepcopy(vim_opts), group=group)
+    ks_loading.register_session_conf_options(conf, group)
+    ks_loading.register_auth_conf_options(conf, group)
+    ks_loading.register_adapter_conf_options(conf, group)
+    conf.set_default('service_type', 'image', group=group)
+    return group
+
+
+def list_vim_opts():
+    """The options of a [vim:ID] group, for the sample configuration."""
+    return (vim_opts
+            + ks_loading.get_session_conf_options()
+            + ks_loading.get_auth_common_conf_options()
+            + ks_loading.get_auth_plugin_conf_options('password')
+            + _adapter_opts())

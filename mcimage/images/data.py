@@ -1,0 +1,226 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The byte path: chunks -> md5/sha512 + size cap -> the VIM; clean-up.
+
+Every image mcimage creates in a VIM and fills with data is a row of
+``uploads`` while the data flows; whatever goes wrong afterwards, the image
+is deleted from the VIM, and a crash leaves the row for
+``recover_uploads()`` to finish the job at the next start.
+"""
+
+import hashlib
+
+from oslo_config import cfg
+from oslo_log import log as logging
+from oslo_utils import excutils
+
+from mcimage.common import context as mc_context
+from mcimage.common import exception
+from mcimage.db import api as db_api
+
+LOG = logging.getLogger(__name__)
+CONF = cfg.CONF
+
+# Image statuses of a VIM's image that was never finished.
+UNFINISHED = ('queued', 'saving', 'uploading', 'importing', 'killed')
+
+
+class HashingReader(object):
+    """Hash, count and cap bytes on their way to the VIM.
+
+    ``source`` is any object whose read() gives the next piece (b'' at the
+    end). An error raised here is kept in ``error``: the HTTP stack that
+    pulls from this reader may wrap it into a connection error, and the
+    caller must still answer with the real cause.
+    """
+
+    def __init__(self, source, size_cap, declared_checksum=None,
+                 declared_size=None):
+        self._source = source
+        self._size_cap = size_cap
+        self._declared_checksum = (declared_checksum or '').lower() or None
+        self._declared_size = declared_size
+        self.md5 = hashlib.md5(usedforsecurity=False)
+        self.sha512 = hashlib.sha512()
+        self.size = 0
+        self.error = None
+        self.complete = False
+
+    def read(self, size=None):
+        try:
+            return self._read()
+        except exception.MCImageException as e:
+            self.error = e
+            raise
+        except Exception as e:
+            # The client went away or its body broke off mid-way.
+            LOG.info('Reading the request body failed: %(err)r', {'err': e})
+            self.error = exception.Invalid(
+                reason='the request body could not be read to its end')
+            raise self.error
+
+    def _read(self):
+        piece = self._source.read()
+        if not piece:
+            self._check_end()
+            self.complete = True
+            return b''
+        self.size += len(piece)
+        if self.size > self._size_cap:
+            raise exception.RequestTooLarge(
+                reason='The image is larger than the %d bytes this service '
+                       'accepts ([upload] image_size_cap).' % self._size_cap)
+        self.md5.update(piece)
+        self.sha512.update(piece)
+        return piece
+
+    def _check_end(self):
+        # Checked before the last (empty) read is answered, so a mismatch
+        # aborts the upload before the VIM can mark the image active.
+        if (self._declared_size is not None
+                and self._declared_size != self.size):
+            raise exception.ChecksumMismatch(
+                name='size', declared=self._declared_size,
+                actual='%d bytes' % self.size)
+        if (self._declared_checksum is not None
+                and self._declared_checksum != self.md5.hexdigest()):
+            raise exception.ChecksumMismatch(
+                name='checksum', declared=self._declared_checksum,
+                actual='md5 %s' % self.md5.hexdigest())
+
+    def raise_error(self):
+        if self.error is not None:
+            raise self.error
+
+
+def verify_recorded(vim, image, reader):
+    """The VIM must have recorded the very bytes mcimage sent."""
+    problems = []
+    if image.get('size') != reader.size:
+        problems.append('size %s, sent %d' % (image.get('size'), reader.size))
+    if image.get('checksum') and image['checksum'] != reader.md5.hexdigest():
+        problems.append('checksum %s, sent md5 %s' %
+                        (image['checksum'], reader.md5.hexdigest()))
+    if (image.get('os_hash_algo') == 'sha512'
+            and image.get('os_hash_value') != reader.sha512.hexdigest()):
+        problems.append('sha512 %s, sent %s' %
+                        (image.get('os_hash_value'),
+                         reader.sha512.hexdigest()))
+    if image.get('status') != 'active':
+        problems.append('status %s after the upload' % image.get('status'))
+    if problems:
+        raise exception.BackendError(
+            vim_id=vim.id,
+            reason='image %s does not hold the data sent: %s' %
+                   (image.get('id'), '; '.join(problems)))
+
+
+class UploadRecord(object):
+    """The ``uploads`` row of one image while its data flows."""
+
+    def __init__(self, context, vim, tenant_id, image_id):
+        self.context = context
+        self.vim = vim
+        self.tenant_id = tenant_id
+        self.image_id = image_id
+        self.id = db_api.upload_start(vim.id, tenant_id, image_id,
+                                      user_id=context.user_id,
+                                      host=CONF.host)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            db_api.upload_end(self.id)
+            return False
+        with excutils.save_and_reraise_exception():
+            LOG.info('Upload of image %(img)s to VIM %(vim)s failed '
+                     '(%(err)s); deleting the image',
+                     {'img': self.image_id, 'vim': self.vim.id,
+                      'err': exc})
+            if discard_image(self.context, self.vim, self.tenant_id,
+                             self.image_id):
+                db_api.upload_end(self.id)
+            else:
+                db_api.upload_set_state(self.id, 'orphaned')
+
+
+def discard_image(context, vim, tenant_id, image_id):
+    """Delete a half-made image; True when it is gone from the VIM."""
+    attempts = [False]
+    if vim.auth_mode != 'token' or vim.options.auth_type:
+        attempts.append(True)
+    for as_service in attempts:
+        try:
+            vim.backend.delete_image(context, tenant_id, image_id,
+                                     as_service=as_service)
+            return True
+        except exception.ImageNotFound:
+            return True
+        except exception.MCImageException as e:
+            LOG.warning('Could not delete image %(img)s from VIM %(vim)s '
+                        '(%(who)s): %(err)s',
+                        {'img': image_id, 'vim': vim.id, 'err': e,
+                         'who': 'as mcimage' if as_service else
+                         'as the caller'})
+    LOG.error('Image %(img)s is left in VIM %(vim)s; it will be deleted '
+              'at the next start of mcimage-api.',
+              {'img': image_id, 'vim': vim.id})
+    return False
+
+
+def recover_uploads(registry):
+    """Delete the images of uploads a crash interrupted (at start-up)."""
+    context = mc_context.get_admin_context()
+    for row in db_api.upload_get_all(host=CONF.host):
+        vim = registry.vims.get(row['vim_id'])
+        if vim is None:
+            LOG.warning('Upload %(img)s was to VIM %(vim)s, which is no '
+                        'longer enabled; forgetting it.',
+                        {'img': row['image_id'], 'vim': row['vim_id']})
+            db_api.upload_end(row['id'])
+            continue
+        try:
+            image = vim.backend.get_image(context, row['tenant_id'],
+                                          row['image_id'], as_service=True)
+        except exception.ImageNotFound:
+            db_api.upload_end(row['id'])
+            continue
+        except exception.MCImageException as e:
+            LOG.warning('Cannot check image %(img)s in VIM %(vim)s now '
+                        '(%(err)s); will try at the next start.',
+                        {'img': row['image_id'], 'vim': vim.id, 'err': e})
+            continue
+        if image.get('status') not in UNFINISHED:
+            # The VIM finished it: the data arrived whole before the crash.
+            LOG.info('Image %(img)s in VIM %(vim)s is %(status)s; keeping '
+                     'it.', {'img': row['image_id'], 'vim': vim.id,
+                             'status': image.get('status')})
+            db_api.upload_end(row['id'])
+            continue
+        LOG.warning('Deleting image %(img)s (%(status)s) from VIM %(vim)s: '
+                    'its upload was interrupted by a stop of mcimage.',
+                    {'img': row['image_id'], 'vim': vim.id,
+                     'status': image.get('status')})
+        try:
+            vim.backend.delete_image(context, row['tenant_id'],
+                                     row['image_id'], as_service=True)
+        except exception.ImageNotFound:
+            pass
+        except exception.MCImageException as e:
+            LOG.warning('Cannot delete image %(img)s from VIM %(vim)s now '
+                        '(%(err)s); will try at the next start.',
+                        {'img': row['image_id'], 'vim': vim.id, 'err': e})
+            continue
+        db_api.upload_end(row['id'])
