@@ -309,7 +309,8 @@ class GlanceServer(object):
                     self._pick_port = False
                     return self
                 except _PortInUse:
-                    self.stop()
+                    # It ignores SIGTERM while it retries the bind.
+                    self.kill()
                     if attempt + 1 == attempts:
                         raise RuntimeError(
                             'Glance could not bind 127.0.0.1:%d\n%s'

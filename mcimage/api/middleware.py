@@ -54,7 +54,7 @@ def cors_factory(global_conf, **local_conf):
 class NoAuth(base.ConfigurableMiddleware):
     """auth_strategy = noauth: an identity, when the caller sends none.
 
-    Fills X-Project-Id, X-User-Id and X-Roles only where they are missing,
+    Fills X-Project-Id, X-User-Id and X-Roles only where they are absent,
     so a test or a lab user can act as any persona; policy still decides
     what that identity may do.
     """
@@ -66,7 +66,9 @@ class NoAuth(base.ConfigurableMiddleware):
     @webob.dec.wsgify
     def __call__(self, req):
         for key, value in self.DEFAULTS.items():
-            if not req.environ.get(key):
+            # Only an absent header takes the default: "X-Roles:" (empty)
+            # asserts no role at all, never the admin identity.
+            if key not in req.environ:
                 req.environ[key] = value
         req.environ['HTTP_X_IDENTITY_STATUS'] = 'Confirmed'
         req.environ.pop('HTTP_X_AUTH_TOKEN', None)

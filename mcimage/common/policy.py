@@ -61,6 +61,14 @@ def authorize(context, rule, target, conceal=False, **kwargs):
     try:
         return enforcer.authorize(rule, target, context, do_raise=True,
                                   exc=exception.Forbidden, action=rule)
+    except policy.InvalidScope:
+        # A system- or domain-scoped token on a project-scoped rule: a
+        # refusal like any other, never a 500.
+        LOG.debug('Policy %(rule)s refused the scope of the token',
+                  {'rule': rule})
+        if conceal is not False:
+            raise conceal
+        raise exception.Forbidden(action=rule)
     except exception.Forbidden:
         LOG.debug('Policy %(rule)s refused %(target)s',
                   {'rule': rule, 'target': target})

@@ -1,0 +1,283 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The ONAP upload and download (seed 000) through mcimage into Glance."""
+
+import hashlib
+import http.client
+import json
+import os
+import time
+
+import requests
+
+from tests.functional import base
+
+
+def multipart_body(fields, file_name, data, boundary='mcimage-boundary'):
+    """A multipart/form-data body: the fields, then the file part."""
+    out = []
+    for name, value in fields:
+        out.append(('--%s\r\nContent-Disposition: form-data; name="%s"'
+                    '\r\n\r\n%s\r\n' % (boundary, name, value)).encode())
+    out.append(('--%s\r\nContent-Disposition: form-data; name="file"; '
+                'filename="%s"\r\nContent-Type: application/octet-stream'
+                '\r\n\r\n' % (boundary, file_name)).encode())
+    out.append(data)
+    out.append(('\r\n--%s--\r\n' % boundary).encode())
+    return b''.join(out), 'multipart/form-data; boundary=%s' % boundary
+
+
+class TestOnapUpload(base.FunctionalTestCase):
+
+    def upload(self, data, fields=None, file_name='disk.img', **kw):
+        fields = fields if fields is not None else [
+            ('imageType', 'raw'), ('containerFormat', 'bare')]
+        body, ctype = multipart_body(fields, file_name, data)
+        headers = self.headers(**{'Content-Type': ctype})
+        headers.update(kw.pop('headers', {}))
+        return requests.post(self.images_url() + '/file', data=body,
+                             headers=headers, timeout=120, **kw)
+
+    def test_upload_and_download_round_trip(self):
+        data = os.urandom(24 * 1024 * 1024 + 11)
+        md5 = hashlib.md5(data).hexdigest()
+        resp = self.upload(data, fields=[
+            ('name', 'cirros.qcow2-not-really'),
+            ('imageType', 'raw'),
+            ('containerFormat', 'bare'),
+            ('visibility', 'private'),
+            ('checksum', md5),
+            ('properties', json.dumps([{'keyName': 'os_distro',
+                                        'value': 'cirros'}])),
+        ])
+        self.assertEqual(201, resp.status_code, resp.text)
+        image = resp.json()
+        self.assertEqual('active', image['status'])
+        self.assertEqual(md5, image['checksum'])
+        self.assertEqual('raw', image['imageType'])
+        self.assertEqual('bare', image['containerFormat'])
+        self.assertEqual(self.VIM, image['vimId'])
+        self.assertEqual(self.tenant, image['tenantId'])
+        self.assertNotIn('direct_url', image)
+        self.assertNotIn('locations', image)
+        self.assertEqual(resp.headers['Location'].split('127.0.0.1', 1)[1]
+                         .split('/', 1)[1], image['self'].lstrip('/'))
+
+        # What Glance itself recorded.
+        recorded = self.glance.get_image(image['id'], self.tenant)
+        self.assertEqual('active', recorded['status'])
+        self.assertEqual(md5, recorded['checksum'])
+        self.assertEqual(hashlib.sha512(data).hexdigest(),
+                         recorded['os_hash_value'])
+        self.assertEqual(len(data), recorded['size'])
+        self.assertEqual('cirros.qcow2-not-really', recorded['name'])
+        self.assertEqual('cirros', recorded['os_distro'])
+        self.assertEqual(self.tenant, recorded['owner'])
+        self.assertEqual('private', recorded['visibility'])
+
+        sha256 = hashlib.sha256(data).hexdigest()
+        for path in ('/file/%s' % image['id'], '/%s/file' % image['id']):
+            got = requests.get(self.images_url() + path,
+                               headers=self.headers(), stream=True,
+                               timeout=120)
+            self.assertEqual(200, got.status_code)
+            self.assertEqual(str(len(data)), got.headers['Content-Length'])
+            self.assertEqual(md5, got.headers['Content-MD5'])
+            digest = hashlib.sha256()
+            for chunk in got.iter_content(1024 * 1024):
+                digest.update(chunk)
+            self.assertEqual(sha256, digest.hexdigest())
+
+        shown = requests.get(self.images_url() + '/' + image['id'],
+                             headers=self.headers(), timeout=30)
+        self.assertEqual(200, shown.status_code)
+        self.assertEqual(md5, shown.json()['checksum'])
+
+    def test_name_defaults_to_file_name_and_form_wins_over_it(self):
+        resp = self.upload(b'\0' * 4096, file_name='ubuntu-22.04.iso',
+                           fields=[('imageType', 'raw'),
+                                   ('containerFormat', 'bare')])
+        self.assertEqual(201, resp.status_code, resp.text)
+        recorded = self.glance.get_image(resp.json()['id'], self.tenant)
+        self.assertEqual('ubuntu-22.04.iso', recorded['name'])
+        self.assertEqual('raw', recorded['disk_format'])
+
+    def test_chunked_upload(self):
+        data = os.urandom(3 * 1024 * 1024)
+        body, ctype = multipart_body([('imageType', 'raw')], 'c.img', data)
+
+        def gen():
+            for i in range(0, len(body), 100000):
+                yield body[i:i + 100000]
+        resp = requests.post(self.images_url() + '/file', data=gen(),
+                             headers=self.headers(**{'Content-Type': ctype}),
+                             timeout=120)
+        self.assertEqual(201, resp.status_code, resp.text)
+        self.assertEqual(hashlib.md5(data).hexdigest(),
+                         resp.json()['checksum'])
+
+    def test_truncated_multipart_leaves_nothing(self):
+        data = os.urandom(2 * 1024 * 1024)
+        body, ctype = multipart_body([('imageType', 'raw')], 'x.img', data)
+        resp = requests.post(self.images_url() + '/file',
+                             data=body[:-40], timeout=60,
+                             headers=self.headers(**{'Content-Type': ctype}))
+        self.assertError(resp, 400, 'multipart')
+        self.assertEqual([], self.glance_images())
+
+    def test_missing_file_part_leaves_nothing(self):
+        body = (b'--b\r\nContent-Disposition: form-data; name="imageType"'
+                b'\r\n\r\nraw\r\n--b--\r\n')
+        resp = requests.post(self.images_url() + '/file', data=body,
+                             timeout=60, headers=self.headers(**{
+                                 'Content-Type':
+                                     'multipart/form-data; boundary=b'}))
+        self.assertError(resp, 400, "'file'")
+        self.assertEqual([], self.glance_images())
+
+    def test_checksum_mismatch_leaves_nothing(self):
+        resp = self.upload(b'abc' * 1000, fields=[
+            ('imageType', 'raw'), ('checksum', '0' * 32)])
+        self.assertError(resp, 400, 'checksum')
+        self.assertEqual([], self.glance_images())
+
+    def test_bad_form_value_names_field(self):
+        resp = self.upload(b'abc', fields=[('imageType', 'qcow3')])
+        self.assertError(resp, 400, 'disk_format')
+        self.assertEqual([], self.glance_images())
+
+    def test_unknown_vim(self):
+        resp = requests.get(self.mcimage.url('/v1/nowhere_X/%s/images/abc' %
+                                             self.tenant),
+                            headers=self.headers(), timeout=30)
+        self.assertError(resp, 404, 'nowhere_X')
+
+    def test_unknown_image(self):
+        resp = requests.get(self.images_url() +
+                            '/3f9a6d5e-0000-4000-8000-000000000000',
+                            headers=self.headers(), timeout=30)
+        self.assertError(resp, 404, '3f9a6d5e')
+
+    def test_policy_reader_and_other_project(self):
+        resp = self.upload(b'abc', headers={'X-Roles': 'reader'})
+        self.assertError(resp, 403)
+        resp = self.upload(b'abc', headers={'X-Project-Id': 'someone-else'})
+        self.assertError(resp, 403)
+        resp = self.upload(b'abc', fields=[('imageType', 'raw'),
+                                           ('visibility', 'public')])
+        self.assertError(resp, 403, 'publicize')
+        self.assertEqual([], self.glance_images())
+
+    def test_owner_sees_what_others_do_not(self):
+        resp = self.upload(b'secret' * 100)
+        self.assertEqual(201, resp.status_code, resp.text)
+        image_id = resp.json()['id']
+        other = 'p-other-%s' % self.tenant
+        url = self.images_url(tenant=other) + '/' + image_id
+        # Glance itself hides it from the other project: 404, no leak.
+        got = requests.get(url, headers=self.headers(tenant=other),
+                           timeout=30)
+        self.assertError(got, 404)
+        # The other project may not use the owner's path at all.
+        got = requests.get(self.images_url() + '/' + image_id,
+                           headers=self.headers(tenant=other), timeout=30)
+        self.assertError(got, 403)
+
+    def test_download_of_queued_image_is_204(self):
+        created = requests.post(
+            self.glance.endpoint + '/v2/images',
+            json={'name': 'empty', 'disk_format': 'raw',
+                  'container_format': 'bare'},
+            headers=self.glance.headers(self.tenant, roles='member,reader'),
+            timeout=30)
+        self.assertEqual(201, created.status_code, created.text)
+        got = requests.get(self.images_url() + '/%s/file' %
+                           created.json()['id'], headers=self.headers(),
+                           timeout=30)
+        self.assertEqual(204, got.status_code)
+        self.assertEqual(b'', got.content)
+
+
+class TestVimDown(base.FunctionalTestCase):
+
+    def test_stopped_glance_is_503_and_nothing_left(self):
+        body, ctype = multipart_body([('imageType', 'raw')], 'x.img',
+                                     b'x' * 100000)
+        self.glance.stop()
+        self.addCleanup(self.glance.restart)
+        resp = requests.post(self.images_url() + '/file', data=body,
+                             timeout=60,
+                             headers=self.headers(**{'Content-Type': ctype}))
+        error = self.assertError(resp, 503, self.VIM)
+        self.assertNotIn('127.0.0.1', error['detail'])
+        vim = requests.get(self.mcimage.url('/v1/vims/' + self.VIM),
+                           headers=self.headers(), timeout=30)
+        self.assertEqual(200, vim.status_code)
+        self.assertFalse(vim.json()['reachable'])
+        self.glance.restart()
+        self.assertEqual([], self.glance_images())
+        # And it works again once the VIM is back.
+        resp = requests.post(self.images_url() + '/file', data=body,
+                             timeout=60,
+                             headers=self.headers(**{'Content-Type': ctype}))
+        self.assertEqual(201, resp.status_code, resp.text)
+
+
+class TestCrashRecovery(base.FunctionalTestCase):
+
+    def test_killed_mcimage_mid_upload_leaves_no_image(self):
+        size = 64 * 1024 * 1024
+        boundary = 'crashb'
+        head = ('--%s\r\nContent-Disposition: form-data; name="imageType"'
+                '\r\n\r\nraw\r\n--%s\r\nContent-Disposition: form-data; '
+                'name="file"; filename="big.img"\r\n\r\n' %
+                (boundary, boundary)).encode()
+        conn = http.client.HTTPConnection('127.0.0.1', self.mcimage.port,
+                                          timeout=60)
+        self.addCleanup(conn.close)
+        conn.putrequest('POST', '/v1/%s/%s/images/file' % (self.VIM,
+                                                            self.tenant))
+        for name, value in self.headers(**{
+                'Content-Type': 'multipart/form-data; boundary=%s' %
+                boundary}).items():
+            conn.putheader(name, value)
+        conn.putheader('Content-Length', str(len(head) + size + 50))
+        conn.endheaders()
+        conn.send(head)
+        chunk = os.urandom(1024 * 1024)
+        # Send a part of the file, until Glance holds the image mid-upload.
+        deadline = time.monotonic() + 60
+        sent = 0
+        images = []
+        while time.monotonic() < deadline and sent < size // 2:
+            conn.send(chunk)
+            sent += len(chunk)
+            images = self.glance_images()
+            if images and sent >= 8 * len(chunk):
+                break
+        self.assertEqual(1, len(images), images)
+        image_id = images[0]['id']
+        self.assertIn(images[0]['status'], ('queued', 'saving'))
+
+        self.mcimage.kill()
+        conn.close()
+        self.mcimage.start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.glance.get_image(image_id, self.tenant) is None:
+                break
+            time.sleep(0.5)
+        self.assertIsNone(self.glance.get_image(image_id, self.tenant),
+                          'the half-made image is still in Glance')
+        self.assertIn('interrupted by a stop of mcimage',
+                      self.mcimage.log_tail(200000))
