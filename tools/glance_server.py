@@ -17,7 +17,9 @@ Glance 33 is served by gunicorn with the ``trusted`` paste flavor: its
 (``X-Identity-Status: Confirmed``, ``X-Project-Id``, ``X-User-Id``,
 ``X-Roles``) without validating a token.  Everything (configuration,
 sqlite database, file store, staging and tasks dirs, logs) lives under one
-work directory.
+work directory.  A hook in the generated WSGI wrapper makes Glance's sqlite
+transactions wait for each other (BEGIN IMMEDIATE) instead of failing with
+"database is locked" under parallel uploads.
 
 This module uses only the standard library and requests so that it can be
 loaded by file path from the tests or run as a script::
@@ -34,7 +36,6 @@ import subprocess
 import sys
 import threading
 import time
-import weakref
 
 import requests
 
@@ -74,6 +75,20 @@ allowed_ports = []
 
 [oslo_concurrency]
 lock_path = {workdir}/locks
+
+[oslo_policy]
+policy_file = {workdir}/etc/policy.yaml
+"""
+
+# mcimage (auth_mode = trusted) is the policy authority in front of this
+# Glance: nothing else reaches it. mcimage lets a project reader download
+# the images it may see, as Glance lets it show them; Glance's own default
+# asks for the member role to download, so align download_image with
+# get_image.
+POLICY_YAML = """\
+"download_image": "role:admin or (role:reader and (project_id:%(project_id)s \
+or project_id:%(member_id)s or 'community':%(visibility)s or \
+'public':%(visibility)s or 'shared':%(visibility)s))"
 """
 
 # The whole paste file: the stock pipelines minus authtoken, see
@@ -155,7 +170,8 @@ sa_event.listen(sa_engine.Engine, "begin", _sqlite_begin)
 from glance.wsgi.api import application  # noqa: E402,F401
 '''
 
-_LIVE_SERVERS = weakref.WeakSet()
+# Running servers, stopped at interpreter exit if nobody else did.
+_LIVE_SERVERS = set()
 # python -> bytes of a glance.sqlite fresh from db_sync (about 400 KB).
 _DB_TEMPLATES = {}
 
@@ -164,8 +180,8 @@ def _stop_live_servers():
     for server in list(_LIVE_SERVERS):
         try:
             server.stop()
-        except Exception:  # noqa: S110 - best effort at interpreter exit
-            pass
+        except Exception:
+            pass  # best effort at interpreter exit
 
 
 atexit.register(_stop_live_servers)
@@ -423,6 +439,7 @@ class GlanceServer(object):
                     API_PASTE_INI.format(
                         workdir=_escape_paste(self.workdir)))
         self._write(os.path.join(self.etc_dir, 'gl_wsgi.py'), WSGI_WRAPPER)
+        self._write(os.path.join(self.etc_dir, 'policy.yaml'), POLICY_YAML)
 
     @staticmethod
     def _write(path, text):
@@ -550,7 +567,8 @@ class GlanceServer(object):
 
     def _log_tails(self):
         parts = []
-        for path in self.log_files:
+        # gunicorn's last: a worker that fails to boot ends up there.
+        for path in (self.api_log, self.server_log):
             if os.path.exists(path):
                 parts.append('==> %s <==\n%s' % (path, _tail(path)))
         return '\n'.join(parts)

@@ -98,8 +98,9 @@ class JsonBodyLimit(base.ConfigurableMiddleware):
         try:
             return req.get_response(self.application)
         except webob.exc.HTTPRequestEntityTooLarge as e:
-            return errors.error_response(req.environ, exception.RequestTooLarge(
-                reason=str(e.detail or e.explanation)))
+            return errors.error_response(
+                req.environ, exception.RequestTooLarge(
+                    reason=str(e.detail or e.explanation)))
 
 
 class DatabaseHealthcheck(pluginbase.HealthcheckBaseExtension):

@@ -227,7 +227,8 @@ class GlanceBackend(object):
         """Start a download: (headers, iterator or None if no data)."""
         with self.translate(image_id):
             client = self.client(context, tenant_id)
-            resp, body = client.http_client.get('/v2/images/%s/file' % image_id)
+            resp, body = client.http_client.get(
+                '/v2/images/%s/file' % image_id)
         if resp.status_code == 204 or body is None:
             resp.close()
             return resp.headers, None

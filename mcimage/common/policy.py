@@ -87,5 +87,3 @@ def check_policy_file(conf=cfg.CONF):
     enforcer = init(conf)
     enforcer.load_rules(force_reload=True)
     return enforcer
-
-

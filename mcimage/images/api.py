@@ -218,11 +218,12 @@ def upload_multipart(context, vim, tenant_id, stream, content_type):
 
     declared_checksum = form.pop('checksum', None)
     declared_size = form.pop('size', None)
-    if declared_size is not None and declared_size > CONF.upload.image_size_cap:
+    cap = CONF.upload.image_size_cap
+    if declared_size is not None and declared_size > cap:
         raise exception.RequestTooLarge(
             reason='The declared size %d is larger than the %d bytes this '
                    'service accepts ([upload] image_size_cap).' %
-                   (declared_size, CONF.upload.image_size_cap))
+                   (declared_size, cap))
     fields = dict(form.pop('properties', {}))
     fields.update(form)
 

@@ -177,8 +177,8 @@ class FunctionalTestCase(testtools.TestCase):
         return headers
 
     def images_url(self, tenant=None, vim=None):
-        return self.mcimage.url('/v1/%s/%s/images' % (vim or self.VIM,
-                                                       tenant or self.tenant))
+        return self.mcimage.url('/v1/%s/%s/images' % (
+            vim or self.VIM, tenant or self.tenant))
 
     def glance_images(self, tenant=None):
         """What Glance itself holds for the tenant (all statuses)."""

@@ -17,6 +17,7 @@ import http.client
 import json
 import os
 import time
+import uuid
 
 import requests
 
@@ -178,6 +179,27 @@ class TestOnapUpload(base.FunctionalTestCase):
         self.assertError(resp, 403, 'publicize')
         self.assertEqual([], self.glance_images())
 
+    def test_reader_downloads_but_does_not_upload(self):
+        data = os.urandom(100000)
+        resp = self.upload(data)
+        self.assertEqual(201, resp.status_code, resp.text)
+        got = requests.get(self.images_url() + '/file/' + resp.json()['id'],
+                           headers=self.headers(roles='reader'), timeout=30)
+        self.assertEqual(200, got.status_code, got.text)
+        self.assertEqual(data, got.content)
+        refused = self.upload(data, headers={'X-Roles': 'reader'})
+        self.assertError(refused, 403)
+        self.assertEqual([resp.json()['id']],
+                         [i['id'] for i in self.glance_images()])
+
+    def test_request_id_follows_into_glance(self):
+        request_id = 'req-%s' % uuid.uuid4()
+        resp = self.upload(b'abc', headers={
+            'X-OpenStack-Request-ID': request_id})
+        self.assertEqual(201, resp.status_code, resp.text)
+        with open(os.path.join(self.glance.log_dir, 'glance-api.log')) as f:
+            self.assertIn(request_id, f.read())
+
     def test_owner_sees_what_others_do_not(self):
         resp = self.upload(b'secret' * 100)
         self.assertEqual(201, resp.status_code, resp.text)
@@ -245,8 +267,8 @@ class TestCrashRecovery(base.FunctionalTestCase):
         conn = http.client.HTTPConnection('127.0.0.1', self.mcimage.port,
                                           timeout=60)
         self.addCleanup(conn.close)
-        conn.putrequest('POST', '/v1/%s/%s/images/file' % (self.VIM,
-                                                            self.tenant))
+        conn.putrequest('POST', '/v1/%s/%s/images/file' % (
+            self.VIM, self.tenant))
         for name, value in self.headers(**{
                 'Content-Type': 'multipart/form-data; boundary=%s' %
                 boundary}).items():
