@@ -238,8 +238,13 @@ class GlanceBackend(object):
         """What the VIM says of itself, or None if it does not answer."""
         try:
             with self.translate():
-                client = self.client(context, tenant_id, as_service=(
-                    self.vim.auth_mode != 'token'))
+                as_service = self.vim.auth_mode != 'token'
+                if self.vim.auth_mode == 'service':
+                    # The service user's own project: the caller's may not
+                    # be one the service user has a role in.
+                    tenant_id = None
+                client = self.client(context, tenant_id,
+                                     as_service=as_service)
                 resp, body = client.http_client.get('/versions')
                 versions = [v.get('id') for v in
                             (body or {}).get('versions', [])

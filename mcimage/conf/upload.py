@@ -20,6 +20,12 @@ opts = [
                min=1,
                help='Largest image accepted, in bytes, counted while the '
                     'data streams (default 1 TiB).'),
+    cfg.IntOpt('cleanup_interval',
+               default=60,
+               min=1,
+               help='Seconds between two attempts to delete the images of '
+                    'failed uploads that their VIM could not delete at the '
+                    'time (it did not answer).'),
     cfg.IntOpt('chunk_size',
                default=1024 * 1024,
                min=4096,

@@ -64,9 +64,11 @@ def upload_set_state(upload_id, state):
             {'state': state})
 
 
-def upload_get_all(host=None):
+def upload_get_all(host=None, state=None):
     with _context_manager.reader.using(_ctx()) as session:
         query = session.query(models.Upload)
         if host is not None:
             query = query.filter_by(host=host)
+        if state is not None:
+            query = query.filter_by(state=state)
         return [dict(r) for r in query.order_by(models.Upload.id).all()]

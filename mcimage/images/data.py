@@ -180,10 +180,15 @@ def discard_image(context, vim, tenant_id, image_id):
     return False
 
 
-def recover_uploads(registry):
-    """Delete the images of uploads a crash interrupted (at start-up)."""
+def recover_uploads(registry, rows):
+    """Delete the half-made images of these ``uploads`` rows.
+
+    At start-up, every row of this host is the trace of a crash; later, the
+    rows in state ``orphaned`` are images whose VIM could not delete them
+    when their upload failed (it was down), retried until it can.
+    """
     context = mc_context.get_admin_context()
-    for row in db_api.upload_get_all(host=CONF.host):
+    for row in rows:
         vim = registry.vims.get(row['vim_id'])
         if vim is None:
             LOG.warning('Upload %(img)s was to VIM %(vim)s, which is no '

@@ -13,16 +13,20 @@
 """Building the WSGI application, for mcimage-api and WSGI servers."""
 
 import threading
+import time
 
+from oslo_config import cfg
 from oslo_log import log as logging
 
 from mcimage.api import app as api_app
 from mcimage import backends
 from mcimage.common import exception
 from mcimage.common import policy
+from mcimage.db import api as db_api
 from mcimage.db import migration
 from mcimage.images import data
 
+CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
 
@@ -44,15 +48,26 @@ def init_application():
     policy.init()
     check_database()
     app = api_app.load_app()
-    # Images a crash left half-made are deleted in the background: a VIM
-    # that does not answer must not hold up the start.
-    threading.Thread(target=_recover, args=(registry,), daemon=True,
+    # Images a crash left half-made are deleted in the background (a VIM
+    # that does not answer must not hold up the start), then those a VIM
+    # could not delete when their upload failed, until it can.
+    # Read before serving: any row then is the trace of a crash, never an
+    # upload in flight.
+    rows = db_api.upload_get_all(host=CONF.host)
+    threading.Thread(target=_recover, args=(registry, rows), daemon=True,
                      name='upload-recovery').start()
     return app
 
 
-def _recover(registry):
-    try:
-        data.recover_uploads(registry)
-    except Exception:
-        LOG.exception('Recovery of interrupted uploads failed')
+def _recover(registry, rows):
+    while True:
+        try:
+            data.recover_uploads(registry, rows)
+        except Exception:
+            LOG.exception('Clean-up of interrupted uploads failed')
+        time.sleep(CONF.upload.cleanup_interval)
+        try:
+            rows = db_api.upload_get_all(host=CONF.host, state='orphaned')
+        except Exception:
+            LOG.exception('Cannot read the uploads to clean up')
+            rows = []

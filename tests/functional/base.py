@@ -140,6 +140,8 @@ class FunctionalTestCase(testtools.TestCase):
     """One Glance and one mcimage per test class; a new tenant per test."""
 
     VIM = 'local_RegionOne'
+    # More mcimage.conf lines for the class's mcimage-api.
+    EXTRA_CONF = ''
     _servers = None
 
     @classmethod
@@ -151,7 +153,8 @@ class FunctionalTestCase(testtools.TestCase):
             cls.glance = cls._servers.useFixture(
                 server_fixtures.GlanceFixture()).server
             cls.mcimage = cls._servers.useFixture(
-                MCImageServer({cls.VIM: cls.glance.endpoint}))
+                MCImageServer({cls.VIM: cls.glance.endpoint},
+                              extra_conf=cls.EXTRA_CONF))
         except BaseException:
             cls._servers.cleanUp()
             raise

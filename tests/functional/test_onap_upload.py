@@ -230,7 +230,76 @@ class TestOnapUpload(base.FunctionalTestCase):
         self.assertEqual(b'', got.content)
 
 
+class PartialUpload(object):
+    """An ONAP upload sent by hand, a piece at a time."""
+
+    def __init__(self, test, size):
+        self.test = test
+        self.size = size
+        boundary = 'partialb'
+        self.head = (
+            '--%s\r\nContent-Disposition: form-data; name="imageType"'
+            '\r\n\r\nraw\r\n--%s\r\nContent-Disposition: form-data; '
+            'name="file"; filename="big.img"\r\n\r\n' %
+            (boundary, boundary)).encode()
+        self.tail = ('\r\n--%s--\r\n' % boundary).encode()
+        self.conn = http.client.HTTPConnection(
+            '127.0.0.1', test.mcimage.port, timeout=60)
+        test.addCleanup(self.conn.close)
+        self.conn.putrequest('POST', '/v1/%s/%s/images/file' % (
+            test.VIM, test.tenant))
+        for name, value in test.headers(**{
+                'Content-Type': 'multipart/form-data; boundary=%s' %
+                boundary}).items():
+            self.conn.putheader(name, value)
+        self.conn.putheader('Content-Length',
+                            str(len(self.head) + size + len(self.tail)))
+        self.conn.endheaders()
+        self.conn.send(self.head)
+        self.sent = 0
+        self.chunk = os.urandom(1024 * 1024)
+
+    def send_until_image_in_glance(self):
+        """Send file data until Glance holds the image; its id."""
+        deadline = time.monotonic() + 60
+        images = []
+        while time.monotonic() < deadline and self.sent < self.size // 2:
+            self.conn.send(self.chunk)
+            self.sent += len(self.chunk)
+            images = self.test.glance_images()
+            if images and self.sent >= 8 * len(self.chunk):
+                break
+        self.test.assertEqual(1, len(images), images)
+        self.test.assertIn(images[0]['status'], ('queued', 'saving'))
+        return images[0]['id']
+
+    def finish(self):
+        """Send the rest; the response."""
+        try:
+            while self.sent < self.size:
+                piece = self.chunk[:self.size - self.sent]
+                self.conn.send(piece)
+                self.sent += len(piece)
+            self.conn.send(self.tail)
+        except OSError:
+            pass
+        return self.conn.getresponse()
+
+    def wait_gone(self, image_id, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.test.glance.get_image(image_id,
+                                          self.test.tenant) is None:
+                return
+            time.sleep(0.5)
+        self.test.fail('image %s is still in Glance: %s' % (
+            image_id, self.test.glance.get_image(image_id,
+                                                 self.test.tenant)))
+
+
 class TestVimDown(base.FunctionalTestCase):
+
+    EXTRA_CONF = '[upload]\ncleanup_interval = 1\n'
 
     def test_stopped_glance_is_503_and_nothing_left(self):
         body, ctype = multipart_body([('imageType', 'raw')], 'x.img',
@@ -254,52 +323,36 @@ class TestVimDown(base.FunctionalTestCase):
                              headers=self.headers(**{'Content-Type': ctype}))
         self.assertEqual(201, resp.status_code, resp.text)
 
+    def test_vim_killed_mid_upload_then_back(self):
+        upload = PartialUpload(self, 48 * 1024 * 1024)
+        image_id = upload.send_until_image_in_glance()
+        self.glance.kill()
+        self.addCleanup(self.glance.restart)
+        resp = upload.finish()
+        self.assertIn(resp.status, (502, 503))
+        body = json.loads(resp.read())
+        self.assertEqual(resp.status, body['errors'][0]['status'])
+        self.glance.restart()
+        # mcimage could not delete the image while Glance was down; it
+        # does so once Glance is back.
+        upload.wait_gone(image_id)
+        resp = requests.post(
+            self.images_url() + '/file', timeout=60,
+            data=multipart_body([('imageType', 'raw')], 'x.img', b'y')[0],
+            headers=self.headers(**{
+                'Content-Type': 'multipart/form-data; '
+                                'boundary=mcimage-boundary'}))
+        self.assertEqual(201, resp.status_code, resp.text)
+
 
 class TestCrashRecovery(base.FunctionalTestCase):
 
     def test_killed_mcimage_mid_upload_leaves_no_image(self):
-        size = 64 * 1024 * 1024
-        boundary = 'crashb'
-        head = ('--%s\r\nContent-Disposition: form-data; name="imageType"'
-                '\r\n\r\nraw\r\n--%s\r\nContent-Disposition: form-data; '
-                'name="file"; filename="big.img"\r\n\r\n' %
-                (boundary, boundary)).encode()
-        conn = http.client.HTTPConnection('127.0.0.1', self.mcimage.port,
-                                          timeout=60)
-        self.addCleanup(conn.close)
-        conn.putrequest('POST', '/v1/%s/%s/images/file' % (
-            self.VIM, self.tenant))
-        for name, value in self.headers(**{
-                'Content-Type': 'multipart/form-data; boundary=%s' %
-                boundary}).items():
-            conn.putheader(name, value)
-        conn.putheader('Content-Length', str(len(head) + size + 50))
-        conn.endheaders()
-        conn.send(head)
-        chunk = os.urandom(1024 * 1024)
-        # Send a part of the file, until Glance holds the image mid-upload.
-        deadline = time.monotonic() + 60
-        sent = 0
-        images = []
-        while time.monotonic() < deadline and sent < size // 2:
-            conn.send(chunk)
-            sent += len(chunk)
-            images = self.glance_images()
-            if images and sent >= 8 * len(chunk):
-                break
-        self.assertEqual(1, len(images), images)
-        image_id = images[0]['id']
-        self.assertIn(images[0]['status'], ('queued', 'saving'))
-
+        upload = PartialUpload(self, 64 * 1024 * 1024)
+        image_id = upload.send_until_image_in_glance()
         self.mcimage.kill()
-        conn.close()
+        upload.conn.close()
         self.mcimage.start()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.glance.get_image(image_id, self.tenant) is None:
-                break
-            time.sleep(0.5)
-        self.assertIsNone(self.glance.get_image(image_id, self.tenant),
-                          'the half-made image is still in Glance')
+        upload.wait_gone(image_id)
         self.assertIn('interrupted by a stop of mcimage',
                       self.mcimage.log_tail(200000))
