@@ -70,16 +70,40 @@ class MultipartReader(object):
 
     def _pull(self):
         parser = self._parser
+        # The strict parser refuses any piece that comes after the one
+        # holding the closing delimiter, even the CRLF that ends a valid
+        # body: when a read ends inside "--boundary--\r\n", its last bytes
+        # are held back and parsed with the next read. Anything else after
+        # the closing delimiter is refused at the end, whatever the reads.
+        closing = b'--' + parser.boundary + b'--'
+        inside = (closing, closing + b'\r')
+        ends = (closing, closing + b'\r\n')
+        keep = len(closing) + 2
+        held = tail = b''
         while True:
             chunk = self._stream.read(self._chunk_size)
             self.bytes_read += len(chunk)
+            eof = not chunk
+            if not eof:
+                tail = (tail + chunk[-keep:])[-keep:]
+                chunk, held = held + chunk, b''
+                if tail.endswith(inside):
+                    cut = min(len(chunk), keep)
+                    chunk, held = chunk[:-cut], chunk[-cut:]
+            else:
+                chunk, held = held, b''
             try:
-                yield from parser.parse(chunk)
+                if chunk:
+                    yield from parser.parse(chunk)
+                if eof:
+                    # Raises if the closing delimiter was missing.
+                    yield from parser.parse(b'')
             except multipart.MultipartError as e:
                 raise exception.InvalidMultipart(reason=e)
-            if not chunk:
-                # parse(b'') above raised if the closing boundary was
-                # missing.
+            if eof:
+                if not tail.endswith(ends):
+                    raise exception.InvalidMultipart(
+                        reason='unexpected data after the closing boundary')
                 return
 
     def _next_event(self):

@@ -37,7 +37,9 @@ def validate(schema, data):
             raise exception.Invalid(
                 reason="unknown field '%s'" % '.'.join(
                     filter(None, [path, unknown[0]])))
-    if error.validator == 'propertyNames':
+    # best_match() answers with the failing check inside propertyNames
+    # ('not' of the reserved names, 'pattern'), never with propertyNames.
+    if 'propertyNames' in error.schema_path:
         raise exception.InvalidParameterValue(
             name=path, value=error.instance,
             reason='this name is reserved or not allowed')

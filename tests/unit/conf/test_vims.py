@@ -1,0 +1,155 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""[DEFAULT] enabled_vims and the [vim:ID] groups, checked at start."""
+
+import os
+
+from mcimage import backends
+from mcimage.common import exception
+from mcimage.conf import vims as vims_conf
+from tests import base
+
+VIM = 'owner_RegionOne'
+GROUP = 'vim:%s' % VIM
+
+
+class TestVimConfig(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.config(enabled_vims=[VIM])
+        vims_conf.register_vim_opts(base.CONF, VIM)
+
+    def vim(self, **options):
+        self.config(group=GROUP, **options)
+        return backends.init().vims[VIM]
+
+    def assertInvalid(self, *texts):
+        backends.reset()
+        e = self.assertRaises(exception.ConfigInvalid, backends.init)
+        for text in texts:
+            self.assertIn(text, str(e))
+        return e
+
+    def load_config_file(self, text):
+        path = os.path.join(self.state_path, 'mcimage.conf')
+        with open(path, 'w') as f:
+            f.write(text)
+        base.CONF.clear_override('enabled_vims')
+        base.CONF(['--config-file', path], project='mcimage',
+                  default_config_files=[])
+
+    def test_defaults(self):
+        self.assertEqual('service', vims_conf.vim_opts[0].default)
+        self.assertEqual('vim:x', vims_conf.group_name('x'))
+        self.assertEqual('image', base.CONF[GROUP].service_type)
+
+    def test_trusted_loopback_ok(self):
+        for endpoint in ('http://127.0.0.1:9292', 'http://localhost:9292',
+                         'http://[::1]:9292/', 'https://127.0.0.2'):
+            backends.reset()
+            vim = self.vim(auth_mode='trusted', endpoint_override=endpoint,
+                           description='lab')
+            self.assertEqual('trusted', vim.auth_mode)
+            self.assertEqual('lab', vim.description)
+            self.assertEqual(VIM, vim.id)
+
+    def test_unknown_auth_mode(self):
+        self.load_config_file('[DEFAULT]\nenabled_vims = %s\n'
+                              '[%s]\nauth_mode = kerberos\n' % (VIM, GROUP))
+        self.assertInvalid('[%s] auth_mode' % GROUP, 'kerberos')
+
+    def test_config_file_vim(self):
+        self.load_config_file(
+            '[DEFAULT]\nenabled_vims = %s,other_RegionTwo\n'
+            '[%s]\nauth_mode = trusted\n'
+            'endpoint_override = http://127.0.0.1:9292\n'
+            'description = first\n'
+            '[vim:other_RegionTwo]\nauth_mode = token\n'
+            'endpoint_override = https://glance.example:9292\n' % (VIM,
+                                                                   GROUP))
+        registry = backends.init()
+        self.assertEqual([VIM, 'other_RegionTwo'], list(registry.vims))
+        self.assertEqual('first', registry.vims[VIM].description)
+        self.assertEqual('token',
+                         registry.vims['other_RegionTwo'].auth_mode)
+
+    def test_trusted_remote_refused(self):
+        self.config(auth_mode='trusted',
+                    endpoint_override='http://glance.example:9292',
+                    group=GROUP)
+        e = self.assertInvalid('[%s]' % GROUP, 'auth_mode',
+                               'allow_trusted_remote', 'glance.example')
+        self.assertNotIn(':9292', str(e))
+
+    def test_trusted_remote_addresses_refused(self):
+        for endpoint in ('http://10.0.0.5:9292', 'http://0.0.0.0:9292',
+                         'http://[2001:db8::1]:9292',
+                         'http://localhost.example.com:9292',
+                         'http://127.0.0.1.example.com/'):
+            self.config(auth_mode='trusted', endpoint_override=endpoint,
+                        group=GROUP)
+            self.assertInvalid('[%s]' % GROUP)
+
+    def test_trusted_remote_allowed(self):
+        vim = self.vim(auth_mode='trusted',
+                       endpoint_override='http://glance.example:9292',
+                       allow_trusted_remote=True)
+        self.assertEqual('trusted', vim.auth_mode)
+
+    def test_trusted_without_endpoint(self):
+        self.config(auth_mode='trusted', group=GROUP)
+        self.assertInvalid('[%s] endpoint_override' % GROUP)
+
+    def test_service_without_auth_type(self):
+        self.config(auth_mode='service', group=GROUP)
+        self.assertInvalid('[%s] auth_type' % GROUP)
+
+    def test_service_is_the_default_and_needs_auth_type(self):
+        self.assertInvalid('[%s] auth_type' % GROUP)
+
+    def test_service_with_auth_type(self):
+        vim = self.vim(auth_mode='service', auth_type='password')
+        self.assertEqual('service', vim.auth_mode)
+
+    def test_token_needs_nothing_more(self):
+        vim = self.vim(auth_mode='token')
+        self.assertEqual('token', vim.auth_mode)
+
+    def test_bad_vim_id(self):
+        for bad in ('owner/RegionOne', 'has space', '_leading',
+                    'caf\u00e9', '-x'):
+            self.config(enabled_vims=[bad])
+            self.assertInvalid('[DEFAULT] enabled_vims', repr(bad))
+
+    def test_duplicate_vim_id(self):
+        self.config(enabled_vims=[VIM, VIM])
+        self.config(auth_mode='token', group=GROUP)
+        self.assertInvalid('[DEFAULT] enabled_vims', VIM)
+
+    def test_no_vims(self):
+        self.config(enabled_vims=[])
+        self.assertEqual([], backends.list_vims())
+
+    def test_unknown_vim(self):
+        self.vim(auth_mode='token')
+        e = self.assertRaises(exception.VimNotFound, backends.get, 'nope')
+        self.assertIn('nope', str(e))
+        self.assertEqual(404, e.code)
+
+    def test_registry_is_cached_until_reset(self):
+        self.vim(auth_mode='token')
+        first = backends.init()
+        self.assertIs(first, backends.init())
+        backends.reset()
+        self.assertIsNot(first, backends.init())

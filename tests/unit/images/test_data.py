@@ -1,0 +1,434 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""mcimage.images.data: hashing, verification, upload records, recovery."""
+
+import hashlib
+from unittest import mock
+
+from mcimage import backends
+from mcimage.common import context as mc_context
+from mcimage.common import exception
+from mcimage.conf import vims as vims_conf
+from mcimage.db import api as db_api
+from mcimage.images import data
+from tests import base
+from tests.unit import fakes
+
+VIM = 'owner_RegionOne'
+PIECES = [b'first piece ', b'\x00' * 1000, b'\xff' * 7, b'last']
+BLOB = b''.join(PIECES)
+
+
+class Source(object):
+    """Gives its pieces one read() at a time, then b''."""
+
+    def __init__(self, pieces, error=None):
+        self._pieces = list(pieces)
+        self._error = error
+
+    def read(self, size=None):
+        if self._pieces:
+            return self._pieces.pop(0)
+        if self._error is not None:
+            raise self._error
+        return b''
+
+
+def drain(reader):
+    out = []
+    while True:
+        piece = reader.read(65536)
+        if not piece:
+            return b''.join(out)
+        out.append(piece)
+
+
+class TestHashingReader(base.TestCase):
+
+    def test_hashes_and_size(self):
+        reader = data.HashingReader(Source(PIECES), size_cap=len(BLOB))
+        self.assertFalse(reader.complete)
+        self.assertEqual(BLOB, drain(reader))
+        self.assertTrue(reader.complete)
+        self.assertEqual(len(BLOB), reader.size)
+        self.assertEqual(hashlib.md5(BLOB).hexdigest(),
+                         reader.md5.hexdigest())
+        self.assertEqual(hashlib.sha512(BLOB).hexdigest(),
+                         reader.sha512.hexdigest())
+        self.assertIsNone(reader.error)
+        reader.raise_error()
+
+    def test_empty(self):
+        reader = data.HashingReader(Source([]), size_cap=1)
+        self.assertEqual(b'', drain(reader))
+        self.assertEqual(0, reader.size)
+        self.assertEqual(hashlib.md5(b'').hexdigest(),
+                         reader.md5.hexdigest())
+
+    def test_size_cap(self):
+        reader = data.HashingReader(Source(PIECES), size_cap=len(BLOB) - 1)
+        e = self.assertRaises(exception.RequestTooLarge, drain, reader)
+        self.assertEqual(413, e.code)
+        self.assertIn('%d bytes' % (len(BLOB) - 1), str(e))
+        self.assertIn('image_size_cap', str(e))
+        self.assertIs(e, reader.error)
+        self.assertFalse(reader.complete)
+        self.assertRaises(exception.RequestTooLarge, reader.raise_error)
+
+    def test_size_cap_stops_at_the_piece_over_it(self):
+        reader = data.HashingReader(Source(PIECES), size_cap=len(PIECES[0]))
+        self.assertEqual(PIECES[0], reader.read())
+        self.assertRaises(exception.RequestTooLarge, reader.read)
+
+    def test_declared_checksum_match(self):
+        for declared in (hashlib.md5(BLOB).hexdigest(),
+                         hashlib.md5(BLOB).hexdigest().upper()):
+            reader = data.HashingReader(Source(PIECES), 10 ** 6,
+                                        declared_checksum=declared,
+                                        declared_size=len(BLOB))
+            self.assertEqual(BLOB, drain(reader))
+            self.assertIsNone(reader.error)
+
+    def test_declared_checksum_mismatch_at_the_end(self):
+        declared = hashlib.md5(b'other').hexdigest()
+        reader = data.HashingReader(Source(PIECES), 10 ** 6,
+                                    declared_checksum=declared)
+        # Every piece of data passes; the last, empty read raises, so the
+        # VIM never sees the end of the data and never activates it.
+        for piece in PIECES:
+            self.assertEqual(piece, reader.read())
+        e = self.assertRaises(exception.ChecksumMismatch, reader.read)
+        self.assertEqual(400, e.code)
+        self.assertIn("'checksum'", str(e))
+        self.assertIn(declared, str(e))
+        self.assertIn(hashlib.md5(BLOB).hexdigest(), str(e))
+        self.assertIs(e, reader.error)
+        self.assertFalse(reader.complete)
+        self.assertRaises(exception.ChecksumMismatch, reader.raise_error)
+
+    def test_declared_size_mismatch_at_the_end(self):
+        for declared in (len(BLOB) + 1, len(BLOB) - 1, 0):
+            reader = data.HashingReader(Source(PIECES), 10 ** 6,
+                                        declared_size=declared)
+            for piece in PIECES:
+                self.assertEqual(piece, reader.read())
+            e = self.assertRaises(exception.ChecksumMismatch, reader.read)
+            self.assertIn("'size'", str(e))
+            self.assertIn('declared %d' % declared, str(e))
+            self.assertIn('%d bytes' % len(BLOB), str(e))
+            self.assertIs(e, reader.error)
+
+    def test_broken_source_kept_as_invalid(self):
+        reader = data.HashingReader(
+            Source(PIECES[:1], error=ConnectionResetError('gone')), 10 ** 6)
+        self.assertEqual(PIECES[0], reader.read())
+        e = self.assertRaises(exception.Invalid, reader.read)
+        self.assertIs(e, reader.error)
+        self.assertIn('could not be read to its end', str(e))
+        self.assertNotIn('gone', str(e))
+
+    def test_source_error_of_ours_kept(self):
+        error = exception.InvalidMultipart(reason='bad')
+        reader = data.HashingReader(Source([], error=error), 10 ** 6)
+        self.assertRaises(exception.InvalidMultipart, reader.read)
+        self.assertIs(error, reader.error)
+
+    def test_raise_error_after_wrapping(self):
+        # What a VIM client might do: swallow our error into its own.
+        reader = data.HashingReader(Source(PIECES), size_cap=3)
+        try:
+            drain(reader)
+        except exception.RequestTooLarge:
+            pass
+        self.assertRaises(exception.RequestTooLarge, reader.raise_error)
+
+
+class FakeVim(object):
+    id = VIM
+
+
+def recorded(blob, **changes):
+    image = {'id': 'img', 'status': 'active', 'size': len(blob),
+             'checksum': hashlib.md5(blob).hexdigest(),
+             'os_hash_algo': 'sha512',
+             'os_hash_value': hashlib.sha512(blob).hexdigest()}
+    image.update(changes)
+    return image
+
+
+class TestVerifyRecorded(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.reader = data.HashingReader(Source(PIECES), 10 ** 6)
+        drain(self.reader)
+
+    def test_match(self):
+        data.verify_recorded(FakeVim(), recorded(BLOB), self.reader)
+
+    def test_match_without_hashes(self):
+        # A VIM that records no hashes is checked on size and status.
+        data.verify_recorded(
+            FakeVim(), recorded(BLOB, checksum=None, os_hash_algo=None,
+                                os_hash_value=None), self.reader)
+
+    def test_mismatch(self):
+        for changes, text in (
+                ({'size': len(BLOB) - 1}, 'size'),
+                ({'size': None}, 'size'),
+                ({'checksum': hashlib.md5(b'x').hexdigest()}, 'checksum'),
+                ({'os_hash_value': 'f' * 128}, 'sha512'),
+                ({'status': 'saving'}, 'status saving'),
+                ({'status': 'killed'}, 'status killed')):
+            e = self.assertRaises(exception.BackendError,
+                                  data.verify_recorded, FakeVim(),
+                                  recorded(BLOB, **changes), self.reader)
+            self.assertEqual(502, e.code)
+            self.assertIn(VIM, str(e))
+            self.assertIn('img', str(e))
+            self.assertIn(text, str(e))
+
+
+class DataTestCase(base.TestCase):
+    """A VIM backed by FakeGlance and a synced database."""
+
+    def setUp(self):
+        super().setUp()
+        self.config(enabled_vims=[VIM])
+        vims_conf.register_vim_opts(base.CONF, VIM)
+        self.config(auth_mode='trusted',
+                    endpoint_override='http://127.0.0.1:9292',
+                    group='vim:%s' % VIM)
+        self.registry = backends.init()
+        self.vim = self.registry.vims[VIM]
+        self.fake = self.vim.backend = fakes.FakeGlance(self.vim)
+        self.sync_db()
+        self.context = mc_context.RequestContext(
+            user_id='u1', project_id='p1', roles=['member'])
+
+
+class TestUploadRecord(DataTestCase):
+
+    def test_row_while_uploading_gone_after(self):
+        image = self.fake.create_image(None, 'p1', {})
+        with data.UploadRecord(self.context, self.vim, 'p1', image['id']):
+            [row] = db_api.upload_get_all()
+            self.assertEqual(VIM, row['vim_id'])
+            self.assertEqual('p1', row['tenant_id'])
+            self.assertEqual(image['id'], row['image_id'])
+            self.assertEqual('u1', row['user_id'])
+            self.assertEqual(base.CONF.host, row['host'])
+            self.assertEqual('uploading', row['state'])
+        self.assertEqual([], db_api.upload_get_all())
+        self.assertIn(image['id'], self.fake.images)
+
+    def test_failure_deletes_the_image(self):
+        image = self.fake.create_image(None, 'p1', {})
+
+        def fail():
+            with data.UploadRecord(self.context, self.vim, 'p1',
+                                   image['id']):
+                raise exception.Invalid(reason='boom')
+
+        self.assertRaises(exception.Invalid, fail)
+        self.assertEqual({}, self.fake.images)
+        self.assertEqual([], db_api.upload_get_all())
+
+    def test_failure_image_already_gone(self):
+        image = self.fake.create_image(None, 'p1', {})
+
+        def fail():
+            with data.UploadRecord(self.context, self.vim, 'p1',
+                                   image['id']):
+                del self.fake.images[image['id']]
+                raise exception.Invalid(reason='boom')
+
+        self.assertRaises(exception.Invalid, fail)
+        self.assertEqual([], db_api.upload_get_all())
+
+    def test_failure_delete_fails_row_orphaned(self):
+        image = self.fake.create_image(None, 'p1', {})
+
+        def fail():
+            with data.UploadRecord(self.context, self.vim, 'p1',
+                                   image['id']):
+                raise exception.BackendUnavailable(vim_id=VIM)
+
+        with mock.patch.object(
+                self.fake, 'delete_image', autospec=True,
+                side_effect=exception.BackendUnavailable(vim_id=VIM)) as d:
+            self.assertRaises(exception.BackendUnavailable, fail)
+        # As the caller, then as mcimage itself (trusted mode).
+        self.assertEqual([False, True],
+                         [c.kwargs['as_service'] for c in d.call_args_list])
+        [row] = db_api.upload_get_all()
+        self.assertEqual('orphaned', row['state'])
+        self.assertEqual(image['id'], row['image_id'])
+        self.assertIn(image['id'], self.fake.images)
+
+    def test_failure_deleted_as_mcimage(self):
+        # The caller may not delete it (it was never theirs to see, say);
+        # mcimage's own identity does.
+        image = self.fake.create_image(None, 'p1', {})
+        delete = self.fake.delete_image
+
+        def delete_as_service_only(context, tenant_id, image_id,
+                                   as_service=False):
+            if not as_service:
+                raise exception.Forbidden(action='delete')
+            return delete(context, tenant_id, image_id,
+                          as_service=as_service)
+
+        self.fake.delete_image = delete_as_service_only
+
+        def fail():
+            with data.UploadRecord(self.context, self.vim, 'p1',
+                                   image['id']):
+                raise exception.Invalid(reason='boom')
+
+        self.assertRaises(exception.Invalid, fail)
+        self.assertEqual({}, self.fake.images)
+        self.assertEqual([], db_api.upload_get_all())
+
+
+class TestRecoverUploads(DataTestCase):
+
+    def start(self, image_id, vim_id=VIM, host=None):
+        return db_api.upload_start(vim_id, 'p1', image_id, user_id='u1',
+                                   host=host or base.CONF.host)
+
+    def rows(self):
+        return {r['image_id'] for r in db_api.upload_get_all()}
+
+    def recover(self):
+        # What mcimage-api does at start-up: every row of this host.
+        data.recover_uploads(self.registry,
+                             db_api.upload_get_all(host=base.CONF.host))
+
+    def test_unfinished_images_deleted(self):
+        ids = []
+        for status in ('queued', 'saving', 'uploading', 'importing',
+                       'killed'):
+            image = self.fake.add_image('p1', status=status)
+            ids.append(image['id'])
+            self.start(image['id'])
+        self.recover()
+        self.assertEqual({}, self.fake.images)
+        self.assertEqual(set(), self.rows())
+        deletes = [c for c in self.fake.calls if c[0] == 'delete_image']
+        self.assertEqual(sorted(ids), sorted(c[1] for c in deletes))
+        # As mcimage itself: there is no caller at start-up.
+        self.assertTrue(all(c[2] for c in deletes))
+
+    def test_active_image_kept(self):
+        image = self.fake.add_image('p1', data=b'whole')
+        self.assertEqual('active', image['status'])
+        self.start(image['id'])
+        self.recover()
+        self.assertIn(image['id'], self.fake.images)
+        self.assertEqual(b'whole', self.fake.data[image['id']])
+        self.assertEqual(set(), self.rows())
+
+    def test_missing_image_row_gone(self):
+        self.start('00000000-0000-0000-0000-000000000000')
+        self.recover()
+        self.assertEqual(set(), self.rows())
+
+    def test_vim_no_longer_enabled_row_gone(self):
+        image = self.fake.add_image('p1', status='queued')
+        self.start(image['id'], vim_id='gone_RegionX')
+        self.recover()
+        self.assertEqual(set(), self.rows())
+        # The image of the VIM that is enabled was never its concern.
+        self.assertIn(image['id'], self.fake.images)
+
+    def test_backend_unavailable_row_kept(self):
+        image = self.fake.add_image('p1', status='queued')
+        self.start(image['id'])
+        with mock.patch.object(
+                self.fake, 'get_image', autospec=True,
+                side_effect=exception.BackendUnavailable(vim_id=VIM)):
+            self.recover()
+        self.assertEqual({image['id']}, self.rows())
+        self.assertIn(image['id'], self.fake.images)
+        # At the next start the VIM answers.
+        self.recover()
+        self.assertEqual(set(), self.rows())
+        self.assertEqual({}, self.fake.images)
+
+    def test_delete_fails_row_kept(self):
+        image = self.fake.add_image('p1', status='saving')
+        self.start(image['id'])
+        with mock.patch.object(
+                self.fake, 'delete_image', autospec=True,
+                side_effect=exception.BackendError(vim_id=VIM,
+                                                   reason='busy')):
+            self.recover()
+        self.assertEqual({image['id']}, self.rows())
+        self.assertIn(image['id'], self.fake.images)
+
+    def test_delete_finds_it_gone_row_gone(self):
+        image = self.fake.add_image('p1', status='saving')
+        self.start(image['id'])
+        with mock.patch.object(
+                self.fake, 'delete_image', autospec=True,
+                side_effect=exception.ImageNotFound(vim_id=VIM,
+                                                    image_id=image['id'])):
+            self.recover()
+        self.assertEqual(set(), self.rows())
+
+    def test_orphaned_rows_recovered(self):
+        image = self.fake.add_image('p1', status='queued')
+        row_id = self.start(image['id'])
+        db_api.upload_set_state(row_id, 'orphaned')
+        self.recover()
+        self.assertEqual(set(), self.rows())
+        self.assertEqual({}, self.fake.images)
+
+    def test_only_the_rows_given(self):
+        first = self.fake.add_image('p1', status='queued')
+        second = self.fake.add_image('p1', status='queued')
+        self.start(first['id'])
+        self.start(second['id'], host='another-api-node')
+        data.recover_uploads(self.registry,
+                             db_api.upload_get_all(host=base.CONF.host))
+        self.assertEqual({second['id']}, self.rows())
+        self.assertEqual([second['id']], list(self.fake.images))
+
+    def test_orphaned_rows_only(self):
+        orphan = self.fake.add_image('p1', status='queued')
+        in_flight = self.fake.add_image('p1', status='saving')
+        db_api.upload_set_state(self.start(orphan['id']), 'orphaned')
+        self.start(in_flight['id'])
+        data.recover_uploads(self.registry, db_api.upload_get_all(
+            host=base.CONF.host, state='orphaned'))
+        self.assertEqual({in_flight['id']}, self.rows())
+        self.assertEqual([in_flight['id']], list(self.fake.images))
+
+    def test_one_failure_does_not_stop_the_others(self):
+        down = self.fake.add_image('p1', status='queued')
+        fine = self.fake.add_image('p1', status='queued')
+        self.start(down['id'])
+        self.start(fine['id'])
+        get_image = self.fake.get_image
+
+        def get(context, tenant_id, image_id, as_service=False):
+            if image_id == down['id']:
+                raise exception.BackendUnavailable(vim_id=VIM)
+            return get_image(context, tenant_id, image_id,
+                             as_service=as_service)
+
+        self.fake.get_image = get
+        self.recover()
+        self.assertEqual({down['id']}, self.rows())
+        self.assertEqual([down['id']], list(self.fake.images))
