@@ -37,6 +37,38 @@ LOG = logging.getLogger(__name__)
 
 # How long a client may stall in the middle of a request, in seconds.
 SOCKET_TIMEOUT = 60
+# cheroot's socket writer copies all it still has to send after every
+# partial send (cheroot.makefile.BufferedWriter._flush_unlocked), which is
+# quadratic in the size of one write: a download of 1 MiB pieces ran at a
+# tenth of Glance's speed. Pieces this small go out in one send.
+WRITE_SIZE = 64 * 1024
+
+
+class _SmallWrites(object):
+    """A response body handed to cheroot in WRITE_SIZE pieces."""
+
+    def __init__(self, body):
+        self._body = body
+
+    def __iter__(self):
+        for chunk in self._body:
+            if len(chunk) <= WRITE_SIZE:
+                yield chunk
+                continue
+            view = memoryview(chunk)
+            for start in range(0, len(view), WRITE_SIZE):
+                yield bytes(view[start:start + WRITE_SIZE])
+
+    def close(self):
+        close = getattr(self._body, 'close', None)
+        if close is not None:
+            close()
+
+
+def small_writes(app):
+    def wrapped(environ, start_response):
+        return _SmallWrites(app(environ, start_response))
+    return wrapped
 
 
 def _is_loopback(host):
@@ -79,7 +111,7 @@ def main(argv=None):
     CONF.log_opt_values(LOG, logging.DEBUG)
 
     server = cheroot_wsgi.Server(
-        (CONF.api.bind_host, CONF.api.bind_port), app,
+        (CONF.api.bind_host, CONF.api.bind_port), small_writes(app),
         numthreads=CONF.api.server_threads,
         server_name='mcimage-api',
         request_queue_size=64,
