@@ -20,6 +20,8 @@ from mcimage.api import versions
 from mcimage.common import context
 
 MULTIPART_ENV = 'mcimage.multipart_content_type'
+# Set by a controller whose response body streams (see api.app._Pecan).
+STREAMED_RESPONSE_ENV = 'mcimage.streamed_response'
 
 
 class StreamingBodyHook(hooks.PecanHook):

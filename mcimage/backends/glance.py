@@ -21,6 +21,7 @@ sees; it goes to the log.
 
 import contextlib
 import threading
+import urllib.parse
 
 from glanceclient import client as glance_client
 from glanceclient import exc as glance_exc
@@ -30,11 +31,14 @@ from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import plugin as ks_plugin
 from keystoneauth1 import token_endpoint
 from oslo_log import log as logging
+from oslo_serialization import jsonutils
 import requests
 
 from mcimage.common import exception
 
 LOG = logging.getLogger(__name__)
+
+PATCH_2_1 = 'application/openstack-images-v2.1-json-patch'
 
 # The VIM's answers that mean the same thing to mcimage's caller; any other
 # answered error is the VIM's fault: a 502.
@@ -191,37 +195,104 @@ class GlanceBackend(object):
                                       e.__class__.__name__)
 
     # -- operations ---------------------------------------------------------
+    # Raw v2 calls through glanceclient's HTTP client: its image managers
+    # fetch the image schema before most calls, one more round trip each.
+
+    def _call(self, context, tenant_id, method, url, image_id=None,
+              as_service=False, **kwargs):
+        """One Glance v2 call; its (response, decoded body)."""
+        with self.translate(image_id):
+            client = self.client(context, tenant_id, as_service=as_service)
+            return getattr(client.http_client, method)(url, **kwargs)
 
     def create_image(self, context, tenant_id, fields):
-        with self.translate():
-            return dict(self.client(context, tenant_id).images.create(
-                **fields))
+        return self._call(context, tenant_id, 'post', '/v2/images',
+                          data=fields)[1]
 
     def get_image(self, context, tenant_id, image_id, as_service=False):
-        with self.translate(image_id):
-            return dict(self.client(context, tenant_id,
-                                    as_service=as_service).images.get(
-                image_id))
+        return self._call(context, tenant_id, 'get',
+                          '/v2/images/%s' % image_id, image_id=image_id,
+                          as_service=as_service)[1]
+
+    def list_images(self, context, tenant_id, params):
+        """One page of GET /v2/images: {"images", "first", "next"...}."""
+        query = urllib.parse.urlencode(params, doseq=True)
+        return self._call(context, tenant_id, 'get',
+                          '/v2/images' + ('?' + query if query else ''))[1]
+
+    def update_image(self, context, tenant_id, image_id, patch):
+        """Apply a JSON patch (Glance's 2.1 media type)."""
+        return self._call(
+            context, tenant_id, 'patch', '/v2/images/%s' % image_id,
+            image_id=image_id, data=jsonutils.dumps(patch),
+            headers={'Content-Type': PATCH_2_1})[1]
 
     def delete_image(self, context, tenant_id, image_id, as_service=False):
-        with self.translate(image_id):
-            self.client(context, tenant_id,
-                        as_service=as_service).images.delete(image_id)
+        self._call(context, tenant_id, 'delete', '/v2/images/%s' % image_id,
+                   image_id=image_id, as_service=as_service)
+
+    def image_action(self, context, tenant_id, image_id, action):
+        """deactivate or reactivate."""
+        self._call(context, tenant_id, 'post',
+                   '/v2/images/%s/actions/%s' % (image_id, action),
+                   image_id=image_id)
+
+    def add_tag(self, context, tenant_id, image_id, tag):
+        self._call(context, tenant_id, 'put', '/v2/images/%s/tags/%s' % (
+            image_id, urllib.parse.quote(tag, safe='')), image_id=image_id)
+
+    def delete_tag(self, context, tenant_id, image_id, tag):
+        self._call(context, tenant_id, 'delete',
+                   '/v2/images/%s/tags/%s' % (
+                       image_id, urllib.parse.quote(tag, safe='')),
+                   image_id=image_id)
+
+    def list_members(self, context, tenant_id, image_id):
+        return self._call(context, tenant_id, 'get',
+                          '/v2/images/%s/members' % image_id,
+                          image_id=image_id)[1]
+
+    def get_member(self, context, tenant_id, image_id, member_id):
+        return self._call(context, tenant_id, 'get',
+                          '/v2/images/%s/members/%s' % (image_id, member_id),
+                          image_id=image_id)[1]
+
+    def add_member(self, context, tenant_id, image_id, member_id):
+        return self._call(context, tenant_id, 'post',
+                          '/v2/images/%s/members' % image_id,
+                          image_id=image_id, data={'member': member_id})[1]
+
+    def update_member(self, context, tenant_id, image_id, member_id,
+                      status):
+        return self._call(context, tenant_id, 'put',
+                          '/v2/images/%s/members/%s' % (image_id, member_id),
+                          image_id=image_id, data={'status': status})[1]
+
+    def delete_member(self, context, tenant_id, image_id, member_id):
+        self._call(context, tenant_id, 'delete',
+                   '/v2/images/%s/members/%s' % (image_id, member_id),
+                   image_id=image_id)
 
     def member_status(self, context, tenant_id, image_id, member_id):
         """The membership status of member_id in the image, or None."""
         try:
-            with self.translate(image_id):
-                member = self.client(context, tenant_id).image_members.get(
-                    image_id, member_id)
+            member = self.get_member(context, tenant_id, image_id, member_id)
         except exception.NotFound:
             return None
-        return member.get('status') if member else None
+        return (member or {}).get('status')
+
+    def get_schema(self, context, tenant_id, name):
+        return self._call(context, tenant_id, 'get',
+                          '/v2/schemas/%s' % name)[1]
 
     def upload(self, context, tenant_id, image_id, reader):
         """Stream ``reader`` (an object with read()) into the image."""
-        with self.translate(image_id):
-            self.client(context, tenant_id).images.upload(image_id, reader)
+        # glanceclient reads a file-like ``data`` piece by piece and sends
+        # it chunked.
+        self._call(context, tenant_id, 'put',
+                   '/v2/images/%s/file' % image_id, image_id=image_id,
+                   headers={'Content-Type': 'application/octet-stream'},
+                   data=reader)
 
     def download(self, context, tenant_id, image_id):
         """Start a download: (headers, iterator or None if no data)."""
@@ -235,11 +306,7 @@ class GlanceBackend(object):
         return resp.headers, self._stream(resp, body, image_id)
 
     def _stream(self, resp, body, image_id):
-        """The VIM's image data, closing its response at the end.
-
-        A generator on purpose: Pecan peeks at a generator's first piece to
-        tell an empty body, but reads any other app_iter whole.
-        """
+        """The VIM's image data, closing its response at the end."""
         try:
             yield from body
         except (requests.RequestException, ConnectionError) as e:
