@@ -27,10 +27,12 @@ opts = [
                     'failed uploads that their VIM could not delete at the '
                     'time (it did not answer).'),
     cfg.IntOpt('chunk_size',
-               default=1024 * 1024,
+               default=64 * 1024,
                min=4096,
                help='Bytes read from the client at a time while streaming '
-                    'image data.'),
+                    'image data. Pieces under the allocator\'s mmap '
+                    'threshold (128 KiB with glibc) reuse freed memory '
+                    'instead of costing page faults.'),
 ]
 
 
