@@ -32,15 +32,15 @@ _PACKAGED_ETC = os.path.join(os.path.dirname(__file__), '..', '..', 'etc',
 
 
 class _Pecan(pecan.Pecan):
-    """Pecan, leaving a streamed response body alone.
+    """Pecan, leaving alone a response its controller marked raw.
 
     To turn an empty 200 into a 204, Pecan peeks at a generator body (and
-    drops its Content-Length) and reads any other body whole; a streamed
-    download, marked in the environ by its controller, needs neither.
+    drops its Content-Length) and reads any other body whole: a streamed
+    download needs neither, and a HEAD answer is a 200 without a body.
     """
 
     def _handle_empty_response_body(self, state):
-        if not state.request.environ.get(hooks.STREAMED_RESPONSE_ENV):
+        if not state.request.environ.get(hooks.RAW_RESPONSE_ENV):
             super()._handle_empty_response_body(state)
 
 

@@ -20,8 +20,9 @@ from mcimage.api import versions
 from mcimage.common import context
 
 MULTIPART_ENV = 'mcimage.multipart_content_type'
-# Set by a controller whose response body streams (see api.app._Pecan).
-STREAMED_RESPONSE_ENV = 'mcimage.streamed_response'
+# Set by a controller whose response Pecan must leave as it is: a streamed
+# body, a HEAD answer (see api.app._Pecan).
+RAW_RESPONSE_ENV = 'mcimage.raw_response'
 
 
 class StreamingBodyHook(hooks.PecanHook):

@@ -13,6 +13,7 @@
 """JSON Schema validation with errors that name the field and the value."""
 
 import jsonschema
+from oslo_serialization import jsonutils
 
 from mcimage.common import exception
 
@@ -46,8 +47,39 @@ def validate(schema, data):
     if error.validator == 'enum':
         reason = 'must be one of %s' % ', '.join(
             str(v) for v in error.validator_value)
+    elif 'description' in error.schema:
+        reason = 'must be %s' % error.schema['description']
     else:
         reason = error.message
     raise exception.InvalidParameterValue(name=path or 'body',
                                           value=error.instance,
                                           reason=reason)
+
+
+def json_body(request, schema=None):
+    """The request's JSON document, validated against ``schema``."""
+    try:
+        body = jsonutils.loads(request.body.decode('utf-8') or 'null')
+    except (ValueError, UnicodeDecodeError) as e:
+        raise exception.Invalid(reason='the body is not valid JSON: %s' % e)
+    if schema is not None:
+        validate(schema, body)
+    return body
+
+
+def query(request, schema, repeatable=()):
+    """The query string as a dict, validated against ``schema``.
+
+    Keys in ``repeatable`` give lists; any other key given twice is refused.
+    """
+    params = {}
+    for key, value in request.GET.items():
+        if key in repeatable:
+            params.setdefault(key, []).append(value)
+        elif key in params:
+            raise exception.InvalidParameterValue(
+                name=key, value=value, reason='given more than once')
+        else:
+            params[key] = value
+    validate(schema, params)
+    return params

@@ -132,5 +132,9 @@ def get(vim_id):
     return vim
 
 
+def exists(vim_id):
+    return vim_id in init().vims
+
+
 def list_vims():
     return list(init().vims.values())

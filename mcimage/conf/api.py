@@ -31,6 +31,11 @@ opts = [
                     'discovery instead of the URL of each request (set it '
                     'behind a proxy that does not send X-Forwarded-* '
                     'headers).'),
+    cfg.IntOpt('max_limit',
+               default=1000,
+               min=1,
+               help='The most items one page of a list holds, whatever '
+                    'limit the request asks for.'),
     cfg.IntOpt('max_json_body_size',
                default=1024 * 1024,
                min=1024,

@@ -18,6 +18,7 @@ the VIM's account may see more than the caller may (DESIGN §3).
 """
 
 import json
+import urllib.parse
 
 from oslo_config import cfg
 from oslo_log import log as logging
@@ -41,28 +42,33 @@ _FORM_FIELDS = frozenset(schemas.upload_form['properties']) | frozenset(
     schemas.ONAP_ALIASES)
 
 
-def image_target(tenant_id, image=None, member_status=None):
+def image_target(tenant_id, image=None, member_status=None,
+                 member_id=None):
     """The policy target of an image in the tenant named by the path."""
     if image is None:
         # Before the VIM is asked: the best case, an image the path's
         # tenant owns. Only the tenant scope can refuse it.
-        return {'tenant_id': tenant_id, 'owner': tenant_id,
-                'visibility': 'private', 'member_status': None}
+        image = {'owner': tenant_id, 'visibility': 'private'}
     return {'tenant_id': tenant_id,
             'owner': image.get('owner'),
             'visibility': image.get('visibility'),
             'member_status': member_status,
+            # The project a membership rule is about (members API only).
+            'member_id': member_id,
             'protected': image.get('protected')}
+
+
+def tenant_path(base_path, vim, tenant_id):
+    return '%s/v1/%s/%s' % (base_path, vim.id, tenant_id)
 
 
 def format_image(image, vim, tenant_id, base_path, onap=False):
     """A VIM's image as mcimage's callers see it: links into mcimage."""
     body = {k: v for k, v in image.items() if k not in _HIDDEN}
-    self_link = '%s/v1/%s/%s/images/%s' % (base_path, vim.id, tenant_id,
-                                           image['id'])
-    body['self'] = self_link
-    body['file'] = self_link + '/file'
-    body.pop('schema', None)
+    root = tenant_path(base_path, vim, tenant_id)
+    body['self'] = '%s/images/%s' % (root, image['id'])
+    body['file'] = body['self'] + '/file'
+    body['schema'] = root + '/schemas/image'
     if onap:
         body['imageType'] = image.get('disk_format')
         body['containerFormat'] = image.get('container_format')
@@ -89,6 +95,260 @@ def get_image(context, vim, tenant_id, image_id, rule='mcimage:image:get'):
                      conceal=exception.ImageNotFound(vim_id=vim.id,
                                                      image_id=image_id))
     return image
+
+
+def _visible_then(context, vim, tenant_id, image_id, rule):
+    """The image, if the caller may see it (404) and apply ``rule`` (403).
+
+    A write on an image the caller cannot see stays a 404.
+    """
+    image = get_image(context, vim, tenant_id, image_id)
+    policy.authorize(context, rule, image_target(
+        tenant_id, image, _member_status(context, vim, tenant_id, image)))
+    return image
+
+
+# -- list ------------------------------------------------------------------
+
+def _sort_params(params):
+    """Glance's sort=k:dir,... checked key by key (the detail names it)."""
+    sort = params.get('sort')
+    if sort is None:
+        return
+    if 'sort_key' in params or 'sort_dir' in params:
+        raise exception.Invalid(
+            reason="'sort' cannot be combined with sort_key/sort_dir")
+    for item in sort.split(','):
+        key, _sep, direction = item.strip().partition(':')
+        if key not in schemas.SORT_KEYS:
+            raise exception.InvalidParameterValue(
+                name='sort', value=key, reason='not a sort key; use one '
+                'of %s' % ', '.join(schemas.SORT_KEYS))
+        if direction and direction not in schemas.SORT_DIRS:
+            raise exception.InvalidParameterValue(
+                name='sort', value=item.strip(),
+                reason='the direction must be asc or desc')
+
+
+def _page_link(link, root):
+    """Glance's first/next link, as the same query on mcimage."""
+    query = urllib.parse.urlsplit(link).query
+    return '%s/images%s' % (root, '?' + query if query else '')
+
+
+def list_images(context, vim, tenant_id, params, base_path):
+    """One page of images the caller may see, with links into mcimage."""
+    policy.authorize(context, 'mcimage:image:get_all',
+                     image_target(tenant_id))
+    _sort_params(params)
+    params = dict(params)
+    limit = params.get('limit')
+    if limit is not None:
+        params['limit'] = str(min(int(limit), CONF.api.max_limit))
+    page = vim.backend.list_images(context, tenant_id, params)
+    wanted_status = params.get('member_status', 'accepted')
+    images = []
+    for image in page.get('images', []):
+        member_status = None
+        if (image.get('visibility') == 'shared'
+                and image.get('owner') != tenant_id):
+            # Glance lists the shares of the status asked for (accepted by
+            # default); 'all' has to ask for each image.
+            member_status = (wanted_status if wanted_status != 'all' else
+                             _member_status(context, vim, tenant_id, image))
+        if policy.check(context, 'mcimage:image:get',
+                        image_target(tenant_id, image, member_status)):
+            images.append(format_image(image, vim, tenant_id, base_path))
+        else:
+            LOG.info('Image %(img)s of VIM %(vim)s filtered out of a list '
+                     'by policy', {'img': image.get('id'), 'vim': vim.id})
+    root = tenant_path(base_path, vim, tenant_id)
+    body = {'images': images,
+            'first': _page_link(page.get('first', ''), root),
+            'schema': root + '/schemas/images'}
+    if page.get('next'):
+        body['next'] = _page_link(page['next'], root)
+    return body
+
+
+# -- create, update, delete --------------------------------------------------
+
+def _authorize_visibility(context, target, visibility):
+    if visibility == 'public':
+        policy.authorize(context, 'mcimage:image:publicize', target)
+    elif visibility == 'community':
+        policy.authorize(context, 'mcimage:image:communitize', target)
+
+
+def create_image(context, vim, tenant_id, body):
+    """POST .../images: a record, no data yet (Glance: 201, queued)."""
+    policy.authorize(context, 'mcimage:image:create', image_target(tenant_id))
+    if not isinstance(body, dict):
+        raise exception.Invalid(reason='the body must be a JSON object')
+    fields = {}
+    for name, value in body.items():
+        name = schemas.ONAP_ALIASES.get(name, name)
+        if name in fields and fields[name] != value:
+            raise exception.Invalid(
+                reason="'%s' is given twice with different values (ONAP "
+                       "and Glance names)" % name)
+        fields[name] = value
+    validation.validate(schemas.create_body, fields)
+    _authorize_visibility(context, image_target(tenant_id),
+                          fields.get('visibility'))
+    return vim.backend.create_image(context, tenant_id, fields)
+
+
+PATCH_TYPES = ('application/openstack-images-v2.1-json-patch',
+               'application/openstack-images-v2.0-json-patch')
+
+
+def _patch_2_0_to_2_1(ops):
+    """Glance's older patch form: {"replace": "/name", "value": ...}."""
+    converted = []
+    for i, op in enumerate(ops if isinstance(ops, list) else []):
+        kinds = [k for k in ('add', 'replace', 'remove')
+                 if isinstance(op, dict) and k in op]
+        if len(kinds) != 1:
+            raise exception.InvalidParameterValue(
+                name='[%d]' % i, value=op,
+                reason='expected one of add, replace or remove')
+        new = {'op': kinds[0], 'path': op[kinds[0]]}
+        new.update((k, v) for k, v in op.items() if k != kinds[0])
+        converted.append(new)
+    return converted if isinstance(ops, list) else ops
+
+
+def _check_patch(ops):
+    validation.validate(schemas.patch_body, ops)
+    for i, op in enumerate(ops):
+        name = op['path'][1:]
+        where = '[%d].path' % i
+        if name in schemas.READ_ONLY_FIELDS or name in schemas.ONAP_ALIASES:
+            raise exception.InvalidParameterValue(
+                name=where, value=op['path'], reason="'%s' is read-only"
+                % name)
+        if op['op'] == 'remove':
+            if 'value' in op:
+                raise exception.InvalidParameterValue(
+                    name='[%d].value' % i, value=op['value'],
+                    reason='remove takes no value')
+            if name in schemas.WRITABLE_FIELDS:
+                raise exception.InvalidParameterValue(
+                    name=where, value=op['path'],
+                    reason="'%s' cannot be removed; replace it" % name)
+            continue
+        if 'value' not in op:
+            raise exception.MissingParameter(name='[%d].value' % i)
+        schema = schemas.create_body['properties'].get(
+            name, schemas.PROPERTY_VALUE)
+        validation.validate({'type': 'object',
+                             'properties': {name: schema},
+                             'propertyNames': schemas.create_body[
+                                 'propertyNames']},
+                            {name: op['value']})
+
+
+def update_image(context, vim, tenant_id, image_id, ops, content_type):
+    """PATCH .../images/{id}: Glance's JSON patch, checked first."""
+    if content_type not in PATCH_TYPES:
+        raise exception.UnsupportedMediaType(
+            content_type=content_type, expected=' or '.join(PATCH_TYPES))
+    if content_type == PATCH_TYPES[1]:
+        ops = _patch_2_0_to_2_1(ops)
+    _check_patch(ops)
+    image = _visible_then(context, vim, tenant_id, image_id,
+                          'mcimage:image:update')
+    target = image_target(tenant_id, image)
+    for op in ops:
+        if op['path'] == '/visibility' and op['op'] != 'remove':
+            _authorize_visibility(context, target, op['value'])
+    return vim.backend.update_image(context, tenant_id, image_id, ops)
+
+
+def delete_image(context, vim, tenant_id, image_id):
+    image = _visible_then(context, vim, tenant_id, image_id,
+                          'mcimage:image:delete')
+    if image.get('protected'):
+        raise exception.Forbidden(
+            'Image %s is protected and cannot be deleted; set protected '
+            'to false first.' % image_id)
+    vim.backend.delete_image(context, tenant_id, image_id)
+
+
+def image_action(context, vim, tenant_id, image_id, action):
+    """deactivate | reactivate (admin)."""
+    _visible_then(context, vim, tenant_id, image_id,
+                  'mcimage:image:%s' % action)
+    vim.backend.image_action(context, tenant_id, image_id, action)
+
+
+def add_tag(context, vim, tenant_id, image_id, tag):
+    validation.validate(schemas.create_body['properties']['tags']['items'],
+                        tag)
+    _visible_then(context, vim, tenant_id, image_id, 'mcimage:image:update')
+    vim.backend.add_tag(context, tenant_id, image_id, tag)
+
+
+def delete_tag(context, vim, tenant_id, image_id, tag):
+    image = _visible_then(context, vim, tenant_id, image_id,
+                          'mcimage:image:update')
+    if tag not in (image.get('tags') or []):
+        raise exception.NotFound('Image %s has no tag %r.' % (image_id, tag))
+    vim.backend.delete_tag(context, tenant_id, image_id, tag)
+
+
+def get_schema(context, vim, tenant_id, name, base_path):
+    """The VIM's own schema (its formats), with links into mcimage."""
+    policy.authorize(context, 'mcimage:image:get_all',
+                     image_target(tenant_id))
+    schema = vim.backend.get_schema(context, tenant_id, name)
+    for field in _HIDDEN:
+        schema.get('properties', {}).pop(field, None)
+    root = tenant_path(base_path, vim, tenant_id)
+    for link in schema.get('links', []):
+        if link.get('href', '').startswith('/v2/'):
+            link['href'] = root + link['href'][len('/v2'):]
+    return schema
+
+
+# -- HEAD: seed 002's X-Image-Meta-* headers ----------------------------------
+
+_HEAD_FIELDS = (('id', 'Id'), ('name', 'Name'),
+                ('disk_format', 'Disk_format'),
+                ('container_format', 'Container_format'),
+                ('size', 'Size'), ('virtual_size', 'Virtual_size'),
+                ('checksum', 'Checksum'), ('status', 'Status'),
+                ('visibility', 'Visibility'), ('owner', 'Owner'),
+                ('min_disk', 'Min_disk'), ('min_ram', 'Min_ram'),
+                ('protected', 'Protected'), ('created_at', 'Created_at'),
+                ('updated_at', 'Updated_at'))
+_HEADER_SAFE = " !\"#$&'()*+,-./:;<=>?@[]^_`{|}~"
+_NOT_PROPERTIES = frozenset(schemas.RESERVED_PROPERTIES) | frozenset(
+    f for f, _h in _HEAD_FIELDS)
+
+
+def _header_value(value):
+    if value is None:
+        return ''
+    if isinstance(value, bool):
+        return str(value)
+    # Header values are latin-1 on the wire: anything else is %-encoded.
+    return urllib.parse.quote(str(value), safe=_HEADER_SAFE)
+
+
+def head_headers(image):
+    headers = {}
+    for field, name in _HEAD_FIELDS:
+        if field in image:
+            headers['X-Image-Meta-' + name] = _header_value(image[field])
+    headers['X-Image-Meta-Is_public'] = str(
+        image.get('visibility') == 'public')
+    headers['X-Image-Meta-Deleted'] = 'False'
+    for key, value in sorted(image.items()):
+        if key not in _NOT_PROPERTIES:
+            headers['X-Image-Meta-Property-' + key] = _header_value(value)
+    return headers
 
 
 def download(context, vim, tenant_id, image_id):

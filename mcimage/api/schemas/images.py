@@ -62,3 +62,134 @@ upload_form = {
     'required': ['disk_format'],
     'additionalProperties': False,
 }
+
+# Glance's image fields that a create or a patch may set; the rest of
+# Glance's fields (status, owner, checksum, size...) are read-only.
+_WRITABLE = {
+    'name': {'type': ['string', 'null'], 'maxLength': 255},
+    'visibility': {'type': 'string', 'enum': VISIBILITIES},
+    'disk_format': {'type': ['string', 'null'], 'enum': DISK_FORMATS + [None]},
+    'container_format': {'type': ['string', 'null'],
+                         'enum': CONTAINER_FORMATS + [None]},
+    'min_disk': {'type': 'integer', 'minimum': 0, 'maximum': 2 ** 31 - 1},
+    'min_ram': {'type': 'integer', 'minimum': 0, 'maximum': 2 ** 31 - 1},
+    'protected': {'type': 'boolean'},
+    'os_hidden': {'type': 'boolean'},
+    'tags': {'type': 'array', 'maxItems': 128, 'uniqueItems': True,
+             'items': {'type': 'string', 'minLength': 1, 'maxLength': 255}},
+}
+WRITABLE_FIELDS = frozenset(_WRITABLE)
+READ_ONLY_FIELDS = RESERVED_PROPERTIES - WRITABLE_FIELDS - frozenset(
+    ONAP_ALIASES)
+PROPERTY_VALUE = {'type': 'string', 'maxLength': 65535}
+
+# POST .../images: Glance v2's create body (plus the ONAP aliases, turned
+# into Glance names before validation).
+create_body = {
+    'type': 'object',
+    'properties': dict(_WRITABLE, id={
+        'type': 'string',
+        'pattern': '^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?'
+                   '[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$'}),
+    'propertyNames': {'pattern': _PROPERTY_NAME,
+                      'not': {'enum': sorted(READ_ONLY_FIELDS - {'id'})}},
+    'additionalProperties': PROPERTY_VALUE,
+    'maxProperties': 160,
+}
+
+# PATCH .../images/{id}: a JSON patch (RFC 6902 subset Glance takes).
+patch_body = {
+    'type': 'array',
+    'maxItems': 200,
+    'items': {
+        'type': 'object',
+        'properties': {
+            'op': {'type': 'string', 'enum': ['add', 'replace', 'remove']},
+            'path': {'type': 'string', 'pattern': '^/[^/]+$'},
+            'value': {},
+        },
+        'required': ['op', 'path'],
+        'additionalProperties': False,
+    },
+}
+
+SORT_KEYS = ['name', 'status', 'container_format', 'disk_format', 'size',
+             'virtual_size', 'id', 'created_at', 'updated_at', 'visibility',
+             'owner', 'min_disk', 'min_ram', 'protected', 'os_hidden']
+SORT_DIRS = ['asc', 'desc']
+_DATE_FILTER = ('^(gt|gte|lt|lte|eq|neq):'
+                r'\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?'
+                r'(Z|[+-]\d{2}:?\d{2})?)?$')
+_DATE_QUERY = {'type': 'string', 'pattern': _DATE_FILTER,
+               'description': 'OP:TIME, OP one of gt, gte, lt, lte, eq, '
+                              'neq and TIME an ISO 8601 time'}
+_INTEGER = {'type': 'string', 'pattern': r'^\d{1,19}$',
+            'description': 'a non-negative integer'}
+_BOOLEAN = {'type': 'string', 'enum': ['true', 'false', 'True', 'False']}
+IMAGE_STATUSES = ['queued', 'saving', 'active', 'killed', 'deleted',
+                  'pending_delete', 'deactivated', 'uploading', 'importing']
+
+
+def _enum_or_in(values):
+    """One value, or Glance's 'in:a,b' form."""
+    return {'type': 'string',
+            'anyOf': [{'enum': values},
+                      {'pattern': '^in:(%s)(,(%s))*$' % (
+                          '|'.join(values), '|'.join(values))}]}
+
+
+# GET .../images: the query string, one value per key except tag and the
+# sort_key/sort_dir pairs; any other key filters on a custom property.
+list_query = {
+    'type': 'object',
+    'properties': {
+        'limit': _INTEGER,
+        'marker': {'type': 'string', 'pattern': '^[0-9a-fA-F-]{32,36}$',
+                   'description': 'an image id'},
+        'sort': {'type': 'string', 'minLength': 1},
+        'sort_key': {'type': 'array',
+                     'items': {'type': 'string', 'enum': SORT_KEYS}},
+        'sort_dir': {'type': 'array',
+                     'items': {'type': 'string', 'enum': SORT_DIRS}},
+        'name': {'type': 'string', 'maxLength': 1024},
+        'id': {'type': 'string', 'maxLength': 4096},
+        'visibility': {'type': 'string',
+                       'enum': VISIBILITIES + ['all']},
+        'member_status': {'type': 'string',
+                          'enum': ['accepted', 'pending', 'rejected',
+                                   'all']},
+        'owner': {'type': 'string', 'maxLength': 255},
+        'status': _enum_or_in(IMAGE_STATUSES),
+        'tag': {'type': 'array',
+                'items': {'type': 'string', 'minLength': 1,
+                          'maxLength': 255}},
+        'disk_format': _enum_or_in(DISK_FORMATS),
+        'container_format': _enum_or_in(CONTAINER_FORMATS),
+        'size_min': _INTEGER,
+        'size_max': _INTEGER,
+        'protected': _BOOLEAN,
+        'os_hidden': _BOOLEAN,
+        'created_at': _DATE_QUERY,
+        'updated_at': _DATE_QUERY,
+    },
+    'additionalProperties': {'type': 'string', 'maxLength': 65535},
+}
+REPEATABLE_QUERY = frozenset(['tag', 'sort_key', 'sort_dir'])
+
+# PUT .../members/{member_id}
+member_status_body = {
+    'type': 'object',
+    'properties': {'status': {'type': 'string',
+                              'enum': ['accepted', 'rejected', 'pending']}},
+    'required': ['status'],
+    'additionalProperties': False,
+}
+
+# POST .../members
+member_create_body = {
+    'type': 'object',
+    'properties': {'member': {'type': 'string', 'minLength': 1,
+                              'maxLength': 255}},
+    'required': ['member'],
+    'additionalProperties': False,
+}

@@ -14,6 +14,7 @@ import itertools
 
 from mcimage.common.policies import base
 from mcimage.common.policies import images
+from mcimage.common.policies import members
 from mcimage.common.policies import vims
 
 
@@ -21,5 +22,6 @@ def list_rules():
     return itertools.chain(
         base.list_rules(),
         images.list_rules(),
+        members.list_rules(),
         vims.list_rules(),
     )

@@ -36,6 +36,13 @@ ADMIN_OR_READER_OF_VISIBLE_IMAGE = (
 ADMIN_OR_MEMBER_OF_OWNER = (
     'rule:admin_api or (rule:project_member_api and rule:image_owner)')
 ANY_READER = 'rule:admin_api or role:reader'
+# The project named by a membership is the caller's.
+IMAGE_MEMBER = 'project_id:%(member_id)s'
+ADMIN_OR_READER_OF_OWNER_OR_MEMBER = (
+    'rule:admin_api or (rule:project_reader_api and (rule:image_owner or '
+    'rule:image_member))')
+ADMIN_OR_MEMBER_OF_MEMBER = (
+    'rule:admin_api or (rule:project_member_api and rule:image_member)')
 
 rules = [
     policy.RuleDefault(
@@ -50,6 +57,9 @@ rules = [
     policy.RuleDefault(
         name='image_owner', check_str=IMAGE_OWNER,
         description='The caller\'s project owns the image.'),
+    policy.RuleDefault(
+        name='image_member', check_str=IMAGE_MEMBER,
+        description='The membership at hand is the caller\'s project\'s.'),
     policy.RuleDefault(
         name='image_visible', check_str=IMAGE_VISIBLE,
         description='The image is owned by the caller\'s project, public, '

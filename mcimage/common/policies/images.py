@@ -14,46 +14,89 @@ from oslo_policy import policy
 
 from mcimage.common.policies import base
 
-IMAGE = '/v1/{vim_id}/{tenant_id}/images/{image_id}'
+IMAGES = '/v1/{vim_id}/{tenant_id}/images'
+IMAGE = IMAGES + '/{image_id}'
 
 rules = [
+    policy.DocumentedRuleDefault(
+        name='mcimage:image:get_all',
+        check_str=base.ADMIN_OR_PROJECT_READER,
+        scope_types=['project'],
+        description='List images. Each image listed must also pass '
+                    'mcimage:image:get.',
+        operations=[{'path': IMAGES, 'method': 'GET'}]),
     policy.DocumentedRuleDefault(
         name='mcimage:image:get',
         check_str=base.ADMIN_OR_READER_OF_VISIBLE_IMAGE,
         scope_types=['project'],
         description='Show an image. A denied read answers 404, so a '
                     'private image\'s existence does not leak.',
-        operations=[{'path': IMAGE, 'method': 'GET'}]),
+        operations=[{'path': IMAGE, 'method': 'GET'},
+                    {'path': IMAGE, 'method': 'HEAD'}]),
+    policy.DocumentedRuleDefault(
+        name='mcimage:image:create',
+        check_str=base.ADMIN_OR_MEMBER_OF_OWNER,
+        scope_types=['project'],
+        description='Create an image record.',
+        operations=[{'path': IMAGES, 'method': 'POST'}]),
+    policy.DocumentedRuleDefault(
+        name='mcimage:image:update',
+        check_str=base.ADMIN_OR_MEMBER_OF_OWNER,
+        scope_types=['project'],
+        description='Update an image (JSON patch) or its tags.',
+        operations=[{'path': IMAGE, 'method': 'PATCH'},
+                    {'path': IMAGE + '/tags/{tag}', 'method': 'PUT'},
+                    {'path': IMAGE + '/tags/{tag}', 'method': 'DELETE'}]),
+    policy.DocumentedRuleDefault(
+        name='mcimage:image:delete',
+        check_str=base.ADMIN_OR_MEMBER_OF_OWNER,
+        scope_types=['project'],
+        description='Delete an image (never a protected one).',
+        operations=[{'path': IMAGE, 'method': 'DELETE'}]),
     policy.DocumentedRuleDefault(
         name='mcimage:image:upload',
         check_str=base.ADMIN_OR_MEMBER_OF_OWNER,
         scope_types=['project'],
         description='Create an image and upload its data in one request '
                     '(the ONAP multipart form).',
-        operations=[{'path': '/v1/{vim_id}/{tenant_id}/images/file',
-                     'method': 'POST'}]),
+        operations=[{'path': IMAGES + '/file', 'method': 'POST'}]),
     policy.DocumentedRuleDefault(
         name='mcimage:image:download',
         check_str=base.ADMIN_OR_READER_OF_VISIBLE_IMAGE,
         scope_types=['project'],
         description='Download image data.',
         operations=[{'path': IMAGE + '/file', 'method': 'GET'},
-                    {'path': '/v1/{vim_id}/{tenant_id}/images/file/'
-                             '{image_id}',
-                     'method': 'GET'}]),
+                    {'path': IMAGES + '/file/{image_id}', 'method': 'GET'}]),
     policy.DocumentedRuleDefault(
         name='mcimage:image:publicize',
         check_str=base.ADMIN,
         scope_types=['project'],
         description='Make an image public (visibility=public).',
-        operations=[{'path': '/v1/{vim_id}/{tenant_id}/images/file',
-                     'method': 'POST'}]),
+        operations=[{'path': IMAGES, 'method': 'POST'},
+                    {'path': IMAGE, 'method': 'PATCH'},
+                    {'path': IMAGES + '/file', 'method': 'POST'}]),
     policy.DocumentedRuleDefault(
         name='mcimage:image:communitize',
         check_str=base.ADMIN_OR_MEMBER_OF_OWNER,
         scope_types=['project'],
         description='Make an image community (visibility=community).',
-        operations=[{'path': '/v1/{vim_id}/{tenant_id}/images/file',
+        operations=[{'path': IMAGES, 'method': 'POST'},
+                    {'path': IMAGE, 'method': 'PATCH'},
+                    {'path': IMAGES + '/file', 'method': 'POST'}]),
+    policy.DocumentedRuleDefault(
+        name='mcimage:image:deactivate',
+        check_str=base.ADMIN,
+        scope_types=['project'],
+        description='Deactivate an image: its data can no longer be '
+                    'downloaded.',
+        operations=[{'path': IMAGE + '/actions/deactivate',
+                     'method': 'POST'}]),
+    policy.DocumentedRuleDefault(
+        name='mcimage:image:reactivate',
+        check_str=base.ADMIN,
+        scope_types=['project'],
+        description='Reactivate a deactivated image.',
+        operations=[{'path': IMAGE + '/actions/reactivate',
                      'method': 'POST'}]),
 ]
 

@@ -60,8 +60,9 @@ class TestShow(ImageTestCase):
         self_link = '/v1/%s/p1/images/%s' % (base.VIM, image['id'])
         self.assertEqual(self_link, body['self'])
         self.assertEqual(self_link + '/file', body['file'])
-        for hidden in ('direct_url', 'locations', 'schema', 'stores'):
+        for hidden in ('direct_url', 'locations', 'stores'):
             self.assertNotIn(hidden, body)
+        self.assertEqual('/v1/%s/p1/schemas/image' % base.VIM, body['schema'])
         self.assertNotIn('/v2/', resp.text)
         self.assertNotIn('secret', resp.text)
         # Not the ONAP upload's answer: no ONAP view keys.
@@ -173,10 +174,10 @@ class TestShow(ImageTestCase):
                         status=404)
         self.assertError(resp, 404)
 
-    def test_delete_405(self):
+    def test_put_405(self):
         image = self.add()
-        resp = self.app.delete(self.url(image['id']),
-                               headers=self.headers(), expect_errors=True)
+        resp = self.app.put(self.url(image['id']), params='{}',
+                            headers=self.headers(), expect_errors=True)
         self.assertError(resp, 405)
         self.assertIn(image['id'], self.fake.images)
 

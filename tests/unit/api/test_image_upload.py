@@ -112,8 +112,9 @@ class TestUpload(UploadTestCase):
         self.assertEqual('bare', body['containerFormat'])
         self.assertEqual(base.VIM, body['vimId'])
         self.assertEqual('p1', body['tenantId'])
-        for hidden in ('direct_url', 'locations', 'schema', 'stores'):
+        for hidden in ('direct_url', 'locations', 'stores'):
             self.assertNotIn(hidden, body)
+        self.assertEqual('/v1/%s/p1/schemas/image' % base.VIM, body['schema'])
         self.assertNotIn('secret', resp.text)
         # The bytes that reached the VIM are the bytes sent.
         self.assertEqual(sha256(DATA), sha256(self.fake.data[image_id]))

@@ -26,6 +26,7 @@ class TenantController(object):
 
     def __init__(self, vim, tenant_id):
         self.images = images.ImagesController(vim, tenant_id)
+        self.schemas = images.SchemasController(vim, tenant_id)
 
 
 class V1Controller(object):
@@ -42,7 +43,17 @@ class V1Controller(object):
 
     @pecan.expose()
     def _lookup(self, vim_id, tenant_id=None, *remainder):
-        vim = backends.get(vim_id)
+        """/{vim_id}/{tenant_id}/... or ONAP's newer form.
+
+        /{cloud_owner}/{cloud_region_id}/{tenant_id}/... names the VIM
+        {cloud_owner}_{cloud_region_id}: one controller tree for both.
+        """
         if not tenant_id:
+            backends.get(vim_id)
             pecan.abort(404)
-        return TenantController(vim, tenant_id), remainder
+        if not backends.exists(vim_id) and remainder:
+            onap_vim = '%s_%s' % (vim_id, tenant_id)
+            if backends.exists(onap_vim):
+                return (TenantController(backends.get(onap_vim),
+                                         remainder[0]), remainder[1:])
+        return TenantController(backends.get(vim_id), tenant_id), remainder

@@ -34,7 +34,7 @@ def _download(vim, tenant_id, image_id):
         return webob.Response(status=204)
     resp = webob.Response(status=200, app_iter=body,
                           content_type='application/octet-stream')
-    pecan.request.environ[hooks.STREAMED_RESPONSE_ENV] = True
+    pecan.request.environ[hooks.RAW_RESPONSE_ENV] = True
     # WebOb sets Content-Length: 0 for a new response; the VIM's own length
     # (or none, for a chunked answer) is the truth.
     resp.headers.pop('Content-Length', None)

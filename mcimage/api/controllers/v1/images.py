@@ -14,20 +14,77 @@
 
 The route table, in the order Pecan resolves it:
 
-  POST images/file              ONAP multipart upload (201)
-  GET  images/file/{image_id}   ONAP download
-  GET  images/{image_id}        show
-  GET  images/{image_id}/file   download
+  GET|POST images                      list (Glance v2 filters) | create
+  POST images/file                     ONAP multipart upload (201)
+  GET  images/file/{image_id}          ONAP download
+  GET|HEAD|PATCH|DELETE images/{id}    show | X-Image-Meta-* | patch | delete
+  GET  images/{id}/file                download
+  POST images/{id}/actions/{action}    deactivate | reactivate
+  PUT|DELETE images/{id}/tags/{tag}    tags
+  images/{id}/members[/{member_id}]    sharing (controllers.v1.members)
 
 ``file`` is matched before any image id, so images/{image_id} can never
 swallow images/file (the bug the original ONAP plugin shipped).
 """
 
 import pecan
+import webob
 
 from mcimage.api.controllers.v1 import image_data
+from mcimage.api.controllers.v1 import members
+from mcimage.api import hooks
+from mcimage.api.schemas import images as schemas
 from mcimage.api import utils
+from mcimage.api import validation
 from mcimage.images import api as images_api
+
+_ACTIONS = ('deactivate', 'reactivate')
+
+
+class TagController(object):
+    """/images/{image_id}/tags/{tag}"""
+
+    def __init__(self, vim, tenant_id, image_id, tag):
+        self.vim = vim
+        self.tenant_id = tenant_id
+        self.image_id = image_id
+        self.tag = tag
+
+    @pecan.expose(generic=True)
+    def index(self):
+        pecan.abort(405)
+
+    @index.when(method='PUT')
+    def index_put(self):
+        images_api.add_tag(utils.context(), self.vim, self.tenant_id,
+                           self.image_id, self.tag)
+        pecan.response.status = 204
+
+    @index.when(method='DELETE')
+    def index_delete(self):
+        images_api.delete_tag(utils.context(), self.vim, self.tenant_id,
+                              self.image_id, self.tag)
+        pecan.response.status = 204
+
+
+class ActionController(object):
+    """/images/{image_id}/actions/{action}"""
+
+    def __init__(self, vim, tenant_id, image_id, action):
+        self.vim = vim
+        self.tenant_id = tenant_id
+        self.image_id = image_id
+        self.action = action
+
+    @pecan.expose(generic=True)
+    def index(self):
+        pecan.abort(405)
+
+    @index.when(method='POST')
+    def index_post(self):
+        images_api.image_action(utils.context(), self.vim, self.tenant_id,
+                                self.image_id, self.action)
+        pecan.response.status = 204
 
 
 class ImageController(object):
@@ -38,23 +95,54 @@ class ImageController(object):
         self.tenant_id = tenant_id
         self.image_id = image_id
 
+    def _format(self, image):
+        return images_api.format_image(image, self.vim, self.tenant_id,
+                                       utils.base_path())
+
     @pecan.expose(generic=True, template='json')
     def index(self):
         pecan.abort(405)
 
     @index.when(method='GET', template='json')
     def index_get(self):
-        context = utils.context()
-        image = images_api.get_image(context, self.vim, self.tenant_id,
-                                     self.image_id)
-        return images_api.format_image(image, self.vim, self.tenant_id,
-                                       utils.base_path())
+        return self._format(images_api.get_image(
+            utils.context(), self.vim, self.tenant_id, self.image_id))
+
+    @index.when(method='HEAD')
+    def index_head(self):
+        image = images_api.get_image(utils.context(), self.vim,
+                                     self.tenant_id, self.image_id)
+        pecan.request.environ[hooks.RAW_RESPONSE_ENV] = True
+        return webob.Response(status=200,
+                              headers=images_api.head_headers(image))
+
+    @index.when(method='PATCH', template='json')
+    def index_patch(self):
+        request = pecan.request
+        ops = validation.json_body(request)
+        image = images_api.update_image(
+            utils.context(), self.vim, self.tenant_id, self.image_id, ops,
+            request.content_type)
+        return self._format(image)
+
+    @index.when(method='DELETE')
+    def index_delete(self):
+        images_api.delete_image(utils.context(), self.vim, self.tenant_id,
+                                self.image_id)
+        pecan.response.status = 204
 
     @pecan.expose()
     def _lookup(self, segment, *remainder):
+        args = (self.vim, self.tenant_id, self.image_id)
         if segment == 'file' and not remainder:
-            return image_data.ImageDataController(
-                self.vim, self.tenant_id, self.image_id), remainder
+            return image_data.ImageDataController(*args), remainder
+        if segment == 'members':
+            return members.MembersController(*args), remainder
+        if segment == 'tags' and len(remainder) == 1:
+            return TagController(*args, remainder[0]), ()
+        if (segment == 'actions' and len(remainder) == 1
+                and remainder[0] in _ACTIONS):
+            return ActionController(*args, remainder[0]), ()
         pecan.abort(404)
 
 
@@ -65,9 +153,66 @@ class ImagesController(object):
         self.vim = vim
         self.tenant_id = tenant_id
 
+    @pecan.expose(generic=True, template='json')
+    def index(self):
+        pecan.abort(405)
+
+    @index.when(method='GET', template='json')
+    def index_get(self):
+        params = validation.query(pecan.request, schemas.list_query,
+                                  schemas.REPEATABLE_QUERY)
+        return images_api.list_images(utils.context(), self.vim,
+                                      self.tenant_id, params,
+                                      utils.base_path())
+
+    @index.when(method='POST', template='json')
+    def index_post(self):
+        body = validation.json_body(pecan.request)
+        image = images_api.create_image(utils.context(), self.vim,
+                                        self.tenant_id, body)
+        body = images_api.format_image(image, self.vim, self.tenant_id,
+                                       utils.base_path())
+        pecan.response.status = 201
+        pecan.response.location = body['self']
+        return body
+
     @pecan.expose()
     def _lookup(self, segment, *remainder):
         if segment == 'file':
             return image_data.ImageFileController(
                 self.vim, self.tenant_id), remainder
         return ImageController(self.vim, self.tenant_id, segment), remainder
+
+
+class SchemasController(object):
+    """/schemas/{image,images,member,members}: the VIM's own."""
+
+    _NAMES = ('image', 'images', 'member', 'members')
+
+    def __init__(self, vim, tenant_id):
+        self.vim = vim
+        self.tenant_id = tenant_id
+
+    @pecan.expose()
+    def _lookup(self, name, *remainder):
+        if name not in self._NAMES or remainder:
+            pecan.abort(404)
+        return _SchemaController(self.vim, self.tenant_id, name), ()
+
+
+class _SchemaController(object):
+
+    def __init__(self, vim, tenant_id, name):
+        self.vim = vim
+        self.tenant_id = tenant_id
+        self.name = name
+
+    @pecan.expose(generic=True, template='json')
+    def index(self):
+        pecan.abort(405)
+
+    @index.when(method='GET', template='json')
+    def index_get(self):
+        return images_api.get_schema(utils.context(), self.vim,
+                                     self.tenant_id, self.name,
+                                     utils.base_path())

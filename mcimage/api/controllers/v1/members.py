@@ -1,0 +1,89 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""/v1/{vim_id}/{tenant_id}/images/{image_id}/members[/{member_id}]"""
+
+import pecan
+
+from mcimage.api import utils
+from mcimage.api import validation
+from mcimage.images import members as members_api
+
+
+class MemberController(object):
+
+    def __init__(self, vim, tenant_id, image_id, member_id):
+        self.vim = vim
+        self.tenant_id = tenant_id
+        self.image_id = image_id
+        self.member_id = member_id
+
+    def _format(self, member):
+        return members_api.format_member(member, self.vim, self.tenant_id,
+                                         utils.base_path())
+
+    @pecan.expose(generic=True, template='json')
+    def index(self):
+        pecan.abort(405)
+
+    @index.when(method='GET', template='json')
+    def index_get(self):
+        return self._format(members_api.get_member(
+            utils.context(), self.vim, self.tenant_id, self.image_id,
+            self.member_id))
+
+    @index.when(method='PUT', template='json')
+    def index_put(self):
+        body = validation.json_body(pecan.request)
+        return self._format(members_api.update_member(
+            utils.context(), self.vim, self.tenant_id, self.image_id,
+            self.member_id, body))
+
+    @index.when(method='DELETE')
+    def index_delete(self):
+        members_api.delete_member(utils.context(), self.vim, self.tenant_id,
+                                  self.image_id, self.member_id)
+        pecan.response.status = 204
+
+
+class MembersController(object):
+
+    def __init__(self, vim, tenant_id, image_id):
+        self.vim = vim
+        self.tenant_id = tenant_id
+        self.image_id = image_id
+
+    @pecan.expose(generic=True, template='json')
+    def index(self):
+        pecan.abort(405)
+
+    @index.when(method='GET', template='json')
+    def index_get(self):
+        return members_api.list_members(utils.context(), self.vim,
+                                        self.tenant_id, self.image_id,
+                                        utils.base_path())
+
+    @index.when(method='POST', template='json')
+    def index_post(self):
+        body = validation.json_body(pecan.request)
+        # Glance answers 200 with the new (pending) membership.
+        return members_api.format_member(
+            members_api.add_member(utils.context(), self.vim, self.tenant_id,
+                                   self.image_id, body),
+            self.vim, self.tenant_id, utils.base_path())
+
+    @pecan.expose()
+    def _lookup(self, member_id, *remainder):
+        if remainder:
+            pecan.abort(404)
+        return MemberController(self.vim, self.tenant_id, self.image_id,
+                                member_id), remainder

@@ -1,0 +1,111 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Image members: Glance's sharing workflow, with mcimage's policy.
+
+The owner adds a project (status pending); that project accepts or rejects;
+the owner removes it. The owner sees every member, a member only itself.
+"""
+
+from mcimage.api.schemas import images as schemas
+from mcimage.api import validation
+from mcimage.common import exception
+from mcimage.common import policy
+from mcimage.images import api as images_api
+
+
+def _target(tenant_id, image, member_id=None, member_status=None):
+    return images_api.image_target(tenant_id, image,
+                                   member_status=member_status,
+                                   member_id=member_id)
+
+
+def _image(context, vim, tenant_id, image_id):
+    """The image, looked up the way a shared member may see it.
+
+    A project may see the members of an image shared with it whatever its
+    membership status (it must be able to accept it), so this is not
+    mcimage:image:get, which wants an accepted membership.
+    """
+    policy.authorize(context, 'mcimage:member:get_all',
+                     images_api.image_target(tenant_id))
+    image = vim.backend.get_image(context, tenant_id, image_id)
+    member_id = None
+    if (image.get('owner') != tenant_id
+            and image.get('visibility') == 'shared'
+            and vim.backend.member_status(context, tenant_id, image_id,
+                                          tenant_id) is not None):
+        member_id = tenant_id
+    policy.authorize(context, 'mcimage:member:get_all',
+                     _target(tenant_id, image, member_id),
+                     conceal=exception.ImageNotFound(vim_id=vim.id,
+                                                     image_id=image_id))
+    return image
+
+
+def format_member(member, vim, tenant_id, base_path):
+    body = dict(member)
+    body['schema'] = '%s/schemas/member' % images_api.tenant_path(
+        base_path, vim, tenant_id)
+    return body
+
+
+def list_members(context, vim, tenant_id, image_id, base_path):
+    image = _image(context, vim, tenant_id, image_id)
+    members = vim.backend.list_members(context, tenant_id, image_id)
+    visible = [format_member(m, vim, tenant_id, base_path)
+               for m in members.get('members', [])
+               if policy.check(context, 'mcimage:member:get',
+                               _target(tenant_id, image, m.get('member_id')))]
+    return {'members': visible,
+            'schema': '%s/schemas/members' % images_api.tenant_path(
+                base_path, vim, tenant_id)}
+
+
+def get_member(context, vim, tenant_id, image_id, member_id):
+    image = _image(context, vim, tenant_id, image_id)
+    policy.authorize(context, 'mcimage:member:get',
+                     _target(tenant_id, image, member_id),
+                     conceal=exception.NotFound(
+                         'Project %s is not a member of image %s.' %
+                         (member_id, image_id)))
+    return vim.backend.get_member(context, tenant_id, image_id, member_id)
+
+
+def add_member(context, vim, tenant_id, image_id, body):
+    validation.validate(schemas.member_create_body, body)
+    image = _image(context, vim, tenant_id, image_id)
+    member_id = body['member']
+    policy.authorize(context, 'mcimage:member:create',
+                     _target(tenant_id, image, member_id))
+    if image.get('visibility') != 'shared':
+        # Glance's answer too.
+        raise exception.Forbidden(
+            'Only an image with visibility "shared" can have members; '
+            'image %s is %s.' % (image_id, image.get('visibility')))
+    return vim.backend.add_member(context, tenant_id, image_id, member_id)
+
+
+def update_member(context, vim, tenant_id, image_id, member_id, body):
+    validation.validate(schemas.member_status_body, body)
+    image = _image(context, vim, tenant_id, image_id)
+    policy.authorize(context, 'mcimage:member:update',
+                     _target(tenant_id, image, member_id))
+    return vim.backend.update_member(context, tenant_id, image_id, member_id,
+                                     body['status'])
+
+
+def delete_member(context, vim, tenant_id, image_id, member_id):
+    image = _image(context, vim, tenant_id, image_id)
+    policy.authorize(context, 'mcimage:member:delete',
+                     _target(tenant_id, image, member_id))
+    vim.backend.delete_member(context, tenant_id, image_id, member_id)
