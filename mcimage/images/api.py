@@ -58,6 +58,19 @@ def image_target(tenant_id, image=None, member_status=None,
             'protected': image.get('protected')}
 
 
+def glance_names(fields):
+    """Fields with ONAP's names (imageType...) turned into Glance's."""
+    out = {}
+    for name, value in fields.items():
+        name = schemas.ONAP_ALIASES.get(name, name)
+        if name in out and out[name] != value:
+            raise exception.Invalid(
+                reason="'%s' is given twice with different values (ONAP "
+                       "and Glance names)" % name)
+        out[name] = value
+    return out
+
+
 def tenant_path(base_path, vim, tenant_id):
     return '%s/v1/%s/%s' % (base_path, vim.id, tenant_id)
 
@@ -185,14 +198,7 @@ def create_image(context, vim, tenant_id, body):
     policy.authorize(context, 'mcimage:image:create', image_target(tenant_id))
     if not isinstance(body, dict):
         raise exception.Invalid(reason='the body must be a JSON object')
-    fields = {}
-    for name, value in body.items():
-        name = schemas.ONAP_ALIASES.get(name, name)
-        if name in fields and fields[name] != value:
-            raise exception.Invalid(
-                reason="'%s' is given twice with different values (ONAP "
-                       "and Glance names)" % name)
-        fields[name] = value
+    fields = glance_names(body)
     validation.validate(schemas.create_body, fields)
     _authorize_visibility(context, image_target(tenant_id),
                           fields.get('visibility'))
@@ -363,14 +369,7 @@ def download(context, vim, tenant_id, image_id):
 
 def _convert_form(fields):
     """The ONAP form's text values as Glance's typed fields."""
-    out = {}
-    for name, value in fields.items():
-        name = schemas.ONAP_ALIASES.get(name, name)
-        if name in out and out[name] != value:
-            raise exception.Invalid(
-                reason="'%s' is given twice with different values (ONAP "
-                       "and Glance names)" % name)
-        out[name] = value
+    out = glance_names(fields)
     for name in ('min_disk', 'min_ram', 'size'):
         if name in out:
             try:
