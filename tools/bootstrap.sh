@@ -34,14 +34,18 @@ ensure_python() {
 
 ensure_venv() {
     ensure_python
+    local log="$VENV.pip.log"
     if [ ! -x "$VENV/bin/python" ]; then
         echo "== creating the virtualenv $VENV"
         "$PYTHON" -m venv "$VENV"
-        "$VENV/bin/pip" install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+        "$VENV/bin/pip" install -q --upgrade pip > "$log" 2>&1 || true
     fi
-    echo "== installing mcimage and its requirements into $VENV"
-    "$VENV/bin/pip" install -q -e "$TOP" $EXTRA_REQUIREMENTS 2>&1 \
-        | grep -v '^WARNING: Location' || true
-    "$VENV/bin/python" -c 'import mcimage' || {
-        echo "mcimage did not install into $VENV" >&2; return 1; }
+    echo "== installing mcimage and its requirements into $VENV (log: $log)"
+    # shellcheck disable=SC2086
+    if ! "$VENV/bin/pip" install -q -e "$TOP" $EXTRA_REQUIREMENTS \
+            >> "$log" 2>&1; then
+        tail -30 "$log" >&2
+        echo "pip could not install mcimage into $VENV" >&2
+        return 1
+    fi
 }
