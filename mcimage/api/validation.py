@@ -42,8 +42,9 @@ def validate(schema, data):
     # ('not' of the reserved names, 'pattern'), never with propertyNames.
     if 'propertyNames' in error.schema_path:
         raise exception.InvalidParameterValue(
-            name=path, value=error.instance,
-            reason='this name is reserved or not allowed')
+            name='.'.join(filter(None, [path, str(error.instance)])),
+            value=error.instance,
+            reason='this name is reserved, read-only or not allowed here')
     if error.validator == 'enum':
         reason = 'must be one of %s' % ', '.join(
             str(v) for v in error.validator_value)

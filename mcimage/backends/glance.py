@@ -156,8 +156,12 @@ class GlanceBackend(object):
     # -- error translation ------------------------------------------------
 
     @contextlib.contextmanager
-    def translate(self, image_id=None):
-        """Turn what glanceclient/keystoneauth raise into mcimage errors."""
+    def translate(self, image_id=None, not_found=None):
+        """Turn what glanceclient/keystoneauth raise into mcimage errors.
+
+        ``not_found`` is the error a 404 means, when it is not the image
+        that is missing.
+        """
         vim_id = self.vim.id
         try:
             yield
@@ -169,6 +173,8 @@ class GlanceBackend(object):
             LOG.info('VIM %(vim)s answered %(code)s: %(reason)s',
                      {'vim': vim_id, 'code': code, 'reason': reason})
             if code == 404:
+                if not_found is not None:
+                    raise not_found
                 if image_id:
                     raise exception.ImageNotFound(vim_id=vim_id,
                                                   image_id=image_id)
@@ -200,9 +206,9 @@ class GlanceBackend(object):
     # fetch the image schema before most calls, one more round trip each.
 
     def _call(self, context, tenant_id, method, url, image_id=None,
-              as_service=False, **kwargs):
+              as_service=False, not_found=None, **kwargs):
         """One Glance v2 call; its (response, decoded body)."""
-        with self.translate(image_id):
+        with self.translate(image_id, not_found=not_found):
             client = self.client(context, tenant_id, as_service=as_service)
             return getattr(client.http_client, method)(url, **kwargs)
 
@@ -253,10 +259,19 @@ class GlanceBackend(object):
                           '/v2/images/%s/members' % image_id,
                           image_id=image_id)[1]
 
+    def _member_not_found(self, image_id, member_id):
+        # The image was read before any member call: a 404 here is about
+        # the membership.
+        return exception.NotFound(
+            'Project %s is not a member of image %s in VIM %s.' %
+            (member_id, image_id, self.vim.id))
+
     def get_member(self, context, tenant_id, image_id, member_id):
         return self._call(context, tenant_id, 'get',
                           '/v2/images/%s/members/%s' % (image_id, member_id),
-                          image_id=image_id)[1]
+                          image_id=image_id,
+                          not_found=self._member_not_found(image_id,
+                                                           member_id))[1]
 
     def add_member(self, context, tenant_id, image_id, member_id):
         return self._call(context, tenant_id, 'post',
@@ -267,12 +282,15 @@ class GlanceBackend(object):
                       status):
         return self._call(context, tenant_id, 'put',
                           '/v2/images/%s/members/%s' % (image_id, member_id),
-                          image_id=image_id, data={'status': status})[1]
+                          image_id=image_id, data={'status': status},
+                          not_found=self._member_not_found(image_id,
+                                                           member_id))[1]
 
     def delete_member(self, context, tenant_id, image_id, member_id):
         self._call(context, tenant_id, 'delete',
                    '/v2/images/%s/members/%s' % (image_id, member_id),
-                   image_id=image_id)
+                   image_id=image_id,
+                   not_found=self._member_not_found(image_id, member_id))
 
     def member_status(self, context, tenant_id, image_id, member_id):
         """The membership status of member_id in the image, or None."""

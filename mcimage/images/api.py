@@ -143,9 +143,19 @@ def _sort_params(params):
                 reason='the direction must be asc or desc')
 
 
-def _page_link(link, root):
-    """Glance's first/next link, as the same query on mcimage."""
-    query = urllib.parse.urlsplit(link).query
+def _page_link(link, root, params):
+    """Glance's first/next link, as the same query on mcimage.
+
+    Built from the request's own parameters and the marker of Glance's
+    link: Glance keeps only the last value of a repeated parameter (tag,
+    sort_key, sort_dir) in its links, so following them drops filters.
+    """
+    marker = urllib.parse.parse_qs(
+        urllib.parse.urlsplit(link).query).get('marker')
+    query = [(k, v) for k, v in params.items() if k != 'marker']
+    if marker:
+        query.append(('marker', marker[-1]))
+    query = urllib.parse.urlencode(query, doseq=True)
     return '%s/images%s' % (root, '?' + query if query else '')
 
 
@@ -158,17 +168,28 @@ def list_images(context, vim, tenant_id, params, base_path):
     limit = params.get('limit')
     if limit is not None:
         params['limit'] = str(min(int(limit), CONF.api.max_limit))
-    page = vim.backend.list_images(context, tenant_id, params)
-    wanted_status = params.get('member_status', 'accepted')
+    try:
+        page = vim.backend.list_images(context, tenant_id, params)
+    except (exception.Invalid, exception.Forbidden) as e:
+        marker = params.get('marker')
+        if marker and marker in str(e):
+            # Glance: 400 for an unknown marker, 403 for an image the
+            # caller may not see. One answer for both: no existence leak.
+            raise exception.InvalidParameterValue(
+                name='marker', value=marker,
+                reason='no image with this id is listed here')
+        raise
     images = []
     for image in page.get('images', []):
         member_status = None
         if (image.get('visibility') == 'shared'
-                and image.get('owner') != tenant_id):
-            # Glance lists the shares of the status asked for (accepted by
-            # default); 'all' has to ask for each image.
-            member_status = (wanted_status if wanted_status != 'all' else
-                             _member_status(context, vim, tenant_id, image))
+                and image.get('owner') != tenant_id
+                and not policy.check(context, 'mcimage:image:get',
+                                     image_target(tenant_id, image))):
+            # Only the caller's own membership can let it see this share.
+            # Ask for it: the VIM's account may list shares the caller is
+            # no member of (an admin service user sees them all).
+            member_status = _member_status(context, vim, tenant_id, image)
         if policy.check(context, 'mcimage:image:get',
                         image_target(tenant_id, image, member_status)):
             images.append(format_image(image, vim, tenant_id, base_path))
@@ -177,10 +198,10 @@ def list_images(context, vim, tenant_id, params, base_path):
                      'by policy', {'img': image.get('id'), 'vim': vim.id})
     root = tenant_path(base_path, vim, tenant_id)
     body = {'images': images,
-            'first': _page_link(page.get('first', ''), root),
+            'first': _page_link(page.get('first', ''), root, params),
             'schema': root + '/schemas/images'}
     if page.get('next'):
-        body['next'] = _page_link(page['next'], root)
+        body['next'] = _page_link(page['next'], root, params)
     return body
 
 
@@ -309,8 +330,12 @@ def get_schema(context, vim, tenant_id, name, base_path):
     policy.authorize(context, 'mcimage:image:get_all',
                      image_target(tenant_id))
     schema = vim.backend.get_schema(context, tenant_id, name)
-    for field in _HIDDEN:
-        schema.get('properties', {}).pop(field, None)
+    # An image's fields; the images schema has them in its items.
+    items = schema.get('properties', {}).get('images', {}).get('items', {})
+    for properties in (schema.get('properties', {}),
+                       items.get('properties', {})):
+        for field in _HIDDEN:
+            properties.pop(field, None)
     root = tenant_path(base_path, vim, tenant_id)
     for link in schema.get('links', []):
         if link.get('href', '').startswith('/v2/'):

@@ -29,12 +29,14 @@ def _target(tenant_id, image, member_id=None, member_status=None):
                                    member_id=member_id)
 
 
-def _image(context, vim, tenant_id, image_id):
+def _image(context, vim, tenant_id, image_id, write=False):
     """The image, looked up the way a shared member may see it.
 
     A project may see the members of an image shared with it whatever its
     membership status (it must be able to accept it), so this is not
-    mcimage:image:get, which wants an accepted membership.
+    mcimage:image:get, which wants an accepted membership. A refused
+    ``write`` on an image the caller may see (public, community) is a 403,
+    not a concealing 404 (DESIGN §3).
     """
     policy.authorize(context, 'mcimage:member:get_all',
                      images_api.image_target(tenant_id))
@@ -45,10 +47,12 @@ def _image(context, vim, tenant_id, image_id):
             and vim.backend.member_status(context, tenant_id, image_id,
                                           tenant_id) is not None):
         member_id = tenant_id
+    conceal = exception.ImageNotFound(vim_id=vim.id, image_id=image_id)
+    if write and policy.check(context, 'mcimage:image:get',
+                              images_api.image_target(tenant_id, image)):
+        conceal = False
     policy.authorize(context, 'mcimage:member:get_all',
-                     _target(tenant_id, image, member_id),
-                     conceal=exception.ImageNotFound(vim_id=vim.id,
-                                                     image_id=image_id))
+                     _target(tenant_id, image, member_id), conceal=conceal)
     return image
 
 
@@ -83,7 +87,7 @@ def get_member(context, vim, tenant_id, image_id, member_id):
 
 def add_member(context, vim, tenant_id, image_id, body):
     validation.validate(schemas.member_create_body, body)
-    image = _image(context, vim, tenant_id, image_id)
+    image = _image(context, vim, tenant_id, image_id, write=True)
     member_id = body['member']
     policy.authorize(context, 'mcimage:member:create',
                      _target(tenant_id, image, member_id))
@@ -97,7 +101,7 @@ def add_member(context, vim, tenant_id, image_id, body):
 
 def update_member(context, vim, tenant_id, image_id, member_id, body):
     validation.validate(schemas.member_status_body, body)
-    image = _image(context, vim, tenant_id, image_id)
+    image = _image(context, vim, tenant_id, image_id, write=True)
     policy.authorize(context, 'mcimage:member:update',
                      _target(tenant_id, image, member_id))
     return vim.backend.update_member(context, tenant_id, image_id, member_id,
@@ -105,7 +109,7 @@ def update_member(context, vim, tenant_id, image_id, member_id, body):
 
 
 def delete_member(context, vim, tenant_id, image_id, member_id):
-    image = _image(context, vim, tenant_id, image_id)
+    image = _image(context, vim, tenant_id, image_id, write=True)
     policy.authorize(context, 'mcimage:member:delete',
                      _target(tenant_id, image, member_id))
     vim.backend.delete_member(context, tenant_id, image_id, member_id)

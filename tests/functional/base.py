@@ -13,7 +13,9 @@
 """Functional tests: a real mcimage-api process in front of real Glance.
 
 Every server is a child process started here on 127.0.0.1 and stopped by
-its PID at cleanup, also when a test or a start fails.
+its PID at cleanup, also when a test or a start fails.  A test class may
+run several Glance servers, one per VIM of its mcimage-api (``VIM`` and
+``EXTRA_VIMS``).
 """
 
 import os
@@ -136,12 +138,51 @@ class MCImageServer(fixtures.Fixture):
         return self.endpoint + path
 
 
+class ConfiguredGlanceFixture(server_fixtures.GlanceFixture):
+    """A GlanceFixture whose glance-api.conf ends with ``extra_conf``.
+
+    oslo.config merges a section given twice, so ``extra_conf`` may name
+    [DEFAULT] again (e.g. ``show_image_direct_url = true``).
+    """
+
+    def __init__(self, extra_conf, port=None, python=None):
+        super().__init__(port=port, python=python)
+        self._extra_conf = extra_conf
+
+    def _setUp(self):
+        workdir = self.useFixture(fixtures.TempDir()).path
+        glance_server = server_fixtures.load_glance_server_module()
+        extra_conf = self._extra_conf
+
+        class Server(glance_server.GlanceServer):
+
+            def _write_config(self):
+                # Written again at every start: appended every time.
+                super()._write_config()
+                with open(self.config_file, 'a') as f:
+                    f.write('\n' + extra_conf + '\n')
+
+        self.server = Server(workdir, port=self._port, python=self._python)
+        self.addCleanup(self.server.stop)
+        self.server.start()
+        self.endpoint = self.server.endpoint
+
+
 class FunctionalTestCase(testtools.TestCase):
-    """One Glance and one mcimage per test class; a new tenant per test."""
+    """Glance and one mcimage per test class; a new tenant per test.
+
+    ``VIM`` is the first VIM of the class's mcimage-api, served by
+    ``glance``; each of ``EXTRA_VIMS`` is one more VIM with a Glance of its
+    own. ``glances`` maps every VIM id to its Glance (GlanceServer).
+    """
 
     VIM = 'local_RegionOne'
+    # More VIM ids, each with its own Glance, e.g. ('local_RegionTwo',).
+    EXTRA_VIMS = ()
     # More mcimage.conf lines for the class's mcimage-api.
     EXTRA_CONF = ''
+    # More glance-api.conf lines for every Glance of the class.
+    GLANCE_CONF = ''
     _servers = None
 
     @classmethod
@@ -150,10 +191,18 @@ class FunctionalTestCase(testtools.TestCase):
         cls._servers = fixtures.Fixture()
         cls._servers.setUp()
         try:
-            cls.glance = cls._servers.useFixture(
-                server_fixtures.GlanceFixture()).server
+            cls.glances = {}
+            for vim_id in (cls.VIM,) + tuple(cls.EXTRA_VIMS):
+                if cls.GLANCE_CONF:
+                    fixture = ConfiguredGlanceFixture(cls.GLANCE_CONF)
+                else:
+                    fixture = server_fixtures.GlanceFixture()
+                cls.glances[vim_id] = cls._servers.useFixture(
+                    fixture).server
+            cls.glance = cls.glances[cls.VIM]
             cls.mcimage = cls._servers.useFixture(
-                MCImageServer({cls.VIM: cls.glance.endpoint},
+                MCImageServer({vim_id: glance.endpoint
+                               for vim_id, glance in cls.glances.items()},
                               extra_conf=cls.EXTRA_CONF))
         except BaseException:
             cls._servers.cleanUp()
@@ -179,14 +228,26 @@ class FunctionalTestCase(testtools.TestCase):
         headers.update(extra)
         return headers
 
+    def glance_headers(self, roles='member,reader', tenant=None, **extra):
+        """The identity of headers() as Glance's trusted flavor takes it.
+
+        mcimage (auth_mode = trusted) asserts the same to the VIM.
+        """
+        tenant = tenant or self.tenant
+        headers = self.glance.headers(tenant, user_id='u-%s' % tenant,
+                                      roles=roles)
+        headers.update(extra)
+        return headers
+
     def images_url(self, tenant=None, vim=None):
         return self.mcimage.url('/v1/%s/%s/images' % (
             vim or self.VIM, tenant or self.tenant))
 
-    def glance_images(self, tenant=None):
+    def glance_images(self, tenant=None, vim=None):
         """What Glance itself holds for the tenant (all statuses)."""
         tenant = tenant or self.tenant
-        return [i for i in self.glance.list_images(tenant)
+        glance = self.glances[vim] if vim else self.glance
+        return [i for i in glance.list_images(tenant)
                 if i.get("owner") == tenant]
 
     def assertError(self, resp, status, detail_contains=None):

@@ -21,6 +21,11 @@ from mcimage.api import versions
 from mcimage import backends
 
 
+# What /v1/{vim_id}/{tenant_id}/ holds: the segment after the tenant in
+# the older path form.
+_TENANT = ('images', 'schemas')
+
+
 class TenantController(object):
     """/v1/{vim_id}/{tenant_id}: what one tenant holds in one VIM."""
 
@@ -53,7 +58,8 @@ class V1Controller(object):
             pecan.abort(404)
         if not backends.exists(vim_id) and remainder:
             onap_vim = '%s_%s' % (vim_id, tenant_id)
-            if backends.exists(onap_vim):
+            # An unknown VIM is named as the form of the path names it.
+            if backends.exists(onap_vim) or remainder[0] not in _TENANT:
                 return (TenantController(backends.get(onap_vim),
                                          remainder[0]), remainder[1:])
         return TenantController(backends.get(vim_id), tenant_id), remainder

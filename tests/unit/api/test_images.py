@@ -1,0 +1,775 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Create, PATCH, DELETE, HEAD, actions and tags of .../images/{id}."""
+
+import copy
+import json
+import uuid
+
+from tests.unit.api import base
+from tests.unit.api import response_schemas
+
+URL = '/v1/%s/p1/images' % base.VIM
+PATCH_2_1 = 'application/openstack-images-v2.1-json-patch'
+PATCH_2_0 = 'application/openstack-images-v2.0-json-patch'
+
+
+class ImagesTestCase(base.APITestCase):
+
+    def add(self, owner='p1', visibility='private', data=b'bytes',
+            **fields):
+        fields.setdefault('name', 'img-%s' % owner)
+        fields.setdefault('disk_format', 'raw')
+        fields.setdefault('container_format', 'bare')
+        return self.fake.add_image(owner, data=data, visibility=visibility,
+                                   **fields)
+
+    def url(self, image_id, tenant='p1', suffix=''):
+        return '/v1/%s/%s/images/%s%s' % (base.VIM, tenant, image_id,
+                                          suffix)
+
+    def calls(self, name):
+        return [c for c in self.fake.calls if c[0] == name]
+
+
+class TestCreate(ImagesTestCase):
+
+    def create(self, body, persona='member', status=201, url=URL):
+        resp = self.app.post_json(url, body, headers=self.headers(persona),
+                                  expect_errors=status >= 400)
+        self.assertEqual(status, resp.status_int, resp.text)
+        if status == 201:
+            response_schemas.check(response_schemas.IMAGE, resp.json)
+        return resp
+
+    def test_create_201_with_location(self):
+        resp = self.create({'name': 'cirros', 'disk_format': 'qcow2',
+                            'container_format': 'bare', 'min_ram': 64,
+                            'tags': ['a', 'b'], 'os_distro': 'cirros'})
+        body = resp.json
+        self.assertEqual('http://localhost%s/%s' % (URL, body['id']),
+                         resp.headers['Location'])
+        self.assertEqual('%s/%s' % (URL, body['id']), body['self'])
+        self.assertEqual('queued', body['status'])
+        self.assertEqual('p1', body['owner'])
+        self.assertEqual('cirros', body['os_distro'])
+        self.assertNotIn('vimId', body)
+        self.assertNotIn('secret', resp.text)
+        [call] = self.calls('create_image')
+        self.assertEqual(('create_image', 'p1', {
+            'name': 'cirros', 'disk_format': 'qcow2',
+            'container_format': 'bare', 'min_ram': 64, 'tags': ['a', 'b'],
+            'os_distro': 'cirros'}), call)
+
+    def test_empty_body_creates_a_record(self):
+        resp = self.create({})
+        self.assertEqual('shared', resp.json['visibility'])
+
+    def test_given_id(self):
+        image_id = str(uuid.uuid4())
+        resp = self.create({'id': image_id, 'name': 'x'})
+        self.assertEqual(image_id, resp.json['id'])
+
+    def test_onap_aliases(self):
+        resp = self.create({'name': 'x', 'imageType': 'qcow2',
+                            'containerFormat': 'ova'})
+        self.assertEqual('qcow2', resp.json['disk_format'])
+        self.assertEqual('ova', resp.json['container_format'])
+        [call] = self.calls('create_image')
+        self.assertEqual({'name': 'x', 'disk_format': 'qcow2',
+                          'container_format': 'ova'}, call[2])
+
+    def test_onap_alias_and_glance_name_disagree_400(self):
+        resp = self.create({'imageType': 'qcow2', 'disk_format': 'raw'},
+                           status=400)
+        self.assertError(resp, 400, 'disk_format')
+        # The same value twice is no contradiction.
+        self.create({'imageType': 'raw', 'disk_format': 'raw'})
+
+    def test_read_only_fields_400(self):
+        for field, value in (('status', 'active'), ('owner', 'p2'),
+                             ('checksum', 'abc'), ('size', '5'),
+                             ('os_hash_value', 'abc'),
+                             ('direct_url', 'file:///x'),
+                             ('locations', '[]'), ('self', '/x'),
+                             ('created_at', '2026-01-01')):
+            resp = self.create({'name': 'x', field: value}, status=400)
+            error = self.assertError(resp, 400, repr(field))
+            self.assertEqual('mcimage.invalid_parameter', error['code'])
+        self.assertEqual([], self.calls('create_image'))
+
+    def test_bad_values_400_naming_field_and_value(self):
+        for body, field, value in (
+                ({'disk_format': 'floppy'}, 'disk_format', 'floppy'),
+                ({'visibility': 'everyone'}, 'visibility', 'everyone'),
+                ({'min_ram': -1}, 'min_ram', '-1'),
+                ({'min_disk': 'big'}, 'min_disk', 'big'),
+                ({'protected': 'yes'}, 'protected', 'yes'),
+                ({'tags': 'a,b'}, 'tags', 'a,b'),
+                ({'tags': ['a', 'a']}, 'tags', "'a'"),
+                ({'name': 'x' * 256}, 'name', 'xxx'),
+                ({'id': 'not-a-uuid'}, 'id', 'not-a-uuid'),
+                # Any other name is a custom property: a string.
+                ({'os_distro': 7}, 'os_distro', '7'),
+                ({'bad/name': 'x'}, 'bad/name', 'not allowed')):
+            resp = self.create(body, status=400)
+            error = self.assertError(resp, 400, "'%s'" % field)
+            self.assertIn(value, error['detail'])
+        self.assertEqual([], self.calls('create_image'))
+
+    def test_public_by_member_403(self):
+        for persona in ('member', 'other_member'):
+            tenant = 'p1' if persona == 'member' else 'p2'
+            resp = self.create({'name': 'x', 'visibility': 'public'},
+                               persona=persona, status=403,
+                               url='/v1/%s/%s/images' % (base.VIM, tenant))
+            error = self.assertError(resp, 403, 'mcimage:image:publicize')
+            self.assertEqual('mcimage.forbidden', error['code'])
+        self.assertEqual([], self.calls('create_image'))
+
+    def test_public_by_admin_201(self):
+        resp = self.create({'name': 'x', 'visibility': 'public'},
+                           persona='admin')
+        self.assertEqual('public', resp.json['visibility'])
+
+    def test_community_by_member_201(self):
+        resp = self.create({'name': 'x', 'visibility': 'community'})
+        self.assertEqual('community', resp.json['visibility'])
+
+    def test_reader_403(self):
+        resp = self.create({'name': 'x'}, persona='reader', status=403)
+        self.assertError(resp, 403, 'mcimage:image:create')
+        self.assertEqual([], self.calls('create_image'))
+
+    def test_someone_elses_tenant_403(self):
+        resp = self.create({'name': 'x'}, status=403,
+                           url='/v1/%s/p2/images' % base.VIM)
+        self.assertError(resp, 403)
+        self.assertEqual([], self.calls('create_image'))
+
+    def test_bad_json_400(self):
+        for body in (b'{"name": ', b'not json', b'{"name": "x"} x'):
+            resp = self.app.post(URL, body, headers=self.headers(),
+                                 content_type='application/json',
+                                 expect_errors=True)
+            error = self.assertError(resp, 400, 'not valid JSON')
+            self.assertEqual('mcimage.invalid', error['code'])
+        self.assertEqual([], self.calls('create_image'))
+
+    def test_not_utf8_400(self):
+        # Pecan's routing decodes a JSON body first and aborts with its own
+        # generic 400; still the API-SIG body.
+        resp = self.app.post(URL, b'\xff\xfe{}', headers=self.headers(),
+                             content_type='application/json',
+                             expect_errors=True)
+        self.assertError(resp, 400)
+        self.assertEqual([], self.calls('create_image'))
+
+    def test_not_an_object_400(self):
+        for body in ([], 'x', 5, None):
+            resp = self.create(body, status=400)
+            self.assertError(resp, 400, 'JSON object')
+
+    def test_duplicate_id_409(self):
+        image = self.add()
+        resp = self.create({'id': image['id']}, status=409)
+        self.assertError(resp, 409, image['id'])
+
+    def test_unknown_vim_404(self):
+        resp = self.create({}, status=404,
+                           url='/v1/nowhere_RegionX/p1/images')
+        self.assertError(resp, 404, 'nowhere_RegionX')
+
+
+class TestPatch(ImagesTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.image = self.add(foo='bar', tags=['t1'])
+
+    def patch(self, ops, content_type=PATCH_2_1, persona='member',
+              status=200, image_id=None, tenant='p1'):
+        body = ops if isinstance(ops, bytes) else json.dumps(ops).encode()
+        resp = self.app.patch(
+            self.url(image_id or self.image['id'], tenant=tenant), body,
+            headers=self.headers(persona, **{'Content-Type': content_type}),
+            expect_errors=status >= 400)
+        self.assertEqual(status, resp.status_int, resp.text)
+        if status == 200:
+            response_schemas.check(response_schemas.IMAGE, resp.json)
+        return resp
+
+    def assertUnchanged(self):
+        self.assertEqual([], self.calls('update_image'))
+        self.assertEqual('img-p1', self.fake.images[self.image['id']]['name'])
+
+    def test_patch_2_1(self):
+        resp = self.patch([
+            {'op': 'replace', 'path': '/name', 'value': 'renamed'},
+            {'op': 'add', 'path': '/os_distro', 'value': 'cirros'},
+            {'op': 'remove', 'path': '/foo'},
+            {'op': 'replace', 'path': '/tags', 'value': ['t2', 't3']},
+            {'op': 'replace', 'path': '/min_ram', 'value': 128},
+            {'op': 'replace', 'path': '/protected', 'value': True}])
+        body = resp.json
+        self.assertEqual('renamed', body['name'])
+        self.assertEqual('cirros', body['os_distro'])
+        self.assertNotIn('foo', body)
+        self.assertEqual(['t2', 't3'], body['tags'])
+        self.assertEqual(128, body['min_ram'])
+        self.assertTrue(body['protected'])
+        self.assertEqual(self.url(self.image['id']), body['self'])
+        self.assertNotIn('secret', resp.text)
+        stored = self.fake.images[self.image['id']]
+        self.assertEqual('renamed', stored['name'])
+        self.assertNotIn('foo', stored)
+
+    def test_patch_2_0_sent_as_2_1(self):
+        resp = self.patch([{'replace': '/name', 'value': 'renamed'},
+                           {'add': '/os_distro', 'value': 'cirros'},
+                           {'remove': '/foo'}], content_type=PATCH_2_0)
+        self.assertEqual('renamed', resp.json['name'])
+        [call] = self.calls('update_image')
+        self.assertEqual(
+            [{'op': 'replace', 'path': '/name', 'value': 'renamed'},
+             {'op': 'add', 'path': '/os_distro', 'value': 'cirros'},
+             {'op': 'remove', 'path': '/foo'}], call[3])
+
+    def test_patch_2_0_bad_op_400(self):
+        for op in ({'move': '/name'}, {'add': '/a', 'replace': '/b'}, 'x'):
+            resp = self.patch([op], content_type=PATCH_2_0, status=400)
+            self.assertError(resp, 400, "'[0]'")
+        self.assertUnchanged()
+
+    def test_other_content_types_415(self):
+        for ctype in ('application/json', 'application/json-patch+json',
+                      'text/plain'):
+            resp = self.patch([{'op': 'replace', 'path': '/name',
+                                'value': 'x'}], content_type=ctype,
+                              status=415)
+            error = self.assertError(resp, 415, PATCH_2_1)
+            self.assertIn(ctype, error['detail'])
+        self.assertUnchanged()
+
+    def test_read_only_path_400(self):
+        for path in ('/status', '/owner', '/checksum', '/size', '/id',
+                     '/created_at', '/direct_url', '/locations', '/self',
+                     '/imageType', '/containerFormat', '/os_hash_value'):
+            for op in ('replace', 'add', 'remove'):
+                change = {'op': op, 'path': path}
+                if op != 'remove':
+                    change['value'] = 'x'
+                resp = self.patch([change], status=400)
+                error = self.assertError(resp, 400, "'[0].path'")
+                self.assertIn(repr(path), error['detail'])
+                self.assertIn('read-only', error['detail'])
+        self.assertUnchanged()
+
+    def test_remove_core_field_400(self):
+        for path in ('/name', '/disk_format', '/visibility', '/tags',
+                     '/min_ram', '/protected'):
+            resp = self.patch([{'op': 'remove', 'path': path}], status=400)
+            error = self.assertError(resp, 400, repr(path))
+            self.assertIn('cannot be removed', error['detail'])
+        self.assertUnchanged()
+
+    def test_bad_value_type_400(self):
+        for path, value, name in (('/min_ram', 'x', 'min_ram'),
+                                  ('/min_disk', -1, 'min_disk'),
+                                  ('/protected', 'yes', 'protected'),
+                                  ('/tags', 'a', 'tags'),
+                                  ('/disk_format', 'floppy', 'disk_format'),
+                                  ('/visibility', 'all', 'visibility'),
+                                  ('/os_distro', 5, 'os_distro')):
+            resp = self.patch([{'op': 'replace', 'path': path,
+                                'value': value}], status=400)
+            error = self.assertError(resp, 400, "'%s'" % name)
+            self.assertIn(repr(value), error['detail'])
+        self.assertUnchanged()
+
+    def test_malformed_patch_400(self):
+        for ops, fragment in (
+                ([{'op': 'move', 'path': '/name', 'value': 'x'}], 'op'),
+                ([{'op': 'replace', 'path': 'name', 'value': 'x'}], 'path'),
+                ([{'op': 'replace', 'path': '/a/b', 'value': 'x'}], 'path'),
+                ([{'op': 'replace', 'path': '/name'}], '[0].value'),
+                ([{'op': 'remove', 'path': '/foo', 'value': 1}],
+                 '[0].value'),
+                ([{'op': 'replace', 'path': '/name', 'value': 'x',
+                   'from': '/a'}], 'from'),
+                ({'op': 'replace'}, 'body'),
+                (b'[{"op": ', 'not valid JSON')):
+            resp = self.patch(ops, status=400)
+            self.assertError(resp, 400, fragment)
+        self.assertUnchanged()
+
+    def test_visibility_public_by_member_403(self):
+        resp = self.patch([{'op': 'replace', 'path': '/visibility',
+                            'value': 'public'}], status=403)
+        self.assertError(resp, 403, 'mcimage:image:publicize')
+        self.assertEqual('private',
+                         self.fake.images[self.image['id']]['visibility'])
+        self.assertUnchanged()
+
+    def test_visibility_public_by_admin_200(self):
+        resp = self.patch([{'op': 'replace', 'path': '/visibility',
+                            'value': 'public'}], persona='admin')
+        self.assertEqual('public', resp.json['visibility'])
+
+    def test_visibility_community_by_member_200(self):
+        resp = self.patch([{'op': 'replace', 'path': '/visibility',
+                            'value': 'community'}])
+        self.assertEqual('community', resp.json['visibility'])
+
+    def test_reader_403(self):
+        resp = self.patch([{'op': 'replace', 'path': '/name', 'value': 'x'}],
+                          persona='reader', status=403)
+        self.assertError(resp, 403, 'mcimage:image:update')
+        self.assertUnchanged()
+
+    def test_private_image_of_another_project_404(self):
+        theirs = self.add(owner='p2')
+        for persona in ('member', 'reader'):
+            resp = self.patch([{'op': 'replace', 'path': '/name',
+                                'value': 'x'}], persona=persona,
+                              image_id=theirs['id'], status=404)
+            error = self.assertError(resp, 404, theirs['id'])
+            self.assertEqual('mcimage.image_not_found', error['code'])
+        self.assertEqual('img-p2', self.fake.images[theirs['id']]['name'])
+        self.assertUnchanged()
+
+    def test_public_image_of_another_project_403(self):
+        theirs = self.add(owner='p2', visibility='public')
+        resp = self.patch([{'op': 'replace', 'path': '/name', 'value': 'x'}],
+                          image_id=theirs['id'], status=403)
+        self.assertError(resp, 403, 'mcimage:image:update')
+        self.assertUnchanged()
+
+    def test_admin_any_image(self):
+        theirs = self.add(owner='p2')
+        resp = self.patch([{'op': 'replace', 'path': '/name', 'value': 'x'}],
+                          persona='admin', image_id=theirs['id'])
+        self.assertEqual('x', resp.json['name'])
+
+    def test_missing_image_404(self):
+        missing = str(uuid.uuid4())
+        resp = self.patch([{'op': 'replace', 'path': '/name', 'value': 'x'}],
+                          image_id=missing, status=404)
+        self.assertError(resp, 404, missing)
+
+    def test_replace_missing_property_409(self):
+        resp = self.patch([{'op': 'replace', 'path': '/nothing',
+                            'value': 'x'}], status=409)
+        self.assertError(resp, 409, 'nothing')
+
+    def test_someone_elses_tenant_403(self):
+        resp = self.patch([{'op': 'replace', 'path': '/name', 'value': 'x'}],
+                          tenant='p2', status=403)
+        self.assertError(resp, 403)
+        self.assertUnchanged()
+
+
+class TestDelete(ImagesTestCase):
+
+    def delete(self, image_id, persona='member', status=204, tenant='p1'):
+        resp = self.app.delete(self.url(image_id, tenant=tenant),
+                               headers=self.headers(persona),
+                               expect_errors=status >= 400)
+        self.assertEqual(status, resp.status_int, resp.text)
+        return resp
+
+    def test_delete_204(self):
+        image = self.add()
+        resp = self.delete(image['id'])
+        self.assertEqual(b'', resp.body)
+        self.assertNotIn(image['id'], self.fake.images)
+
+    def test_protected_403_and_still_there(self):
+        image = self.add(protected=True)
+        for persona in ('member', 'admin'):
+            resp = self.delete(image['id'], persona=persona, status=403)
+            self.assertError(resp, 403, 'protected')
+        self.assertIn(image['id'], self.fake.images)
+        self.assertEqual([], self.calls('delete_image'))
+
+    def test_reader_403(self):
+        image = self.add()
+        resp = self.delete(image['id'], persona='reader', status=403)
+        self.assertError(resp, 403, 'mcimage:image:delete')
+        self.assertIn(image['id'], self.fake.images)
+
+    def test_others_images(self):
+        private = self.add(owner='p2')
+        public = self.add(owner='p2', visibility='public')
+        self.assertError(self.delete(private['id'], status=404), 404,
+                         private['id'])
+        self.assertError(self.delete(public['id'], status=403), 403)
+        self.assertEqual([], self.calls('delete_image'))
+        self.delete(private['id'], persona='admin')
+        self.assertNotIn(private['id'], self.fake.images)
+
+    def test_missing_404(self):
+        missing = str(uuid.uuid4())
+        self.assertError(self.delete(missing, status=404), 404, missing)
+
+
+class TestHead(ImagesTestCase):
+
+    def head(self, image_id, persona='member', status=200, tenant='p1'):
+        resp = self.app.head(self.url(image_id, tenant=tenant),
+                             headers=self.headers(persona),
+                             expect_errors=status >= 400)
+        self.assertEqual(status, resp.status_int)
+        self.assertEqual(b'', resp.body)
+        return resp
+
+    def test_headers(self):
+        image = self.add(data=b'12345', os_distro='cirros', min_ram=64,
+                         tags=['a'], note='caf\u00e9 50%')
+        headers = self.head(image['id']).headers
+        expected = {
+            'X-Image-Meta-Id': image['id'],
+            'X-Image-Meta-Name': 'img-p1',
+            'X-Image-Meta-Disk_format': 'raw',
+            'X-Image-Meta-Container_format': 'bare',
+            'X-Image-Meta-Size': '5',
+            'X-Image-Meta-Checksum': image['checksum'],
+            'X-Image-Meta-Status': 'active',
+            'X-Image-Meta-Visibility': 'private',
+            'X-Image-Meta-Is_public': 'False',
+            'X-Image-Meta-Owner': 'p1',
+            'X-Image-Meta-Min_ram': '64',
+            'X-Image-Meta-Min_disk': '0',
+            'X-Image-Meta-Protected': 'False',
+            'X-Image-Meta-Deleted': 'False',
+            'X-Image-Meta-Created_at': image['created_at'],
+            'X-Image-Meta-Updated_at': image['updated_at'],
+            'X-Image-Meta-Property-os_distro': 'cirros',
+            # Header values are latin-1: anything else %-encoded.
+            'X-Image-Meta-Property-note': 'caf%C3%A9 50%25',
+        }
+        for name, value in expected.items():
+            self.assertEqual(value, headers.get(name), name)
+        for name in headers:
+            self.assertFalse(
+                any(hidden in name.lower() for hidden in (
+                    'direct_url', 'locations', 'stores', 'property-self',
+                    'property-file', 'property-schema', 'property-tags')),
+                name)
+        self.assertNotIn('secret', str(headers))
+
+    def test_public_image_is_public(self):
+        image = self.add(owner='p2', visibility='public')
+        headers = self.head(image['id']).headers
+        self.assertEqual('True', headers['X-Image-Meta-Is_public'])
+
+    def test_reader_200(self):
+        image = self.add()
+        self.head(image['id'], persona='reader')
+
+    def test_concealed_404(self):
+        theirs = self.add(owner='p2')
+        pending = self.add(owner='p2', visibility='shared')
+        self.fake.members[(pending['id'], 'p1')] = 'pending'
+        for image_id in (theirs['id'], pending['id'], str(uuid.uuid4())):
+            resp = self.head(image_id, status=404)
+            self.assertNotIn('X-Image-Meta-Id', resp.headers)
+
+    def test_someone_elses_tenant_403(self):
+        image = self.add(owner='p2', visibility='public')
+        self.head(image['id'], tenant='p2', status=403)
+
+
+class TestActions(ImagesTestCase):
+
+    def action(self, image_id, action, persona='admin', status=204):
+        resp = self.app.post(self.url(image_id,
+                                      suffix='/actions/' + action),
+                             headers=self.headers(persona),
+                             expect_errors=status >= 400)
+        self.assertEqual(status, resp.status_int, resp.text)
+        return resp
+
+    def test_admin_deactivates_and_reactivates(self):
+        image = self.add()
+        self.action(image['id'], 'deactivate')
+        self.assertEqual('deactivated', image['status'])
+        # Glance: deactivating twice is no error.
+        self.action(image['id'], 'deactivate')
+        self.action(image['id'], 'reactivate')
+        self.assertEqual('active', image['status'])
+
+    def test_member_and_reader_403(self):
+        image = self.add()
+        for action in ('deactivate', 'reactivate'):
+            for persona in ('member', 'reader'):
+                resp = self.action(image['id'], action, persona=persona,
+                                   status=403)
+                self.assertError(resp, 403, 'mcimage:image:' + action)
+        self.assertEqual('active', image['status'])
+        self.assertEqual([], self.calls('image_action'))
+
+    def test_others_private_image_404(self):
+        theirs = self.add(owner='p2')
+        resp = self.action(theirs['id'], 'deactivate', persona='member',
+                           status=404)
+        self.assertError(resp, 404, theirs['id'])
+
+    def test_queued_image_refused_by_the_vim(self):
+        image = self.add(data=None)
+        resp = self.action(image['id'], 'deactivate', status=403)
+        self.assertError(resp, 403, 'queued')
+
+    def test_unknown_action_404_and_get_405(self):
+        image = self.add()
+        self.assertError(self.action(image['id'], 'delete', status=404), 404)
+        resp = self.app.get(self.url(image['id'],
+                                     suffix='/actions/deactivate'),
+                            headers=self.headers('admin'), expect_errors=True)
+        self.assertError(resp, 405)
+
+
+class TestTags(ImagesTestCase):
+
+    def tag(self, method, image_id, tag, persona='member', status=204):
+        resp = self.app.request(self.url(image_id, suffix='/tags/' + tag),
+                                method=method, headers=self.headers(persona),
+                                expect_errors=status >= 400)
+        self.assertEqual(status, resp.status_int, resp.text)
+        return resp
+
+    def test_add_and_delete(self):
+        image = self.add(tags=['old'])
+        self.assertEqual(b'', self.tag('PUT', image['id'], 'new').body)
+        self.assertEqual(['old', 'new'], image['tags'])
+        # Glance: adding a tag twice is no error.
+        self.tag('PUT', image['id'], 'new')
+        self.assertEqual(['old', 'new'], image['tags'])
+        self.tag('DELETE', image['id'], 'old')
+        self.assertEqual(['new'], image['tags'])
+
+    def test_quoted_tag(self):
+        image = self.add()
+        self.tag('PUT', image['id'], 'with%20space')
+        self.assertEqual(['with space'], image['tags'])
+
+    def test_delete_missing_tag_404(self):
+        image = self.add(tags=['old'])
+        resp = self.tag('DELETE', image['id'], 'nothing', status=404)
+        self.assertError(resp, 404, "'nothing'")
+        self.assertEqual(['old'], image['tags'])
+        self.assertEqual([], self.calls('delete_tag'))
+
+    def test_too_long_tag_400(self):
+        image = self.add()
+        resp = self.tag('PUT', image['id'], 'x' * 256, status=400)
+        self.assertError(resp, 400, 'xxxx')
+        self.assertEqual([], image['tags'])
+
+    def test_reader_403(self):
+        image = self.add(tags=['old'])
+        for method in ('PUT', 'DELETE'):
+            resp = self.tag(method, image['id'], 'old', persona='reader',
+                            status=403)
+            self.assertError(resp, 403, 'mcimage:image:update')
+        self.assertEqual(['old'], image['tags'])
+
+    def test_others_images(self):
+        private = self.add(owner='p2', tags=['t'])
+        public = self.add(owner='p2', visibility='public', tags=['t'])
+        for method in ('PUT', 'DELETE'):
+            self.assertError(self.tag(method, private['id'], 't',
+                                      status=404), 404, private['id'])
+            self.assertError(self.tag(method, public['id'], 't',
+                                      status=403), 403)
+        self.assertEqual([], self.calls('add_tag') + self.calls('delete_tag'))
+
+    def test_get_405_and_nested_404(self):
+        image = self.add(tags=['t'])
+        self.assertError(self.tag('GET', image['id'], 't', status=405), 405)
+        self.assertError(self.tag('PUT', image['id'], 't/u', status=404),
+                         404)
+
+
+class TestSchemas(ImagesTestCase):
+
+    def get(self, name, persona='member', status=200, tenant='p1'):
+        resp = self.app.get('/v1/%s/%s/schemas/%s' % (base.VIM, tenant,
+                                                      name),
+                            headers=self.headers(persona),
+                            expect_errors=status >= 400)
+        self.assertEqual(status, resp.status_int, resp.text)
+        return resp
+
+    def test_links_into_mcimage(self):
+        for name in ('image', 'images', 'member', 'members'):
+            body = self.get(name, persona='reader').json
+            self.assertEqual(name, body['name'])
+            self.assertEqual(
+                {'rel': 'describedby',
+                 'href': '/v1/%s/p1/schemas/%s' % (base.VIM, name)},
+                body['links'][-1])
+            self.assertNotIn('/v2/', json.dumps(body))
+        # Glance's templates stay templates.
+        body = self.get('image').json
+        self.assertEqual(['{self}', '{file}'],
+                         [link['href'] for link in body['links'][:2]])
+
+    def test_no_direct_url_nor_locations(self):
+        image = self.get('image').json
+        images = self.get('images').json
+        for properties in (image['properties'],
+                           images['properties']['images']['items'][
+                               'properties']):
+            self.assertNotIn('direct_url', properties)
+            self.assertNotIn('locations', properties)
+            self.assertIn('disk_format', properties)
+
+    def test_unknown_schema_404(self):
+        self.assertError(self.get('task', status=404), 404)
+        self.assertError(self.get('image/more', status=404), 404)
+
+    def test_someone_elses_tenant_403(self):
+        self.assertError(self.get('image', tenant='p2', status=403), 403)
+
+
+class TestOnapPaths(ImagesTestCase):
+    """/v1/{cloud_owner}/{cloud_region_id}/{tenant_id}/...: the same VIM."""
+
+    ONAP = '/v1/owner/RegionOne/p1'
+
+    def test_list_and_show(self):
+        image = self.add()
+        resp = self.app.get(self.ONAP + '/images', headers=self.headers())
+        self.assertEqual([image['id']],
+                         [i['id'] for i in resp.json['images']])
+        # The links are the canonical form.
+        self.assertEqual(URL + '/' + image['id'],
+                         resp.json['images'][0]['self'])
+        resp = self.app.get(self.ONAP + '/images/' + image['id'],
+                            headers=self.headers())
+        self.assertEqual(image['id'], resp.json['id'])
+
+    def test_every_route(self):
+        image = self.add(visibility='shared', tags=['t'])
+        root = self.ONAP + '/images/' + image['id']
+        headers = self.headers()
+        patch = dict(headers, **{'Content-Type': PATCH_2_1})
+        calls = [
+            ('HEAD', root, None, headers, 200),
+            ('GET', root + '/file', None, headers, 200),
+            ('GET', self.ONAP + '/images/file/' + image['id'], None,
+             headers, 200),
+            ('PATCH', root, json.dumps([{'op': 'replace', 'path': '/name',
+                                         'value': 'onap'}]), patch, 200),
+            ('PUT', root + '/tags/onap', None, headers, 204),
+            ('DELETE', root + '/tags/t', None, headers, 204),
+            ('POST', root + '/members', json.dumps({'member': 'p2'}),
+             dict(headers, **{'Content-Type': 'application/json'}), 200),
+            ('GET', root + '/members', None, headers, 200),
+            ('GET', root + '/members/p2', None, headers, 200),
+            ('DELETE', root + '/members/p2', None, headers, 204),
+            ('GET', self.ONAP + '/schemas/image', None, headers, 200),
+            ('POST', root + '/actions/deactivate', None,
+             self.headers('admin'), 204),
+            ('POST', root + '/actions/reactivate', None,
+             self.headers('admin'), 204),
+            ('POST', self.ONAP + '/images', json.dumps({'name': 'o'}),
+             dict(headers, **{'Content-Type': 'application/json'}), 201),
+            ('DELETE', root, None, headers, 204),
+        ]
+        for method, url, body, req_headers, status in calls:
+            resp = self.app.request(url, method=method, body=(
+                body or '').encode(), headers=req_headers,
+                expect_errors=True)
+            self.assertEqual(status, resp.status_int, '%s %s: %s' % (
+                method, url, resp.text))
+        self.assertEqual('onap', [c for c in self.fake.calls
+                                  if c[0] == 'update_image'][0][3][0][
+                                      'value'])
+        self.assertNotIn(image['id'], self.fake.images)
+        self.assertEqual([], self.glance[base.OTHER_VIM].calls)
+
+    def test_other_region(self):
+        image = self.add()
+        other = self.glance[base.OTHER_VIM].add_image(
+            'p1', data=b'x', visibility='private', name='two')
+        headers = self.headers()
+        resp = self.app.get('/v1/owner/RegionTwo/p1/images',
+                            headers=headers)
+        self.assertEqual([other['id']],
+                         [i['id'] for i in resp.json['images']])
+        resp = self.app.get('/v1/owner/RegionTwo/p1/images/' + image['id'],
+                            headers=headers, expect_errors=True)
+        self.assertError(resp, 404, base.OTHER_VIM)
+
+    def test_policy_is_the_same(self):
+        image = self.add()
+        resp = self.app.get('/v1/owner/RegionOne/p2/images/' + image['id'],
+                            headers=self.headers('other_member'),
+                            expect_errors=True)
+        self.assertError(resp, 404, image['id'])
+        resp = self.app.get(self.ONAP + '/images/' + image['id'],
+                            headers=self.headers('other_member'),
+                            expect_errors=True)
+        self.assertError(resp, 403)
+
+    def test_unknown_vim_404_naming_it(self):
+        for url, vim_id in (
+                ('/v1/nowhere/RegionX/p1/images', 'nowhere_RegionX'),
+                ('/v1/owner/RegionX/p1/images', 'owner_RegionX'),
+                ('/v1/nowhere/RegionX/p1/images/%s' % uuid.uuid4(),
+                 'nowhere_RegionX'),
+                ('/v1/nowhere/RegionX/p1/schemas/image', 'nowhere_RegionX'),
+                ('/v1/nowhere_RegionX/p1/images', 'nowhere_RegionX'),
+                ('/v1/nowhere_RegionX/p1/images/%s/members' % uuid.uuid4(),
+                 'nowhere_RegionX'),
+                ('/v1/nowhere_RegionX/p1/schemas/image', 'nowhere_RegionX'),
+                ('/v1/nowhere_RegionX/p1', 'nowhere_RegionX')):
+            resp = self.app.get(url, headers=self.headers(),
+                                expect_errors=True)
+            error = self.assertError(resp, 404)
+            self.assertEqual('mcimage.vim_not_found', error['code'], url)
+            self.assertEqual(
+                'VIM %s is not known to this service.' % vim_id,
+                error['detail'], url)
+
+    def test_unknown_route_under_the_tenant_404(self):
+        for url in ('/v1/%s/p1/nothing' % base.VIM,
+                    self.ONAP + '/nothing'):
+            resp = self.app.get(url, headers=self.headers(),
+                                expect_errors=True)
+            self.assertError(resp, 404)
+
+
+class TestNothingLeaks(ImagesTestCase):
+    """direct_url, locations and the VIM's /v2 links never show."""
+
+    def test_every_image_body(self):
+        image = self.add()
+        headers = self.headers()
+        bodies = [
+            self.app.get(self.url(image['id']), headers=headers).json,
+            self.app.get(URL, headers=headers).json['images'][0],
+            self.app.patch(self.url(image['id']), json.dumps(
+                [{'op': 'add', 'path': '/x', 'value': 'y'}]),
+                headers=dict(headers, **{'Content-Type': PATCH_2_1})).json,
+            self.app.post_json(URL, {'name': 'n'}, headers=headers).json,
+        ]
+        for body in bodies:
+            response_schemas.check(response_schemas.IMAGE, body)
+            self.assertNotIn('/v2/', json.dumps(body))
+            self.assertNotIn('secret', json.dumps(body))
+        # And the VIM's own record still has them (nothing was changed).
+        self.assertIn('direct_url', copy.deepcopy(
+            self.fake.images[image['id']]))
