@@ -180,18 +180,26 @@ def list_images(context, vim, tenant_id, params, base_path):
                 reason='no image with this id is listed here')
         raise
     images = []
+    # A page's images have few distinct (owner, visibility, membership)
+    # triples, and oslo.policy is most of a list's cost: check each once.
+    checked = {}
+
+    def may_see(image, member_status=None):
+        target = image_target(tenant_id, image, member_status)
+        key = (target['owner'], target['visibility'], member_status)
+        if key not in checked:
+            checked[key] = policy.check(context, 'mcimage:image:get', target)
+        return checked[key]
+
     for image in page.get('images', []):
         member_status = None
         if (image.get('visibility') == 'shared'
-                and image.get('owner') != tenant_id
-                and not policy.check(context, 'mcimage:image:get',
-                                     image_target(tenant_id, image))):
+                and image.get('owner') != tenant_id and not may_see(image)):
             # Only the caller's own membership can let it see this share.
             # Ask for it: the VIM's account may list shares the caller is
             # no member of (an admin service user sees them all).
             member_status = _member_status(context, vim, tenant_id, image)
-        if policy.check(context, 'mcimage:image:get',
-                        image_target(tenant_id, image, member_status)):
+        if may_see(image, member_status):
             images.append(format_image(image, vim, tenant_id, base_path))
         else:
             LOG.info('Image %(img)s of VIM %(vim)s filtered out of a list '
@@ -311,8 +319,9 @@ def image_action(context, vim, tenant_id, image_id, action):
 
 
 def add_tag(context, vim, tenant_id, image_id, tag):
-    validation.validate(schemas.create_body['properties']['tags']['items'],
-                        tag)
+    validation.validate({'type': 'object', 'properties': {
+        'tag': schemas.create_body['properties']['tags']['items']}},
+        {'tag': tag})
     _visible_then(context, vim, tenant_id, image_id, 'mcimage:image:update')
     vim.backend.add_tag(context, tenant_id, image_id, tag)
 

@@ -41,7 +41,8 @@ class TestMultipartNeverParsedByWebOb(base.APITestCase):
 
     def test_file_reaches_the_vim_in_pieces(self):
         # The VIM is fed while the body is still being read: it sees many
-        # pieces, none larger than the configured chunk size.
+        # pieces, none much larger than the configured chunk size (the
+        # parser may carry a boundary-long tail over to the next piece).
         self.config(chunk_size=64 * 1024, group='upload')
         pieces = []
         upload = self.fake.upload
@@ -62,7 +63,7 @@ class TestMultipartNeverParsedByWebOb(base.APITestCase):
             upload_files=[('file', 'disk.raw', data)])
         self.assertEqual(201, resp.status_int)
         self.assertGreater(len(pieces), 10)
-        self.assertLessEqual(max(pieces), 64 * 1024)
+        self.assertLessEqual(max(pieces), 64 * 1024 + 256)
         self.assertEqual(len(data), sum(pieces))
 
 
