@@ -77,6 +77,11 @@ class InvalidMultipart(Invalid):
     msg_fmt = _('Malformed multipart/form-data body: %(reason)s')
 
 
+class InvalidImageData(Invalid):
+    error_code = 'mcimage.invalid_image_data'
+    msg_fmt = _('The image data is refused: %(reason)s')
+
+
 class ChecksumMismatch(Invalid):
     error_code = 'mcimage.checksum_mismatch'
     msg_fmt = _("The image data does not match '%(name)s': declared "

@@ -521,9 +521,11 @@ def upload_multipart(context, vim, tenant_id, stream, content_type):
     fields.update(form)
 
     image = vim.backend.create_image(context, tenant_id, fields)
-    hashing = data.HashingReader(reader, CONF.upload.image_size_cap,
-                                 declared_checksum=declared_checksum,
-                                 declared_size=declared_size)
+    hashing = data.HashingReader(
+        reader, CONF.upload.image_size_cap,
+        declared_checksum=declared_checksum, declared_size=declared_size,
+        disk_format=image.get('disk_format'),
+        container_format=image.get('container_format'))
     with data.UploadRecord(context, vim, tenant_id, image['id']):
         try:
             vim.backend.upload(context, tenant_id, image['id'], hashing)

@@ -27,6 +27,7 @@ from oslo_utils import excutils
 from mcimage.common import context as mc_context
 from mcimage.common import exception
 from mcimage.db import api as db_api
+from mcimage.images import inspection
 
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
@@ -36,17 +37,22 @@ UNFINISHED = ('queued', 'saving', 'uploading', 'importing', 'killed')
 
 
 class HashingReader(object):
-    """Hash, count and cap bytes on their way to the VIM.
+    """Hash, count, cap and inspect bytes on their way to the VIM.
 
     ``source`` is any object whose read() gives the next piece (b'' at the
-    end). An error raised here is kept in ``error``: the HTTP stack that
-    pulls from this reader may wrap it into a connection error, and the
-    caller must still answer with the real cause.
+    end). ``disk_format`` and ``container_format`` are what the image
+    declares: the data must be that (mcimage.images.inspection). An error
+    raised here is kept in ``error``: the HTTP stack that pulls from this
+    reader may wrap it into a connection error, and the caller must still
+    answer with the real cause.
     """
 
     def __init__(self, source, size_cap, declared_checksum=None,
-                 declared_size=None):
-        self._source = source
+                 declared_size=None, disk_format=None,
+                 container_format=None):
+        self.inspection = inspection.Inspection(source, disk_format,
+                                                container_format)
+        self._source = self.inspection
         self._size_cap = size_cap
         self._declared_checksum = (declared_checksum or '').lower() or None
         self._declared_size = declared_size
@@ -87,6 +93,7 @@ class HashingReader(object):
     def _check_end(self):
         # Checked before the last (empty) read is answered, so a mismatch
         # aborts the upload before the VIM can mark the image active.
+        self.inspection.check()
         if (self._declared_size is not None
                 and self._declared_size != self.size):
             raise exception.ChecksumMismatch(

@@ -49,6 +49,15 @@ _NOT_A_FILTER = frozenset(['limit', 'marker', 'sort', 'sort_key',
                            'sort_dir', 'member_status', 'visibility'])
 
 
+# The 112-byte header qemu-img writes for a 1 MiB qcow2 (v3) image: enough
+# for the format inspector to take the bytes after it for a qcow2 image.
+QCOW2_HEADER = bytes.fromhex(
+    '514649fb00000003000000000000000000000000000000100000000000100000'
+    '0000000000000001000000000003000000000000000100000000000100000000'
+    '0000000000000000000000000000000000000000000000000000000000000000'
+    '00000004000000700000000000000000')
+
+
 class FakeGlance(object):
 
     def __init__(self, vim):

@@ -19,11 +19,14 @@ from mcimage.common import exception
 from mcimage.db import api as db_api
 from tests.unit.api import base
 from tests.unit.api import test_multipart
+from tests.unit import fakes
 
 URL = '/v1/%s/p1/images/file' % base.VIM
-# Several chunks of [upload] chunk_size (4096 in these tests), with bytes
+# A qcow2 image (the inspector checks what an upload declares) several
+# chunks of [upload] chunk_size long (4096 in these tests), full of bytes
 # that look like the start of a delimiter.
-DATA = (bytes(range(256)) * 97 + b'\r\n--' + b'\x00' * 10) * 3
+DATA = fakes.QCOW2_HEADER + (
+    bytes(range(256)) * 97 + b'\r\n--' + b'\x00' * 10) * 3
 
 
 def md5(data):
@@ -216,7 +219,8 @@ class TestUpload(UploadTestCase):
         self.assertNoUploadRow()
 
     def test_empty_file(self):
-        resp = self.upload(data=b'')
+        # An empty image is raw; declared qcow2 it would be refused.
+        resp = self.upload(fields=[('imageType', 'raw')], data=b'')
         self.assertEqual(0, resp.json['size'])
         self.assertEqual(md5(b''), resp.json['checksum'])
 
@@ -405,7 +409,7 @@ class TestUploadRefused(UploadTestCase):
     def test_closing_boundary_split_by_a_read(self):
         # The last read of the body ends right after "--XYZ--", before its
         # CR LF: still a valid body.
-        fields = [('imageType', None, b'qcow2')]
+        fields = [('imageType', None, b'raw')]
         size = len(test_multipart.build(fields + [('file', 'd', b'')]))
         data = b'z' * (3 * 4096 - size + 2)
         body = test_multipart.build(fields + [('file', 'd', data)])
