@@ -20,6 +20,7 @@ sees; it goes to the log.
 """
 
 import contextlib
+import re
 import threading
 import urllib.parse
 
@@ -38,6 +39,7 @@ from mcimage.common import exception
 
 LOG = logging.getLogger(__name__)
 
+_STATUS_RE = re.compile(r'^(\d{3})\b')
 PATCH_2_1 = 'application/openstack-images-v2.1-json-patch'
 DOWNLOAD_PIECE = 120 * 1024
 
@@ -50,6 +52,7 @@ _PASSED_THROUGH = {
     413: exception.RequestTooLarge,
     # Glance answers 415 to image data that fails its format checks.
     415: exception.Invalid,
+    416: exception.RangeNotSatisfiable,
 }
 
 
@@ -133,14 +136,18 @@ class GlanceBackend(object):
         return _CatalogTokenAuth(context.auth_token,
                                  context.service_catalog), {}
 
-    def client(self, context, tenant_id, as_service=False):
+    def client(self, context, tenant_id, as_service=False,
+               extra_headers=None):
         """A glanceclient v2 Client acting for the caller in tenant_id.
 
         ``as_service`` acts as mcimage itself (clean-up after a crash).
+        ``extra_headers`` go on every request as they are (glanceclient
+        URL-encodes the values of the headers passed per request).
         """
         opts = self.vim.options
         auth, headers = self._auth_and_headers(context, tenant_id,
                                                as_service)
+        headers = dict(headers, **(extra_headers or {}))
         return glance_client.Client(
             '2', session=self._get_session(), auth=auth,
             additional_headers=headers,
@@ -170,6 +177,11 @@ class GlanceBackend(object):
         except glance_exc.HTTPException as e:
             code = getattr(e, 'code', None)
             reason = _reason(e)
+            if not isinstance(code, int):
+                # glanceclient's generic HTTPException (415, 416...) has no
+                # status but its details start with it.
+                match = _STATUS_RE.match(reason)
+                code = int(match.group(1)) if match else None
             LOG.info('VIM %(vim)s answered %(code)s: %(reason)s',
                      {'vim': vim_id, 'code': code, 'reason': reason})
             if code == 404:
@@ -313,16 +325,21 @@ class GlanceBackend(object):
                    headers={'Content-Type': 'application/octet-stream'},
                    data=reader)
 
-    def download(self, context, tenant_id, image_id):
-        """Start a download: (headers, iterator or None if no data)."""
+    def download(self, context, tenant_id, image_id, byte_range=None):
+        """Start a download: (status, headers, iterator or None).
+
+        ``byte_range`` is a Range header value (one range), which Glance
+        answers with a 206 and its Content-Range.
+        """
+        headers = {'Range': byte_range} if byte_range else {}
         with self.translate(image_id):
-            client = self.client(context, tenant_id)
+            client = self.client(context, tenant_id, extra_headers=headers)
             resp, body = client.http_client.get(
                 '/v2/images/%s/file' % image_id)
         if resp.status_code == 204 or body is None:
             resp.close()
-            return resp.headers, None
-        return resp.headers, self._stream(resp, image_id)
+            return resp.status_code, resp.headers, None
+        return resp.status_code, resp.headers, self._stream(resp, image_id)
 
     def _stream(self, resp, image_id):
         """The VIM's image data, closing its response at the end."""

@@ -33,8 +33,11 @@ class MCImageException(Exception):
     msg_fmt = _('An unexpected error occurred.')
     headers = None
 
-    def __init__(self, message=None, **kwargs):
+    def __init__(self, message=None, headers=None, **kwargs):
         self.kwargs = kwargs
+        if headers is not None:
+            # Extra response headers (Content-Range of a 416...).
+            self.headers = headers
         if message is None:
             try:
                 message = self.msg_fmt % kwargs
@@ -137,6 +140,13 @@ class RequestTooLarge(MCImageException):
     code = 413
     title = 'Request Entity Too Large'
     error_code = 'mcimage.too_large'
+    msg_fmt = _('%(reason)s')
+
+
+class RangeNotSatisfiable(MCImageException):
+    code = 416
+    title = 'Requested Range Not Satisfiable'
+    error_code = 'mcimage.range_not_satisfiable'
     msg_fmt = _('%(reason)s')
 
 

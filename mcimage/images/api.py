@@ -18,6 +18,7 @@ the VIM's account may see more than the caller may (DESIGN §3).
 """
 
 import json
+import re
 import urllib.parse
 
 from oslo_config import cfg
@@ -391,12 +392,28 @@ def head_headers(image):
     return headers
 
 
-def download(context, vim, tenant_id, image_id):
-    """(image, VIM response headers, data iterator or None)."""
+# One range of bytes (RFC 9110): first-last, first-, or -suffix length.
+_RANGE_RE = re.compile(r'^bytes=(\d+-\d*|-\d+)$')
+
+
+def download(context, vim, tenant_id, image_id, byte_range=None):
+    """(status, VIM response headers, data iterator or None).
+
+    A Range header of one range is passed on (206); any other form is
+    ignored, as RFC 9110 allows, and the whole image is sent.
+    """
     image = get_image(context, vim, tenant_id, image_id,
                       rule='mcimage:image:download')
-    headers, body = vim.backend.download(context, tenant_id, image_id)
-    return image, headers, body
+    if byte_range and not _RANGE_RE.match(byte_range.strip()):
+        byte_range = None
+    try:
+        return vim.backend.download(context, tenant_id, image_id,
+                                    byte_range=byte_range)
+    except exception.RangeNotSatisfiable:
+        raise exception.RangeNotSatisfiable(
+            reason='Range %s is outside image %s (%s bytes).' % (
+                byte_range, image_id, image.get('size')),
+            headers={'Content-Range': 'bytes */%s' % image.get('size')})
 
 
 # -- the ONAP multipart upload ------------------------------------------------

@@ -104,6 +104,27 @@ class TestOnapUpload(base.FunctionalTestCase):
         self.assertEqual(200, shown.status_code)
         self.assertEqual(md5, shown.json()['checksum'])
 
+    def test_range_downloads(self):
+        data = os.urandom(1024 * 1024 + 5)
+        resp = self.upload(data)
+        self.assertEqual(201, resp.status_code, resp.text)
+        url = self.images_url() + '/%s/file' % resp.json()['id']
+        for byte_range, first, last in (
+                ('bytes=0-99', 0, 99), ('bytes=1000-', 1000, len(data) - 1),
+                ('bytes=-10', len(data) - 10, len(data) - 1)):
+            got = requests.get(url, timeout=30, headers=self.headers(
+                Range=byte_range))
+            self.assertEqual(206, got.status_code, got.text)
+            self.assertEqual(data[first:last + 1], got.content)
+            self.assertEqual('bytes %d-%d/%d' % (first, last, len(data)),
+                             got.headers['Content-Range'])
+            self.assertNotIn('Content-MD5', got.headers)
+        got = requests.get(url, timeout=30, headers=self.headers(
+            Range='bytes=%d-' % len(data)))
+        self.assertError(got, 416)
+        self.assertEqual('bytes */%d' % len(data),
+                         got.headers['Content-Range'])
+
     def test_name_defaults_to_file_name_and_form_wins_over_it(self):
         resp = self.upload(b'\0' * 4096, file_name='ubuntu-22.04.iso',
                            fields=[('imageType', 'raw'),

@@ -425,20 +425,36 @@ class FakeGlance(object):
                      os_hash_algo='sha512',
                      os_hash_value=hashlib.sha512(blob).hexdigest())
 
-    def download(self, context, tenant_id, image_id):
+    def download(self, context, tenant_id, image_id, byte_range=None):
         image = self._get(image_id)
         if image_id not in self.data:
-            return {}, None
+            return 204, {}, None
         if image['status'] == 'deactivated':
             raise exception.Forbidden(
                 'VIM %s refused the request: The requested image has been '
                 'deactivated. Image data download is forbidden.' %
                 self.vim.id)
         blob = self.data[image_id]
-        headers = {'Content-Length': str(len(blob)),
-                   'Content-MD5': image['checksum']}
-        return headers, iter([blob[i:i + 65536]
-                              for i in range(0, len(blob), 65536)])
+        status = 200
+        headers = {'Content-MD5': image['checksum']}
+        if byte_range:
+            # Glance's answers to one range.
+            first, last = byte_range[len('bytes='):].split('-')
+            if not first:
+                first, last = max(0, len(blob) - int(last)), len(blob) - 1
+            first = int(first)
+            last = min(int(last), len(blob) - 1) if last else len(blob) - 1
+            if first >= len(blob) or first > last:
+                raise exception.RangeNotSatisfiable(
+                    reason='VIM %s: requested range not satisfiable' %
+                    self.vim.id)
+            headers['Content-Range'] = 'bytes %d-%d/%d' % (first, last,
+                                                           len(blob))
+            blob = blob[first:last + 1]
+            status = 206
+        headers['Content-Length'] = str(len(blob))
+        return status, headers, iter([blob[i:i + 65536]
+                                      for i in range(0, len(blob), 65536)])
 
     def probe(self, context, tenant_id):
         if not self.reachable:

@@ -74,12 +74,12 @@ class TestDownloadNotBuffered(base.APITestCase):
                                     container_format='bare')
         produced = []
 
-        def download(context, tenant_id, image_id):
+        def download(context, tenant_id, image_id, byte_range=None):
             def body():
                 for i in range(64):
                     produced.append(i)
                     yield b'%06d' % i * 10000
-            return {'Content-Length': str(64 * 60000)}, body()
+            return 200, {'Content-Length': str(64 * 60000)}, body()
 
         self.fake.download = download
         app = api_app.load_app()

@@ -27,12 +27,13 @@ _DOWNLOAD_HEADERS = ('Content-Length', 'Content-MD5', 'Content-Range',
 
 def _download(vim, tenant_id, image_id):
     context = utils.context()
-    _image, headers, body = images_api.download(context, vim, tenant_id,
-                                                image_id)
+    status, headers, body = images_api.download(
+        context, vim, tenant_id, image_id,
+        byte_range=pecan.request.headers.get('Range'))
     if body is None:
         # Glance's answer for an image that has no data yet.
         return webob.Response(status=204)
-    resp = webob.Response(status=200, app_iter=body,
+    resp = webob.Response(status=status, app_iter=body,
                           content_type='application/octet-stream')
     pecan.request.environ[hooks.RAW_RESPONSE_ENV] = True
     # WebOb sets Content-Length: 0 for a new response; the VIM's own length
@@ -41,6 +42,9 @@ def _download(vim, tenant_id, image_id):
     for name in _DOWNLOAD_HEADERS:
         if headers.get(name):
             resp.headers[name] = headers[name]
+    if status == 206:
+        # The image's md5 is not the md5 of a part of it.
+        resp.headers.pop('Content-MD5', None)
     return resp
 
 
