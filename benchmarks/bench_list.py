@@ -95,23 +95,6 @@ streaming = load_module('mcimage_bench_streaming', BENCH_STREAMING_PATH)
 BenchError = streaming.BenchError
 
 
-class MCImageProcess(streaming.MCImageProcess):
-    """bench_streaming's mcimage-api, with or without debug logging."""
-
-    def __init__(self, *args, debug=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.debug = debug
-
-    def _write_config(self):
-        super()._write_config()
-        with open(self.conf_file) as f:
-            text = f.read()
-        text = text.replace('debug = true',
-                            'debug = %s' % str(self.debug).lower())
-        with open(self.conf_file, 'w') as f:
-            f.write(text)
-
-
 # -- the tenant ----------------------------------------------------------
 
 def fill_tenant(glance, headers, count):
@@ -266,8 +249,8 @@ def run(args, workdir):
 
     glance_server = streaming.load_glance_server_module()
     glance = glance_server.GlanceServer(os.path.join(workdir, 'glance'))
-    mcimage = MCImageProcess(os.path.join(workdir, 'mcimage'), {VIM: None},
-                             debug=args.debug)
+    mcimage = streaming.MCImageProcess(os.path.join(workdir, 'mcimage'),
+                                       {VIM: None}, debug=args.debug)
     try:
         glance.start()
         mcimage.vims = {VIM: glance.endpoint}

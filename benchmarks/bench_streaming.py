@@ -35,7 +35,6 @@ import importlib.util
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,7 +46,6 @@ import uuid
 import requests
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-GLANCE_SERVER_PATH = os.path.join(REPO_ROOT, 'tools', 'glance_server.py')
 
 MIB = 1024 * 1024
 CHUNK = MIB
@@ -118,170 +116,30 @@ def child_pids(ppid):
 
 # -- servers -------------------------------------------------------------
 
-def load_glance_server_module():
-    """Import tools/glance_server.py (not a package) by its file path."""
-    name = 'mcimage_tools_glance_server'
-    module = sys.modules.get(name)
+def load_tool(name):
+    """Import tools/<name>.py (tools/ is not a package) by its file path."""
+    module_name = 'mcimage_tools_%s' % name
+    module = sys.modules.get(module_name)
     if module is None:
-        spec = importlib.util.spec_from_file_location(name,
-                                                      GLANCE_SERVER_PATH)
+        spec = importlib.util.spec_from_file_location(
+            module_name, os.path.join(REPO_ROOT, 'tools', name + '.py'))
         module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
+        sys.modules[module_name] = module
         try:
             spec.loader.exec_module(module)
         except BaseException:
-            del sys.modules[name]
+            del sys.modules[module_name]
             raise
     return module
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+def load_glance_server_module():
+    return load_tool('glance_server')
 
 
-class MCImageProcess(object):
-    """mcimage-api as a child process, configured like MCImageServer.
-
-    The configuration is the functional tests' (noauth, ``[vim:ID]
-    auth_mode = trusted``, ``endpoint_override``, debug logging).  It runs
-    in its own session, so that it is stopped by its PID and never gets
-    the benchmark's Ctrl-C.
-    """
-
-    def __init__(self, workdir, vims, python=sys.executable, env=None):
-        self.workdir = workdir
-        self.vims = vims
-        self.python = python
-        self.env = env or {}
-        self.port = None
-        self.endpoint = None
-        self.proc = None
-        self.conf_file = os.path.join(workdir, 'mcimage.conf')
-        self.log_file = os.path.join(workdir, 'mcimage-api.log')
-        self.out_file = os.path.join(workdir, 'mcimage-api.out')
-
-    @property
-    def pid(self):
-        return self.proc.pid if self.proc is not None else None
-
-    def _write_config(self):
-        lines = ['[DEFAULT]',
-                 'auth_strategy = noauth',
-                 'state_path = %s' % self.workdir,
-                 'enabled_vims = %s' % ','.join(self.vims),
-                 'log_file = %s' % self.log_file,
-                 'debug = true',
-                 '[api]',
-                 'bind_host = 127.0.0.1',
-                 'bind_port = %d' % self.port]
-        for vim_id, endpoint in self.vims.items():
-            lines += ['[vim:%s]' % vim_id,
-                      'auth_mode = trusted',
-                      'endpoint_override = %s' % endpoint,
-                      'description = Glance at %s' % endpoint]
-        with open(self.conf_file, 'w') as f:
-            f.write('\n'.join(lines) + '\n')
-
-    def start(self):
-        os.makedirs(self.workdir, exist_ok=True)
-        self.port = free_port()
-        self.endpoint = 'http://127.0.0.1:%d' % self.port
-        self._write_config()
-        sync = subprocess.run(
-            [self.python, '-m', 'mcimage.cmd.manage',
-             '--config-file', self.conf_file, 'db', 'sync'],
-            capture_output=True, timeout=120, cwd=self.workdir,
-            stdin=subprocess.DEVNULL)
-        if sync.returncode != 0:
-            raise BenchError('mcimage-manage db sync exited %d:\n%s' % (
-                sync.returncode, (sync.stdout + sync.stderr).decode(
-                    'utf-8', 'replace')[-3000:]))
-        env = dict(os.environ)
-        env.update(self.env)
-        with open(self.out_file, 'ab') as out:
-            self.proc = subprocess.Popen(
-                [self.python, '-m', 'mcimage.cmd.api',
-                 '--config-file', self.conf_file],
-                stdin=subprocess.DEVNULL, stdout=out,
-                stderr=subprocess.STDOUT, cwd=self.workdir, env=env,
-                start_new_session=True)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise BenchError('mcimage-api exited with %s:\n%s' % (
-                    self.proc.returncode, self.log_tail()))
-            try:
-                if requests.get(self.endpoint + '/healthcheck',
-                                timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise BenchError('mcimage-api did not start in %d s:\n%s' % (
-            START_TIMEOUT, self.log_tail()))
-
-    def check_alive(self):
-        if self.proc is None or self.proc.poll() is not None:
-            raise BenchError('mcimage-api is gone (exit status %s):\n%s' % (
-                self.proc and self.proc.returncode, self.log_tail()))
-
-    def stop(self):
-        """SIGTERM, SIGKILL after 15 s; then whatever is left of its group.
-
-        Idempotent.
-        """
-        proc = self.proc
-        if proc is None:
-            return
-        try:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=STOP_TIMEOUT)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=STOP_TIMEOUT)
-            # start_new_session: its process group id is its PID, and
-            # nothing else is in that group.
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        finally:
-            self.proc = None
-
-    def log_tail(self, chars=4000):
-        text = ''
-        for path in (self.out_file, self.log_file):
-            try:
-                with open(path, errors='replace') as f:
-                    text += f.read()[-chars:]
-            except OSError:
-                pass
-        return text
-
-    def log_problems(self, limit=10):
-        """(count, first lines) of the WARNING/ERROR/Traceback log lines.
-
-        The noauth banner, expected here, is left out.
-        """
-        found = []
-        try:
-            with open(self.log_file, errors='replace') as f:
-                for line in f:
-                    # "date time pid LEVEL logger ..."
-                    words = line.split(None, 4)
-                    level = words[3] if len(words) > 3 else ''
-                    if 'NO AUTHENTICATION' in line:
-                        continue
-                    if (level in ('WARNING', 'ERROR', 'CRITICAL')
-                            or line.startswith('Traceback')):
-                        found.append(line.rstrip())
-        except OSError:
-            pass
-        return len(found), found[:limit]
+# mcimage-api as the functional tests run it (noauth, trusted VIMs, debug
+# logging); it raises RuntimeError when it cannot start.
+MCImageProcess = load_tool('mcimage_server').MCImageServer
 
 
 # -- RSS sampling ----------------------------------------------------------

@@ -18,124 +18,14 @@ run several Glance servers, one per VIM of its mcimage-api (``VIM`` and
 ``EXTRA_VIMS``).
 """
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import uuid
 
 import fixtures
-import requests
 import testtools
 from testtools import content
 from testtools import content_type
 
 from tests.functional import fixtures as server_fixtures
-
-START_TIMEOUT = 60
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-class MCImageServer(fixtures.Fixture):
-    """mcimage-api (noauth, trusted VIMs) as a child process.
-
-    ``vims`` maps a VIM id to its Glance endpoint. The configuration,
-    sqlite database and log live in a temp dir that outlives restarts.
-    """
-
-    def __init__(self, vims, extra_conf=''):
-        super().__init__()
-        self.vims = vims
-        self.extra_conf = extra_conf
-        self.proc = None
-
-    def _setUp(self):
-        self.workdir = self.useFixture(fixtures.TempDir()).path
-        self.port = free_port()
-        self.endpoint = 'http://127.0.0.1:%d' % self.port
-        self.conf_file = os.path.join(self.workdir, 'mcimage.conf')
-        self.log_file = os.path.join(self.workdir, 'mcimage-api.log')
-        lines = ['[DEFAULT]',
-                 'auth_strategy = noauth',
-                 'state_path = %s' % self.workdir,
-                 'enabled_vims = %s' % ','.join(self.vims),
-                 'log_file = %s' % self.log_file,
-                 'debug = true',
-                 '[api]',
-                 'bind_host = 127.0.0.1',
-                 'bind_port = %d' % self.port]
-        for vim_id, endpoint in self.vims.items():
-            lines += ['[vim:%s]' % vim_id,
-                      'auth_mode = trusted',
-                      'endpoint_override = %s' % endpoint,
-                      'description = Glance at %s' % endpoint]
-        with open(self.conf_file, 'w') as f:
-            f.write('\n'.join(lines) + '\n' + self.extra_conf)
-        subprocess.run([sys.executable, '-m', 'mcimage.cmd.manage',
-                        '--config-file', self.conf_file, 'db', 'sync'],
-                       check=True, capture_output=True, timeout=120)
-        self.addCleanup(self.stop)
-        self.start()
-
-    def start(self):
-        out = open(os.path.join(self.workdir, 'mcimage-api.out'), 'ab')
-        self.proc = subprocess.Popen(
-            [sys.executable, '-m', 'mcimage.cmd.api',
-             '--config-file', self.conf_file],
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        out.close()
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError('mcimage-api exited with %s:\n%s' %
-                                   (self.proc.returncode, self.log_tail()))
-            try:
-                if requests.get(self.endpoint + '/healthcheck',
-                                timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError('mcimage-api did not start:\n%s' % self.log_tail())
-
-    @property
-    def pid(self):
-        return self.proc.pid if self.proc else None
-
-    def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.kill()
-
-    def kill(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=15)
-
-    def log_tail(self, chars=4000):
-        text = ''
-        for name in ('mcimage-api.out', 'mcimage-api.log'):
-            try:
-                with open(os.path.join(self.workdir, name)) as f:
-                    text += f.read()[-chars:]
-            except OSError:
-                pass
-        return text
-
-    def url(self, path):
-        return self.endpoint + path
 
 
 class ConfiguredGlanceFixture(server_fixtures.GlanceFixture):
@@ -201,9 +91,10 @@ class FunctionalTestCase(testtools.TestCase):
                     fixture).server
             cls.glance = cls.glances[cls.VIM]
             cls.mcimage = cls._servers.useFixture(
-                MCImageServer({vim_id: glance.endpoint
-                               for vim_id, glance in cls.glances.items()},
-                              extra_conf=cls.EXTRA_CONF))
+                server_fixtures.MCImageFixture(
+                    {vim_id: glance.endpoint
+                     for vim_id, glance in cls.glances.items()},
+                    extra_conf=cls.EXTRA_CONF)).server
         except BaseException:
             cls._servers.cleanUp()
             raise

@@ -20,24 +20,27 @@ import fixtures
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
-_GLANCE_SERVER_PATH = os.path.join(REPO_ROOT, 'tools', 'glance_server.py')
-_GLANCE_SERVER_MODULE = 'mcimage_tools_glance_server'
 
 
-def load_glance_server_module():
-    """Import tools/glance_server.py (not a package) by its file path."""
-    module = sys.modules.get(_GLANCE_SERVER_MODULE)
+def load_tool(name):
+    """Import tools/<name>.py (tools/ is not a package) by its file path."""
+    module_name = 'mcimage_tools_%s' % name
+    module = sys.modules.get(module_name)
     if module is None:
         spec = importlib.util.spec_from_file_location(
-            _GLANCE_SERVER_MODULE, _GLANCE_SERVER_PATH)
+            module_name, os.path.join(REPO_ROOT, 'tools', name + '.py'))
         module = importlib.util.module_from_spec(spec)
-        sys.modules[_GLANCE_SERVER_MODULE] = module
+        sys.modules[module_name] = module
         try:
             spec.loader.exec_module(module)
         except BaseException:
-            del sys.modules[_GLANCE_SERVER_MODULE]
+            del sys.modules[module_name]
             raise
     return module
+
+
+def load_glance_server_module():
+    return load_tool('glance_server')
 
 
 class GlanceFixture(fixtures.Fixture):
@@ -63,3 +66,27 @@ class GlanceFixture(fixtures.Fixture):
         self.addCleanup(self.server.stop)
         self.server.start()
         self.endpoint = self.server.endpoint
+
+
+class MCImageFixture(fixtures.Fixture):
+    """mcimage-api (tools/mcimage_server.py) in front of ``vims``.
+
+    Exposes ``server`` (with ``url()``, ``kill()``, ``start()``,
+    ``log_tail()``...). Its work directory (configuration, sqlite
+    database, logs) outlives restarts; the server is stopped at cleanup,
+    also when start() fails.
+    """
+
+    def __init__(self, vims, extra_conf='', python=None):
+        super().__init__()
+        self._vims = vims
+        self._extra_conf = extra_conf
+        self._python = python or sys.executable
+
+    def _setUp(self):
+        workdir = self.useFixture(fixtures.TempDir()).path
+        self.server = load_tool('mcimage_server').MCImageServer(
+            workdir, self._vims, python=self._python,
+            extra_conf=self._extra_conf)
+        self.addCleanup(self.server.stop)
+        self.server.start()
