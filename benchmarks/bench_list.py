@@ -31,7 +31,6 @@ are: it is a measurement, not a test::
 
 import argparse
 import collections
-import importlib.util
 import json
 import os
 import shutil
@@ -39,15 +38,11 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 
 import requests
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BENCH_STREAMING_PATH = os.path.join(REPO_ROOT, 'benchmarks',
-                                    'bench_streaming.py')
 
 VIM = 'local_RegionOne'
 LIMIT = 20
@@ -74,24 +69,7 @@ PROFILE_CATEGORIES = [
 ]
 
 
-def load_module(name, path):
-    """Import a file that is not in a package by its path."""
-    module = sys.modules.get(name)
-    if module is None:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        try:
-            spec.loader.exec_module(module)
-        except BaseException:
-            del sys.modules[name]
-            raise
-    return module
-
-
-# The servers, the warm-up and the report helpers of the streaming
-# benchmark: both benchmarks run mcimage-api the same way.
-streaming = load_module('mcimage_bench_streaming', BENCH_STREAMING_PATH)
+import bench_streaming as streaming  # noqa: E402
 BenchError = streaming.BenchError
 
 
@@ -389,24 +367,7 @@ def main(argv=None):
         parser.error('--requests must be at least 2, --images more than '
                      '%d' % LIMIT)
 
-    signal.signal(signal.SIGTERM, streaming._raise_keyboard_interrupt)
-    if args.workdir:
-        workdir = os.path.abspath(args.workdir)
-        os.makedirs(workdir, exist_ok=True)
-    else:
-        workdir = tempfile.mkdtemp(prefix='mcimage-bench-list-')
-    try:
-        run(args, workdir)
-    except (BenchError, RuntimeError, requests.RequestException) as e:
-        print('benchmark failed: %s' % e, file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print('interrupted; servers stopped', file=sys.stderr)
-        return 130
-    finally:
-        if not args.workdir:
-            shutil.rmtree(workdir, ignore_errors=True)
-    return 0
+    return streaming.run_main(args, run, 'mcimage-bench-list-')
 
 
 if __name__ == '__main__':

@@ -31,7 +31,6 @@ download through mcimage of the same image.  It prints a report and exits
 
 import argparse
 import hashlib
-import importlib.util
 import os
 import shutil
 import signal
@@ -46,6 +45,9 @@ import uuid
 import requests
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The functional tests' way of loading tools/*.py.
+sys.path.insert(0, REPO_ROOT)
+from tests.functional.fixtures import load_tool  # noqa: E402
 
 MIB = 1024 * 1024
 CHUNK = MIB
@@ -115,23 +117,6 @@ def child_pids(ppid):
 
 
 # -- servers -------------------------------------------------------------
-
-def load_tool(name):
-    """Import tools/<name>.py (tools/ is not a package) by its file path."""
-    module_name = 'mcimage_tools_%s' % name
-    module = sys.modules.get(module_name)
-    if module is None:
-        spec = importlib.util.spec_from_file_location(
-            module_name, os.path.join(REPO_ROOT, 'tools', name + '.py'))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        try:
-            spec.loader.exec_module(module)
-        except BaseException:
-            del sys.modules[module_name]
-            raise
-    return module
-
 
 def load_glance_server_module():
     return load_tool('glance_server')
@@ -696,18 +681,26 @@ def main(argv=None):
     if args.size_mib < 1 or args.rounds < 1:
         parser.error('--size-mib and --rounds must be at least 1')
 
-    # Ctrl-C and SIGTERM both unwind through the finally blocks that stop
-    # the servers.
+    return run_main(args, run, 'mcimage-bench-',
+                    keep_out=('payload.bin', 'warmup.bin'))
+
+
+def run_main(args, run, prefix, keep_out=()):
+    """Run ``run(args, workdir)``; the exit status of a benchmark.
+
+    Ctrl-C and SIGTERM both unwind through the finally blocks that stop
+    the servers. With --workdir, what is in it stays, but ``keep_out``.
+    """
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     if args.workdir:
         workdir = os.path.abspath(args.workdir)
         os.makedirs(workdir, exist_ok=True)
     else:
-        workdir = tempfile.mkdtemp(prefix='mcimage-bench-')
+        workdir = tempfile.mkdtemp(prefix=prefix)
     try:
         run(args, workdir)
     except (BenchError, RuntimeError, requests.RequestException) as e:
-        # RuntimeError: GlanceServer could not start.
+        # RuntimeError: a server could not start.
         print('benchmark failed: %s' % e, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -717,8 +710,7 @@ def main(argv=None):
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
         else:
-            # Keep the configuration and logs, not the data.
-            for name in ('payload.bin', 'warmup.bin'):
+            for name in keep_out:
                 try:
                     os.unlink(os.path.join(workdir, name))
                 except OSError:

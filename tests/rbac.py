@@ -185,3 +185,18 @@ def cases(functional_only=False, path=MATRIX_FILE):
     """The matrix's cases (only those marked functional, if asked)."""
     return [case for case in load(path).cases
             if case.functional or not functional_only]
+
+
+def check_404(test, case, error, image_id):
+    """A 404 of the matrix is a concealed image, or a missing membership."""
+    if case.status != 404:
+        return
+    if case.route.startswith('member_') and error['code'] == (
+            'mcimage.not_found'):
+        # The image is visible; the membership is what is missing.
+        test.assertIn('is not a member of image %s' % image_id,
+                      error['detail'])
+    else:
+        # Concealed: the same answer as for no image at all.
+        test.assertEqual('mcimage.image_not_found', error['code'])
+        test.assertIn(image_id, error['detail'])

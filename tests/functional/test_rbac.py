@@ -123,15 +123,7 @@ class TestRBAC(base.FunctionalTestCase):
                 self.assertEqual(b'', resp.content)
                 return
             error = self.assertError(resp, case.status)
-            if (case.status == 404 and case.route.startswith('member_')
-                    and error['code'] == 'mcimage.not_found'):
-                # The image is visible; the membership is what is missing.
-                self.assertIn('is not a member of image %s' % image_id,
-                              error['detail'])
-            elif case.status == 404:
-                # Concealed: the same answer as for no image at all.
-                self.assertEqual('mcimage.image_not_found', error['code'])
-                self.assertIn(image_id, error['detail'])
+            rbac.check_404(self, case, error, image_id)
             return
         self.check_effect(case, image_id, resp, after)
 
