@@ -43,11 +43,12 @@ def _ctx():
     return _Ctx()
 
 
-def upload_start(vim_id, tenant_id, image_id, user_id=None, host=None):
+def upload_start(vim_id, tenant_id, image_id, user_id=None, host=None,
+                 image_created=True):
     with _context_manager.writer.using(_ctx()) as session:
         row = models.Upload(vim_id=vim_id, tenant_id=tenant_id,
                             image_id=image_id, user_id=user_id, host=host,
-                            state='uploading',
+                            state='uploading', image_created=image_created,
                             created_at=timeutils.utcnow())
         session.add(row)
     return row.id

@@ -42,4 +42,8 @@ class Upload(Base):
     user_id = sa.Column(sa.String(255), nullable=True)
     host = sa.Column(sa.String(255), nullable=True)
     state = sa.Column(sa.String(32), nullable=False, default='uploading')
+    # False for data PUT into a record the user made: after a failure that
+    # record is kept (queued), not deleted.
+    image_created = sa.Column(sa.Boolean, nullable=False, default=True,
+                              server_default=sa.true())
     created_at = sa.Column(sa.DateTime, nullable=False)

@@ -17,6 +17,8 @@ tenant at all?) and after it (may the caller see this very image?), since
 the VIM's account may see more than the caller may (DESIGN §3).
 """
 
+import base64
+import binascii
 import json
 import re
 import urllib.parse
@@ -543,20 +545,82 @@ def upload_multipart(context, vim, tenant_id, stream, content_type):
         declared_checksum=declared_checksum, declared_size=declared_size,
         disk_format=image.get('disk_format'),
         container_format=image.get('container_format'))
-    with data.UploadRecord(context, vim, tenant_id, image['id']):
-        try:
-            vim.backend.upload(context, tenant_id, image['id'], hashing)
-        except exception.MCImageException:
-            # Our own reader's error is the real cause, whatever the HTTP
-            # stack made of it on the way.
-            hashing.raise_error()
-            raise
-        hashing.raise_error()
-        reader.finish()
-        image = vim.backend.get_image(context, tenant_id, image['id'])
-        data.verify_recorded(vim, image, hashing)
+    image = data.stream_into_image(context, vim, tenant_id, image['id'],
+                                   hashing, finish=reader.finish)
     LOG.info('Uploaded image %(img)s to VIM %(vim)s tenant %(tenant)s: '
              '%(size)d bytes, md5 %(md5)s',
              {'img': image['id'], 'vim': vim.id, 'tenant': tenant_id,
               'size': hashing.size, 'md5': hashing.md5.hexdigest()})
+    return image
+
+
+# -- PUT .../images/{id}/file: raw data ------------------------------------
+
+OCTET_STREAM = 'application/octet-stream'
+
+
+class _Body(object):
+    """A request body as a piece source (read() gives b'' at its end)."""
+
+    def __init__(self, stream, chunk_size):
+        self._stream = stream
+        self._chunk_size = chunk_size
+
+    def read(self, size=None):
+        return self._stream.read(self._chunk_size)
+
+
+def _content_md5(value):
+    """Content-MD5 as hex: given as hex, or base64 per RFC 1864."""
+    if value is None:
+        return None
+    value = value.strip()
+    if re.match('^[0-9a-fA-F]{32}$', value):
+        return value.lower()
+    try:
+        digest = base64.b64decode(value, validate=True)
+    except (ValueError, binascii.Error):
+        digest = b''
+    if len(digest) != 16:
+        raise exception.InvalidParameterValue(
+            name='Content-MD5', value=value,
+            reason='expected an md5 digest, as 32 hex digits or base64')
+    return digest.hex()
+
+
+def upload_data(context, vim, tenant_id, image_id, stream, content_type,
+                content_length=None, content_md5=None):
+    """PUT .../images/{id}/file: stream the body into a queued image.
+
+    The record is the user's: a refused or failed upload leaves it queued
+    (the VIM puts it back), never active or saving, and never deleted.
+    """
+    if (content_type or '').split(';')[0].strip().lower() != OCTET_STREAM:
+        raise exception.UnsupportedMediaType(content_type=content_type,
+                                             expected=OCTET_STREAM)
+    declared_md5 = _content_md5(content_md5)
+    image = _visible_then(context, vim, tenant_id, image_id,
+                          'mcimage:image:upload')
+    if image.get('status') != 'queued':
+        raise exception.Conflict(
+            reason='Image %s is %s: data can only be uploaded to a queued '
+                   'image.' % (image_id, image.get('status')))
+    cap = CONF.upload.image_size_cap
+    if content_length is not None and content_length > cap:
+        # Refused before a byte goes to the VIM.
+        raise exception.RequestTooLarge(
+            reason='The body of %d bytes is larger than the %d bytes this '
+                   'service accepts ([upload] image_size_cap).' %
+                   (content_length, cap))
+    hashing = data.HashingReader(
+        _Body(stream, CONF.upload.chunk_size), cap,
+        declared_checksum=declared_md5,
+        disk_format=image.get('disk_format'),
+        container_format=image.get('container_format'))
+    image = data.stream_into_image(context, vim, tenant_id, image_id,
+                                   hashing, created=False)
+    LOG.info('Uploaded %(size)d bytes into image %(img)s of VIM %(vim)s, '
+             'md5 %(md5)s', {'img': image_id, 'vim': vim.id,
+                             'size': hashing.size,
+                             'md5': hashing.md5.hexdigest()})
     return image

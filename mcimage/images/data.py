@@ -19,6 +19,7 @@ is deleted from the VIM, and a crash leaves the row for
 """
 
 import hashlib
+import time
 
 from oslo_config import cfg
 from oslo_log import log as logging
@@ -34,6 +35,11 @@ CONF = cfg.CONF
 
 # Image statuses of a VIM's image that was never finished.
 UNFINISHED = ('queued', 'saving', 'uploading', 'importing', 'killed')
+# ...and of one stuck mid-upload, which a user's own record must not stay.
+STUCK = ('saving', 'uploading', 'killed')
+# Seconds a VIM gets to put a record back to queued after a broken upload.
+SETTLE_TIMEOUT = 15
+SETTLE_QUIET = 2
 
 
 class HashingReader(object):
@@ -133,16 +139,21 @@ def verify_recorded(vim, image, reader):
 
 
 class UploadRecord(object):
-    """The ``uploads`` row of one image while its data flows."""
+    """The ``uploads`` row of one image while its data flows.
 
-    def __init__(self, context, vim, tenant_id, image_id):
+    After a failure, an image mcimage created is deleted; a record the user
+    made (a data PUT) is kept, unless its VIM left it stuck mid-upload.
+    """
+
+    def __init__(self, context, vim, tenant_id, image_id, created=True):
         self.context = context
         self.vim = vim
         self.tenant_id = tenant_id
         self.image_id = image_id
+        self.created = created
         self.id = db_api.upload_start(vim.id, tenant_id, image_id,
                                       user_id=context.user_id,
-                                      host=CONF.host)
+                                      host=CONF.host, image_created=created)
 
     def __enter__(self):
         return self
@@ -152,15 +163,67 @@ class UploadRecord(object):
             db_api.upload_end(self.id)
             return False
         with excutils.save_and_reraise_exception():
-            LOG.info('Upload of image %(img)s to VIM %(vim)s failed '
-                     '(%(err)s); deleting the image',
-                     {'img': self.image_id, 'vim': self.vim.id,
-                      'err': exc})
-            if discard_image(self.context, self.vim, self.tenant_id,
-                             self.image_id):
+            LOG.info('Upload of image %(img)s to VIM %(vim)s failed: '
+                     '%(err)s', {'img': self.image_id, 'vim': self.vim.id,
+                                 'err': exc})
+            if not self.created and not self._stuck():
+                db_api.upload_end(self.id)
+            elif discard_image(self.context, self.vim, self.tenant_id,
+                               self.image_id):
                 db_api.upload_end(self.id)
             else:
                 db_api.upload_set_state(self.id, 'orphaned')
+
+    def _stuck(self):
+        """Did the VIM leave the user's record mid-upload?
+
+        Glance puts an image whose upload broke off back to queued once it
+        notices, a moment after mcimage stops sending; and the bytes sent
+        may still wait in a socket buffer, before Glance has even marked it
+        saving. So: queued after saving was seen, or queued for a quiet
+        SETTLE_QUIET seconds; never more than SETTLE_TIMEOUT.
+        """
+        started = time.monotonic()
+        saw_stuck = False
+        while True:
+            try:
+                image = self.vim.backend.get_image(
+                    self.context, self.tenant_id, self.image_id)
+            except exception.ImageNotFound:
+                return False
+            except exception.MCImageException:
+                return True
+            stuck = image.get('status') in STUCK
+            saw_stuck = saw_stuck or stuck
+            elapsed = time.monotonic() - started
+            if not stuck and (saw_stuck or elapsed >= SETTLE_QUIET):
+                return False
+            if elapsed >= SETTLE_TIMEOUT:
+                return stuck
+            time.sleep(0.2)
+
+
+def stream_into_image(context, vim, tenant_id, image_id, hashing,
+                      created=True, finish=None):
+    """Send ``hashing``'s bytes into the image; the image as it ends.
+
+    ``finish`` runs once the data is sent (the rest of a request body
+    must still be read). Whatever fails, UploadRecord cleans up.
+    """
+    with UploadRecord(context, vim, tenant_id, image_id, created=created):
+        try:
+            vim.backend.upload(context, tenant_id, image_id, hashing)
+        except exception.MCImageException:
+            # Our own reader's error is the real cause, whatever the HTTP
+            # stack made of it on the way.
+            hashing.raise_error()
+            raise
+        hashing.raise_error()
+        if finish is not None:
+            finish()
+        image = vim.backend.get_image(context, tenant_id, image_id)
+        verify_recorded(vim, image, hashing)
+    return image
 
 
 def discard_image(context, vim, tenant_id, image_id):
@@ -214,7 +277,8 @@ def recover_uploads(registry, rows):
                         '(%(err)s); will try at the next start.',
                         {'img': row['image_id'], 'vim': vim.id, 'err': e})
             continue
-        if image.get('status') not in UNFINISHED:
+        unfinished = UNFINISHED if row.get('image_created', True) else STUCK
+        if image.get('status') not in unfinished:
             # The VIM finished it: the data arrived whole before the crash.
             LOG.info('Image %(img)s in VIM %(vim)s is %(status)s; keeping '
                      'it.', {'img': row['image_id'], 'vim': vim.id,

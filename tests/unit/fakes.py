@@ -411,13 +411,18 @@ class FakeGlance(object):
         image = self._get(image_id)
         image['status'] = 'saving'
         pieces = []
-        while True:
-            piece = reader.read(65536)
-            if not piece:
-                break
-            pieces.append(piece)
-            if self.fail_upload is not None:
-                raise self.fail_upload
+        try:
+            while True:
+                piece = reader.read(65536)
+                if not piece:
+                    break
+                pieces.append(piece)
+                if self.fail_upload is not None:
+                    raise self.fail_upload
+        except Exception:
+            # Glance puts an image whose upload failed back to queued.
+            image['status'] = 'queued'
+            raise
         blob = b''.join(pieces)
         self.data[image_id] = blob
         image.update(status='active', size=len(blob),

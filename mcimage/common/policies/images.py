@@ -57,9 +57,10 @@ rules = [
         name='mcimage:image:upload',
         check_str=base.ADMIN_OR_MEMBER_OF_OWNER,
         scope_types=['project'],
-        description='Create an image and upload its data in one request '
-                    '(the ONAP multipart form).',
-        operations=[{'path': IMAGES + '/file', 'method': 'POST'}]),
+        description='Upload image data: into a queued image, or with the '
+                    'image it creates (the ONAP multipart form).',
+        operations=[{'path': IMAGES + '/file', 'method': 'POST'},
+                    {'path': IMAGE + '/file', 'method': 'PUT'}]),
     policy.DocumentedRuleDefault(
         name='mcimage:image:download',
         check_str=base.ADMIN_OR_READER_OF_VISIBLE_IMAGE,

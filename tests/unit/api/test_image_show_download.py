@@ -261,7 +261,7 @@ class TestDownload(ImageTestCase):
                                  content_type='application/octet-stream',
                                  headers=self.headers(), expect_errors=True)
             self.assertError(resp, 405)
-            self.assertEqual('GET', resp.headers['Allow'])
+            self.assertEqual('GET, PUT', resp.headers['Allow'])
 
     def test_download_extra_path_404(self):
         image = self.add()

@@ -64,6 +64,17 @@ class ImageDataController(object):
     def index_get(self):
         return _download(self.vim, self.tenant_id, self.image_id)
 
+    @index.when(method='PUT')
+    def index_put(self):
+        request = pecan.request
+        images_api.upload_data(
+            utils.context(), self.vim, self.tenant_id, self.image_id,
+            request.body_file, request.content_type,
+            content_length=request.content_length,
+            content_md5=request.headers.get('Content-MD5'))
+        # Glance's answer.
+        pecan.response.status = 204
+
 
 class ImageFileController(object):
     """/images/file: POST uploads (ONAP); /images/file/{id} downloads."""

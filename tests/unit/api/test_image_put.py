@@ -1,0 +1,115 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""PUT .../images/{id}/file: raw data into a queued image."""
+
+import base64
+import hashlib
+
+import fixtures
+
+from mcimage.common import exception
+from mcimage.db import api as db_api
+from mcimage.images import data
+from tests.unit.api import base
+from tests.unit import fakes
+
+DATA = fakes.QCOW2_HEADER + b'\x01' * 300000
+
+
+class TestPutData(base.APITestCase):
+
+    def setUp(self):
+        super().setUp()
+        # FakeGlance puts a failed upload back to queued at once.
+        self.useFixture(fixtures.MockPatchObject(data, 'SETTLE_QUIET', 0))
+        self.image = self.fake.add_image('p1', disk_format='qcow2',
+                                         container_format='bare')
+
+    def put(self, data=DATA, status=204, persona='member', image_id=None,
+            content_type='application/octet-stream', **headers):
+        resp = self.app.put(
+            '/v1/%s/p1/images/%s/file' % (base.VIM,
+                                          image_id or self.image['id']),
+            params=data, content_type=content_type,
+            headers=self.headers(persona, **headers),
+            expect_errors=status >= 400)
+        self.assertEqual(status, resp.status_int, resp.text)
+        self.assertEqual([], db_api.upload_get_all())
+        return resp
+
+    def test_put_204_data_stored(self):
+        self.put()
+        stored = self.fake.images[self.image['id']]
+        self.assertEqual('active', stored['status'])
+        self.assertEqual(DATA, self.fake.data[self.image['id']])
+
+    def test_content_md5_hex_and_base64(self):
+        for value in (hashlib.md5(DATA).hexdigest(),
+                      base64.b64encode(hashlib.md5(DATA).digest()).decode()):
+            image = self.fake.add_image('p1', disk_format='qcow2',
+                                        container_format='bare')
+            self.put(image_id=image['id'], **{'Content-MD5': value})
+
+    def test_content_md5_mismatch_400_record_kept_queued(self):
+        resp = self.put(status=400, **{'Content-MD5': '0' * 32})
+        self.assertError(resp, 400, "'checksum'")
+        # The user's record stays, queued, without data.
+        self.assertEqual('queued',
+                         self.fake.images[self.image['id']]['status'])
+
+    def test_bad_content_md5_400(self):
+        resp = self.put(status=400, **{'Content-MD5': 'not-md5'})
+        self.assertError(resp, 400, 'Content-MD5')
+
+    def test_format_mismatch_400_record_kept(self):
+        resp = self.put(data=b'raw bytes' * 1000, status=400)
+        error = self.assertError(resp, 400, 'not the disk_format qcow2')
+        self.assertEqual('mcimage.invalid_image_data', error['code'])
+        self.assertIn(self.image['id'], self.fake.images)
+
+    def test_not_octet_stream_415(self):
+        resp = self.put(status=415, content_type='text/plain')
+        self.assertError(resp, 415, 'application/octet-stream')
+
+    def test_active_image_409_and_untouched(self):
+        self.put()
+        before = dict(self.fake.images[self.image['id']])
+        resp = self.put(data=b'other', status=409)
+        self.assertError(resp, 409, 'queued')
+        self.assertEqual(before, self.fake.images[self.image['id']])
+        self.assertEqual(DATA, self.fake.data[self.image['id']])
+
+    def test_over_size_cap_413_before_any_byte(self):
+        self.config(image_size_cap=1000, group='upload')
+        resp = self.put(status=413)
+        self.assertError(resp, 413, 'image_size_cap')
+        self.assertNotIn(self.image['id'], self.fake.data)
+        self.assertEqual('queued',
+                         self.fake.images[self.image['id']]['status'])
+
+    def test_vim_failure_503_record_kept(self):
+        self.fake.fail_upload = exception.BackendUnavailable(vim_id=base.VIM)
+        self.fake.images[self.image['id']]['status'] = 'queued'
+        resp = self.put(status=503)
+        self.assertError(resp, 503)
+        self.assertIn(self.image['id'], self.fake.images)
+
+    def test_reader_403_other_project_404(self):
+        resp = self.put(status=403, persona='reader')
+        self.assertError(resp, 403)
+        resp = self.app.put(
+            '/v1/%s/p2/images/%s/file' % (base.VIM, self.image['id']),
+            params=DATA, content_type='application/octet-stream',
+            headers=self.headers('other_member'), expect_errors=True)
+        self.assertError(resp, 404)
+        self.assertNotIn(self.image['id'], self.fake.data)
