@@ -218,10 +218,12 @@ class GlanceBackend(object):
     # fetch the image schema before most calls, one more round trip each.
 
     def _call(self, context, tenant_id, method, url, image_id=None,
-              as_service=False, not_found=None, **kwargs):
+              as_service=False, not_found=None, extra_headers=None,
+              **kwargs):
         """One Glance v2 call; its (response, decoded body)."""
         with self.translate(image_id, not_found=not_found):
-            client = self.client(context, tenant_id, as_service=as_service)
+            client = self.client(context, tenant_id, as_service=as_service,
+                                 extra_headers=extra_headers)
             return getattr(client.http_client, method)(url, **kwargs)
 
     def create_image(self, context, tenant_id, fields):
@@ -316,13 +318,20 @@ class GlanceBackend(object):
         return self._call(context, tenant_id, 'get',
                           '/v2/schemas/%s' % name)[1]
 
-    def upload(self, context, tenant_id, image_id, reader):
-        """Stream ``reader`` (an object with read()) into the image."""
+    def upload(self, context, tenant_id, image_id, reader, size=None):
+        """Stream ``reader`` (an object with read()) into the image.
+
+        ``size``, when known, tells the VIM's store how much is coming
+        (x-openstack-image-size, Glance 31 and later), so it need not grow
+        blindly.
+        """
         # glanceclient reads a file-like ``data`` piece by piece and sends
         # it chunked.
         self._call(context, tenant_id, 'put',
                    '/v2/images/%s/file' % image_id, image_id=image_id,
                    headers={'Content-Type': 'application/octet-stream'},
+                   extra_headers=({'x-openstack-image-size': str(size)}
+                                  if size is not None else None),
                    data=reader)
 
     def download(self, context, tenant_id, image_id, byte_range=None):

@@ -546,7 +546,8 @@ def upload_multipart(context, vim, tenant_id, stream, content_type):
         disk_format=image.get('disk_format'),
         container_format=image.get('container_format'))
     image = data.stream_into_image(context, vim, tenant_id, image['id'],
-                                   hashing, finish=reader.finish)
+                                   hashing, finish=reader.finish,
+                                   size=declared_size)
     LOG.info('Uploaded image %(img)s to VIM %(vim)s tenant %(tenant)s: '
              '%(size)d bytes, md5 %(md5)s',
              {'img': image['id'], 'vim': vim.id, 'tenant': tenant_id,
@@ -618,7 +619,8 @@ def upload_data(context, vim, tenant_id, image_id, stream, content_type,
         disk_format=image.get('disk_format'),
         container_format=image.get('container_format'))
     image = data.stream_into_image(context, vim, tenant_id, image_id,
-                                   hashing, created=False)
+                                   hashing, created=False,
+                                   size=content_length)
     LOG.info('Uploaded %(size)d bytes into image %(img)s of VIM %(vim)s, '
              'md5 %(md5)s', {'img': image_id, 'vim': vim.id,
                              'size': hashing.size,

@@ -204,7 +204,7 @@ class UploadRecord(object):
 
 
 def stream_into_image(context, vim, tenant_id, image_id, hashing,
-                      created=True, finish=None):
+                      created=True, finish=None, size=None):
     """Send ``hashing``'s bytes into the image; the image as it ends.
 
     ``finish`` runs once the data is sent (the rest of a request body
@@ -212,7 +212,8 @@ def stream_into_image(context, vim, tenant_id, image_id, hashing,
     """
     with UploadRecord(context, vim, tenant_id, image_id, created=created):
         try:
-            vim.backend.upload(context, tenant_id, image_id, hashing)
+            vim.backend.upload(context, tenant_id, image_id, hashing,
+                               size=size)
         except exception.MCImageException:
             # Our own reader's error is the real cause, whatever the HTTP
             # stack made of it on the way.

@@ -407,7 +407,7 @@ class FakeGlance(object):
 
     # -- data ---------------------------------------------------------------
 
-    def upload(self, context, tenant_id, image_id, reader):
+    def upload(self, context, tenant_id, image_id, reader, size=None):
         image = self._get(image_id)
         image['status'] = 'saving'
         pieces = []

@@ -48,7 +48,17 @@ class TestPutData(base.APITestCase):
         return resp
 
     def test_put_204_data_stored(self):
+        sizes = []
+        upload = self.fake.upload
+
+        def sized_upload(context, tenant_id, image_id, reader, size=None):
+            sizes.append(size)
+            return upload(context, tenant_id, image_id, reader)
+
+        self.fake.upload = sized_upload
         self.put()
+        # Told to the VIM (x-openstack-image-size) since it is known.
+        self.assertEqual([len(DATA)], sizes)
         stored = self.fake.images[self.image['id']]
         self.assertEqual('active', stored['status'])
         self.assertEqual(DATA, self.fake.data[self.image['id']])

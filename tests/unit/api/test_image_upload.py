@@ -506,7 +506,8 @@ class TestUploadRefused(UploadTestCase):
     def test_vim_records_other_bytes_502(self):
         upload = self.fake.upload
 
-        def corrupting_upload(context, tenant_id, image_id, reader):
+        def corrupting_upload(context, tenant_id, image_id, reader,
+                              size=None):
             upload(context, tenant_id, image_id, reader)
             self.fake.images[image_id]['checksum'] = md5(b'corrupt')
 

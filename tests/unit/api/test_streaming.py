@@ -47,7 +47,8 @@ class TestMultipartNeverParsedByWebOb(base.APITestCase):
         pieces = []
         upload = self.fake.upload
 
-        def recording_upload(context, tenant_id, image_id, reader):
+        def recording_upload(context, tenant_id, image_id, reader,
+                             size=None):
             class Recorder(object):
                 def read(self, size=None):
                     piece = reader.read(size)
