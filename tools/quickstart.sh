@@ -72,7 +72,7 @@ in front of Glance at http://127.0.0.1:$GLANCE_PORT as VIM local_RegionOne.
 
   # ONAP upload (multipart form: fields first, then the file)
   head -c 100M /dev/urandom > /tmp/disk.img
-  curl -s -H 'Expect:' -X POST $U/images/file \\
+  curl -s -X POST $U/images/file \\
        -F imageType=raw -F containerFormat=bare -F visibility=private \\
        -F 'properties=[{"keyName": "os_distro", "value": "cirros"}]' \\
        -F file=@/tmp/disk.img
