@@ -29,6 +29,9 @@ import time
 
 import requests
 
+GUNICORN_CONF = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'etc',
+    'mcimage', 'mcimage-api-gunicorn.conf.py')
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
 
@@ -48,8 +51,11 @@ class MCImageServer(object):
     """
 
     def __init__(self, workdir, vims, python=sys.executable, extra_conf='',
-                 debug=True, env=None):
+                 debug=True, env=None, server='embedded'):
         self.workdir = workdir
+        # 'embedded': mcimage-api itself; 'gunicorn': the production
+        # example, etc/mcimage/mcimage-api-gunicorn.conf.py.
+        self.server = server
         self.vims = vims
         self.python = python
         self.extra_conf = extra_conf
@@ -110,10 +116,17 @@ class MCImageServer(object):
             self._run('mcimage.cmd.manage', 'db', 'sync')
         env = dict(os.environ)
         env.update(self.env)
+        if self.server == 'gunicorn':
+            command = [self.python, '-m', 'gunicorn', '-c', GUNICORN_CONF,
+                       '-b', '127.0.0.1:%d' % self.port,
+                       'mcimage.wsgi.api:application']
+            env['MCIMAGE_CONFIG_FILES'] = self.conf_file
+        else:
+            command = [self.python, '-m', 'mcimage.cmd.api',
+                       '--config-file', self.conf_file]
         with open(self.out_file, 'ab') as out:
             self.proc = subprocess.Popen(
-                [self.python, '-m', 'mcimage.cmd.api',
-                 '--config-file', self.conf_file],
+                command,
                 stdin=subprocess.DEVNULL, stdout=out,
                 stderr=subprocess.STDOUT, cwd=self.workdir, env=env,
                 start_new_session=True)

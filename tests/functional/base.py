@@ -71,6 +71,9 @@ class FunctionalTestCase(testtools.TestCase):
     EXTRA_VIMS = ()
     # More mcimage.conf lines for the class's mcimage-api.
     EXTRA_CONF = ''
+    # How mcimage-api is served: 'embedded' or 'gunicorn' (the production
+    # example, etc/mcimage/mcimage-api-gunicorn.conf.py).
+    MCIMAGE_SERVER = 'embedded'
     # More glance-api.conf lines for every Glance of the class.
     GLANCE_CONF = ''
     _servers = None
@@ -94,7 +97,8 @@ class FunctionalTestCase(testtools.TestCase):
                 server_fixtures.MCImageFixture(
                     {vim_id: glance.endpoint
                      for vim_id, glance in cls.glances.items()},
-                    extra_conf=cls.EXTRA_CONF)).server
+                    extra_conf=cls.EXTRA_CONF,
+                    server=cls.MCIMAGE_SERVER)).server
         except BaseException:
             cls._servers.cleanUp()
             raise

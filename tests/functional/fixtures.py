@@ -77,16 +77,17 @@ class MCImageFixture(fixtures.Fixture):
     also when start() fails.
     """
 
-    def __init__(self, vims, extra_conf='', python=None):
+    def __init__(self, vims, extra_conf='', python=None, server='embedded'):
         super().__init__()
         self._vims = vims
         self._extra_conf = extra_conf
         self._python = python or sys.executable
+        self._server = server
 
     def _setUp(self):
         workdir = self.useFixture(fixtures.TempDir()).path
         self.server = load_tool('mcimage_server').MCImageServer(
             workdir, self._vims, python=self._python,
-            extra_conf=self._extra_conf)
+            extra_conf=self._extra_conf, server=self._server)
         self.addCleanup(self.server.stop)
         self.server.start()
