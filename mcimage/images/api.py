@@ -30,6 +30,7 @@ from oslo_utils import strutils
 from mcimage.api import multipart
 from mcimage.api.schemas import images as schemas
 from mcimage.api import validation
+from mcimage import backends
 from mcimage.common import exception
 from mcimage.common import policy
 from mcimage.images import data
@@ -478,16 +479,17 @@ def _properties(value):
     return props
 
 
-def _read_form(reader):
+def _read_form(reader, targets_field=False):
     """The text fields sent before the file part, and the file part."""
     fields = {}
+    known = _FORM_FIELDS | ({'targets'} if targets_field else set())
     while True:
         part = reader.next_part()
         if part is None:
             raise exception.MissingParameter(name='file')
         if part.name == 'file':
             return fields, part
-        if part.name not in _FORM_FIELDS:
+        if part.name not in known:
             raise exception.Invalid(reason="unknown form field '%s'" %
                                     part.name)
         if part.filename is not None:
@@ -509,24 +511,63 @@ def _authorize_create(context, tenant_id, visibility):
         policy.authorize(context, 'mcimage:image:communitize', target)
 
 
-def upload_multipart(context, vim, tenant_id, stream, content_type):
-    """POST .../images/file: create the image and stream its data in.
+def _targets(context, raw):
+    """The form's targets field: [(vim, tenant_id)], each one checked."""
+    try:
+        targets = json.loads(raw)
+    except ValueError as e:
+        raise exception.InvalidParameterValue(
+            name='targets', value=raw[:200], reason='not valid JSON: %s' % e)
+    validation.validate({'type': 'object',
+                         'properties': {'targets': schemas.upload_targets}},
+                        {'targets': targets})
+    resolved = []
+    for target in targets:
+        vim = backends.get(target['vim_id'])
+        resolved.append((vim, target['tenant_id']))
+    if len(set((v.id, t) for v, t in resolved)) != len(resolved):
+        raise exception.InvalidParameterValue(
+            name='targets', value=raw[:200],
+            reason='a VIM and tenant is named twice')
+    return resolved
 
-    The form fields come first (DESIGN §4.1), so the image is created in
-    the VIM only once they are all read and checked; the file part then
-    flows straight through. Returns the VIM's image as it ended.
+
+def upload_multipart(context, vim, tenant_id, stream, content_type):
+    """POST .../{vim}/{tenant}/images/file: one image, in the path's VIM."""
+    [(_vim, _tenant, image)] = upload_multipart_to(
+        context, [(vim, tenant_id)], stream, content_type)
+    return image
+
+
+def upload_multipart_to(context, targets, stream, content_type):
+    """Create the image in every target and stream its data into all.
+
+    The form fields come first (DESIGN §4.1), so the images are created
+    only once they are all read and checked; the file part then flows
+    straight through, read once and sent to every target at once.
+    ``targets`` is [(vim, tenant_id)], or None to take them from the
+    form's ``targets`` field (POST /v1/images/file). Returns
+    [(vim, tenant_id, image)] as the images ended; if any target fails,
+    every image made is deleted.
     """
     # The tenant scope first: an outsider's body is not read at all.
-    policy.authorize(context, 'mcimage:image:upload', image_target(tenant_id))
+    for _vim, tenant_id in targets or ():
+        policy.authorize(context, 'mcimage:image:upload',
+                         image_target(tenant_id))
     reader = multipart.MultipartReader(stream, content_type,
                                        chunk_size=CONF.upload.chunk_size)
-    raw_fields, file_part = _read_form(reader)
+    raw_fields, file_part = _read_form(reader, targets_field=not targets)
+    if not targets:
+        if 'targets' not in raw_fields:
+            raise exception.MissingParameter(name='targets')
+        targets = _targets(context, raw_fields.pop('targets'))
     form = _convert_form(raw_fields)
     if 'name' not in form and file_part.filename is not None:
         form['name'] = file_part.filename
     form.setdefault('container_format', 'bare')
     validation.validate(schemas.upload_form, form)
-    _authorize_create(context, tenant_id, form.get('visibility'))
+    for _vim, tenant_id in targets:
+        _authorize_create(context, tenant_id, form.get('visibility'))
 
     declared_checksum = form.pop('checksum', None)
     declared_size = form.pop('size', None)
@@ -539,20 +580,30 @@ def upload_multipart(context, vim, tenant_id, stream, content_type):
     fields = dict(form.pop('properties', {}))
     fields.update(form)
 
-    image = vim.backend.create_image(context, tenant_id, fields)
+    created = []
+    try:
+        for vim, tenant_id in targets:
+            image = vim.backend.create_image(context, tenant_id, fields)
+            created.append((vim, tenant_id, image['id']))
+    except exception.MCImageException:
+        for vim, tenant_id, image_id in created:
+            data.discard_image(context, vim, tenant_id, image_id)
+        raise
     hashing = data.HashingReader(
         reader, CONF.upload.image_size_cap,
         declared_checksum=declared_checksum, declared_size=declared_size,
-        disk_format=image.get('disk_format'),
-        container_format=image.get('container_format'))
-    image = data.stream_into_image(context, vim, tenant_id, image['id'],
-                                   hashing, finish=reader.finish,
-                                   size=declared_size)
-    LOG.info('Uploaded image %(img)s to VIM %(vim)s tenant %(tenant)s: '
-             '%(size)d bytes, md5 %(md5)s',
-             {'img': image['id'], 'vim': vim.id, 'tenant': tenant_id,
-              'size': hashing.size, 'md5': hashing.md5.hexdigest()})
-    return image
+        disk_format=fields.get('disk_format'),
+        container_format=fields.get('container_format'))
+    images = data.stream_into_images(context, created, hashing,
+                                     finish=reader.finish,
+                                     size=declared_size)
+    for (vim, tenant_id, image_id), image in zip(created, images):
+        LOG.info('Uploaded image %(img)s to VIM %(vim)s tenant %(tenant)s: '
+                 '%(size)d bytes, md5 %(md5)s',
+                 {'img': image_id, 'vim': vim.id, 'tenant': tenant_id,
+                  'size': hashing.size, 'md5': hashing.md5.hexdigest()})
+    return [(vim, tenant_id, image)
+            for (vim, tenant_id, _id), image in zip(created, images)]
 
 
 # -- PUT .../images/{id}/file: raw data ------------------------------------

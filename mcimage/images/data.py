@@ -18,7 +18,10 @@ is deleted from the VIM, and a crash leaves the row for
 ``recover_uploads()`` to finish the job at the next start.
 """
 
+import contextlib
 import hashlib
+import queue
+import threading
 import time
 
 from oslo_config import cfg
@@ -225,6 +228,126 @@ def stream_into_image(context, vim, tenant_id, image_id, hashing,
         image = vim.backend.get_image(context, tenant_id, image_id)
         verify_recorded(vim, image, hashing)
     return image
+
+
+class _Aborted(Exception):
+    """Another target failed: this one stops."""
+
+
+class _Tee(object):
+    """One source read once, its pieces handed to several readers.
+
+    Each reader has a short queue, so memory stays flat and the slowest
+    target sets the pace. Once anything fails (the source or a target),
+    every reader raises at its next read.
+    """
+
+    DEPTH = 8
+    POLL = 0.2
+
+    def __init__(self, source, count):
+        self._source = source
+        self._queues = [queue.Queue(self.DEPTH) for _ in range(count)]
+        self.failed = threading.Event()
+
+    def reader(self, index):
+        tee = self
+
+        class _Reader(object):
+            def read(self, size=None):
+                while not tee.failed.is_set():
+                    try:
+                        return tee._queues[index].get(timeout=tee.POLL)
+                    except queue.Empty:
+                        continue
+                raise _Aborted()
+
+        return _Reader()
+
+    def run(self):
+        """Feed every reader until the source ends or anything fails."""
+        try:
+            while True:
+                piece = self._source.read()
+                for q in self._queues:
+                    while True:
+                        if self.failed.is_set():
+                            return
+                        try:
+                            q.put(piece, timeout=self.POLL)
+                            break
+                        except queue.Full:
+                            continue
+                if not piece:
+                    return
+        except BaseException:
+            self.failed.set()
+            raise
+
+
+def _named(error, vim, tenant_id):
+    """``error``, its message naming the target it came from."""
+    return type(error)('VIM %s, tenant %s: %s' % (vim.id, tenant_id, error),
+                       headers=error.headers)
+
+
+def stream_into_images(context, targets, hashing, finish=None, size=None):
+    """Send ``hashing``'s bytes into several images at once.
+
+    ``targets`` is [(vim, tenant_id, image_id)]. The source is read once
+    and teed to one upload per target, each in its own thread; the first
+    failure stops them all and every image is deleted (UploadRecord).
+    Returns the images as they ended, in the order of ``targets``.
+    """
+    if len(targets) == 1:
+        vim, tenant_id, image_id = targets[0]
+        return [stream_into_image(context, vim, tenant_id, image_id, hashing,
+                                  finish=finish, size=size)]
+    tee = _Tee(hashing, len(targets))
+    errors = []
+
+    def push(index, vim, tenant_id, image_id):
+        try:
+            vim.backend.upload(context, tenant_id, image_id,
+                               tee.reader(index), size=size)
+        except Exception as e:
+            if not tee.failed.is_set():
+                # The first failure; what follows is its consequence.
+                errors.append(_named(e, vim, tenant_id)
+                              if isinstance(e, exception.MCImageException)
+                              else e)
+            tee.failed.set()
+
+    with contextlib.ExitStack() as records:
+        for vim, tenant_id, image_id in targets:
+            records.enter_context(UploadRecord(context, vim, tenant_id,
+                                               image_id))
+        threads = [threading.Thread(target=push, args=(i,) + target,
+                                    name='upload-%s' % target[0].id,
+                                    daemon=True)
+                   for i, target in enumerate(targets)]
+        for thread in threads:
+            thread.start()
+        try:
+            tee.run()
+        finally:
+            for thread in threads:
+                thread.join()
+        # Our own reader's error is the real cause, else the first target's.
+        hashing.raise_error()
+        if errors:
+            raise errors[0]
+        if finish is not None:
+            finish()
+        images = []
+        for vim, tenant_id, image_id in targets:
+            image = vim.backend.get_image(context, tenant_id, image_id)
+            try:
+                verify_recorded(vim, image, hashing)
+            except exception.MCImageException as e:
+                raise _named(e, vim, tenant_id)
+            images.append(image)
+    return images
 
 
 def discard_image(context, vim, tenant_id, image_id):

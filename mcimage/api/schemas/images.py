@@ -177,6 +177,23 @@ list_query = {
 }
 REPEATABLE_QUERY = frozenset(['tag', 'sort_key', 'sort_dir'])
 
+# POST /v1/images/file: the form's targets field.
+upload_targets = {
+    'type': 'array',
+    'minItems': 1,
+    'maxItems': 32,
+    'items': {
+        'type': 'object',
+        'properties': {
+            'vim_id': {'type': 'string', 'minLength': 1, 'maxLength': 255},
+            'tenant_id': {'type': 'string', 'minLength': 1,
+                          'maxLength': 255},
+        },
+        'required': ['vim_id', 'tenant_id'],
+        'additionalProperties': False,
+    },
+}
+
 # PUT .../members/{member_id}
 member_status_body = {
     'type': 'object',

@@ -14,6 +14,7 @@
 
 import pecan
 
+from mcimage.api.controllers.v1 import image_data
 from mcimage.api.controllers.v1 import images
 from mcimage.api.controllers.v1 import vims
 from mcimage.api import utils
@@ -37,6 +38,7 @@ class TenantController(object):
 class V1Controller(object):
 
     vims = vims.VimsController()
+    images = image_data.MultiCloudImagesController()
 
     @pecan.expose(generic=True, template='json')
     def index(self):

@@ -110,3 +110,38 @@ class ImageFileController(object):
             pecan.abort(404)
         return ImageDataController(self.vim, self.tenant_id,
                                    image_id), remainder
+
+
+class MultiCloudFileController(object):
+    """POST /v1/images/file: one upload into several VIMs at once.
+
+    The multipart form of .../images/file plus a ``targets`` field, a
+    JSON array of {"vim_id", "tenant_id"} sent before the file part.
+    """
+
+    @pecan.expose(generic=True, template='json')
+    def index(self):
+        pecan.abort(405)
+
+    @index.when(method='POST', template='json')
+    def index_post(self):
+        request = pecan.request
+        content_type = request.environ.get(hooks.MULTIPART_ENV)
+        if content_type is None:
+            raise exception.UnsupportedMediaType(
+                content_type=request.content_type,
+                expected='multipart/form-data with a "targets" field and '
+                         'a "file" part')
+        done = images_api.upload_multipart_to(
+            utils.context(), None, request.body_file, content_type)
+        pecan.response.status = 201
+        return {'images': [
+            images_api.format_image(image, vim, tenant_id,
+                                    utils.base_path(), onap=True)
+            for vim, tenant_id, image in done]}
+
+
+class MultiCloudImagesController(object):
+    """/v1/images"""
+
+    file = MultiCloudFileController()
