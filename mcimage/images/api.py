@@ -532,6 +532,16 @@ def _targets(context, raw):
     return resolved
 
 
+def _check_size_cap(size, what):
+    """A size known up front over the cap: refused before a byte is sent."""
+    cap = CONF.upload.image_size_cap
+    if size is not None and size > cap:
+        raise exception.RequestTooLarge(
+            reason='The %s of %d bytes is larger than the %d bytes this '
+                   'service accepts ([upload] image_size_cap).' %
+                   (what, size, cap))
+
+
 def upload_multipart(context, vim, tenant_id, stream, content_type):
     """POST .../{vim}/{tenant}/images/file: one image, in the path's VIM."""
     [(_vim, _tenant, image)] = upload_multipart_to(
@@ -571,12 +581,7 @@ def upload_multipart_to(context, targets, stream, content_type):
 
     declared_checksum = form.pop('checksum', None)
     declared_size = form.pop('size', None)
-    cap = CONF.upload.image_size_cap
-    if declared_size is not None and declared_size > cap:
-        raise exception.RequestTooLarge(
-            reason='The declared size %d is larger than the %d bytes this '
-                   'service accepts ([upload] image_size_cap).' %
-                   (declared_size, cap))
+    _check_size_cap(declared_size, 'declared size')
     fields = dict(form.pop('properties', {}))
     fields.update(form)
 
@@ -657,15 +662,9 @@ def upload_data(context, vim, tenant_id, image_id, stream, content_type,
         raise exception.Conflict(
             reason='Image %s is %s: data can only be uploaded to a queued '
                    'image.' % (image_id, image.get('status')))
-    cap = CONF.upload.image_size_cap
-    if content_length is not None and content_length > cap:
-        # Refused before a byte goes to the VIM.
-        raise exception.RequestTooLarge(
-            reason='The body of %d bytes is larger than the %d bytes this '
-                   'service accepts ([upload] image_size_cap).' %
-                   (content_length, cap))
+    _check_size_cap(content_length, 'body')
     hashing = data.HashingReader(
-        _Body(stream, CONF.upload.chunk_size), cap,
+        _Body(stream, CONF.upload.chunk_size), CONF.upload.image_size_cap,
         declared_checksum=declared_md5,
         disk_format=image.get('disk_format'),
         container_format=image.get('container_format'))

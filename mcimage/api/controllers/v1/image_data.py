@@ -48,6 +48,16 @@ def _download(vim, tenant_id, image_id):
     return resp
 
 
+def _multipart_type(expected):
+    """The request's multipart Content-Type (hidden from WebOb), or 415."""
+    request = pecan.request
+    content_type = request.environ.get(hooks.MULTIPART_ENV)
+    if content_type is None:
+        raise exception.UnsupportedMediaType(
+            content_type=request.content_type, expected=expected)
+    return content_type
+
+
 class ImageDataController(object):
     """/images/{image_id}/file and /images/file/{image_id}"""
 
@@ -89,15 +99,10 @@ class ImageFileController(object):
 
     @index.when(method='POST', template='json')
     def index_post(self):
-        request = pecan.request
-        content_type = request.environ.get(hooks.MULTIPART_ENV)
-        if content_type is None:
-            raise exception.UnsupportedMediaType(
-                content_type=request.content_type,
-                expected='multipart/form-data with a "file" part')
         image = images_api.upload_multipart(
-            utils.context(), self.vim, self.tenant_id, request.body_file,
-            content_type)
+            utils.context(), self.vim, self.tenant_id,
+            pecan.request.body_file,
+            _multipart_type('multipart/form-data with a "file" part'))
         pecan.response.status = 201
         body = images_api.format_image(image, self.vim, self.tenant_id,
                                        utils.base_path(), onap=True)
@@ -125,15 +130,10 @@ class MultiCloudFileController(object):
 
     @index.when(method='POST', template='json')
     def index_post(self):
-        request = pecan.request
-        content_type = request.environ.get(hooks.MULTIPART_ENV)
-        if content_type is None:
-            raise exception.UnsupportedMediaType(
-                content_type=request.content_type,
-                expected='multipart/form-data with a "targets" field and '
-                         'a "file" part')
         done = images_api.upload_multipart_to(
-            utils.context(), None, request.body_file, content_type)
+            utils.context(), None, pecan.request.body_file,
+            _multipart_type('multipart/form-data with a "targets" field '
+                            'and a "file" part'))
         pecan.response.status = 201
         return {'images': [
             images_api.format_image(image, vim, tenant_id,
