@@ -45,6 +45,44 @@ SETTLE_TIMEOUT = 15
 SETTLE_QUIET = 2
 
 
+class BackgroundHash(threading.Thread):
+    """A hashlib digest fed in a thread of its own.
+
+    hashlib releases the GIL on large buffers, so sha512 here and md5 in
+    the request's thread run at once on two cores (NOTES-servers §8:
+    344-380 MiB/s one after the other, 605-675 MiB/s at once). The queue
+    is short: memory stays flat and the slower hash sets the pace.
+    """
+
+    def __init__(self, name):
+        super().__init__(name='hash-%s' % name, daemon=True)
+        self._hash = hashlib.new(name)
+        self._queue = queue.Queue(16)
+
+    def run(self):
+        while True:
+            piece = self._queue.get()
+            if piece is None:
+                return
+            self._hash.update(piece)
+
+    def update(self, piece):
+        if self.ident is None:
+            # Started by the first piece: no thread for what never flows.
+            self.start()
+        self._queue.put(piece)
+
+    def close(self):
+        """Stop the thread (idempotent); the digest is then final."""
+        if self.is_alive():
+            self._queue.put(None)
+            self.join()
+
+    def hexdigest(self):
+        self.close()
+        return self._hash.hexdigest()
+
+
 class HashingReader(object):
     """Hash, count, cap and inspect bytes on their way to the VIM.
 
@@ -66,7 +104,7 @@ class HashingReader(object):
         self._declared_checksum = (declared_checksum or '').lower() or None
         self._declared_size = declared_size
         self.md5 = hashlib.md5(usedforsecurity=False)
-        self.sha512 = hashlib.sha512()
+        self.sha512 = BackgroundHash('sha512')
         self.size = 0
         self.error = None
         self.complete = False
@@ -117,6 +155,10 @@ class HashingReader(object):
     def raise_error(self):
         if self.error is not None:
             raise self.error
+
+    def close(self):
+        """Stop the background hash, whatever happened."""
+        self.sha512.close()
 
 
 def verify_recorded(vim, image, reader):
@@ -222,6 +264,8 @@ def stream_into_image(context, vim, tenant_id, image_id, hashing,
             # stack made of it on the way.
             hashing.raise_error()
             raise
+        finally:
+            hashing.close()
         hashing.raise_error()
         if finish is not None:
             finish()
@@ -333,6 +377,7 @@ def stream_into_images(context, targets, hashing, finish=None, size=None):
         finally:
             for thread in threads:
                 thread.join()
+            hashing.close()
         # Our own reader's error is the real cause, else the first target's.
         hashing.raise_error()
         if errors:
