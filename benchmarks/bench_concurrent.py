@@ -36,23 +36,6 @@ VIM = 'local_RegionOne'
 TARGET = 0.9
 
 
-def straight(glance, headers, payload):
-    created = requests.post(glance.endpoint + '/v2/images', json={
-        'disk_format': 'raw', 'container_format': 'bare'},
-        headers=headers, timeout=60)
-    created.raise_for_status()
-    image_id = created.json()['id']
-    put = requests.put(
-        glance.endpoint + '/v2/images/%s/file' % image_id,
-        data=streaming.StreamedBody(payload),
-        headers=dict(headers, **{'Content-Type': 'application/octet-stream'}),
-        timeout=3600)
-    if put.status_code != 204:
-        raise streaming.BenchError('straight PUT: %s %s' % (
-            put.status_code, put.text[:300]))
-    return image_id
-
-
 def through_mcimage(mcimage, tenant, payload):
     body, ctype = streaming.multipart_body(payload, [
         ('imageType', 'raw'), ('containerFormat', 'bare')])
@@ -93,9 +76,14 @@ def run(args, workdir):
         mcimage.start()
         headers = glance.headers(tenant, user_id='bench-user',
                                  roles='member,reader')
-        sides = {'straight': lambda: straight(glance, headers, payload),
-                 'mcimage': lambda: through_mcimage(mcimage, tenant,
-                                                    payload)}
+
+        def straight():
+            return streaming.straight_upload(glance, headers, payload)[1]
+
+        def mcimage_side():
+            return through_mcimage(mcimage, tenant, payload)
+
+        sides = {'straight': straight, 'mcimage': mcimage_side}
         times = {name: [] for name in sides}
         for round_no in range(1, args.rounds + 1):
             order = list(sides) if round_no % 2 else list(sides)[::-1]

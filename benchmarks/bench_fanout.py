@@ -37,24 +37,6 @@ VIMS = ('local_RegionOne', 'local_RegionTwo')
 TARGET = 0.75
 
 
-def straight(glance, headers, payload):
-    started = time.perf_counter()
-    created = requests.post(glance.endpoint + '/v2/images', json={
-        'disk_format': 'raw', 'container_format': 'bare'},
-        headers=headers, timeout=60)
-    created.raise_for_status()
-    image_id = created.json()['id']
-    put = requests.put(
-        glance.endpoint + '/v2/images/%s/file' % image_id,
-        data=streaming.StreamedBody(payload),
-        headers=dict(headers, **{'Content-Type': 'application/octet-stream'}),
-        timeout=3600)
-    if put.status_code != 204:
-        raise streaming.BenchError('straight PUT: %s %s' % (
-            put.status_code, put.text[:300]))
-    return time.perf_counter() - started, image_id
-
-
 def fanout(mcimage, tenant, payload):
     body, ctype = streaming.multipart_body(payload, [
         ('imageType', 'raw'), ('containerFormat', 'bare'),
@@ -100,8 +82,8 @@ def run(args, workdir):
             made = []
             seq = 0.0
             for vim in VIMS:
-                took, image_id = straight(glances[vim], headers[vim],
-                                          payload)
+                took, image_id = streaming.straight_upload(
+                    glances[vim], headers[vim], payload)
                 seq += took
                 made.append((vim, image_id))
             fan, images = fanout(mcimage, tenant, payload)

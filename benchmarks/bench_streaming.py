@@ -274,6 +274,25 @@ def make_payload(path, size_mib):
     return md5.hexdigest(), sha256.hexdigest()
 
 
+def straight_upload(glance, headers, payload):
+    """Create an image in Glance and PUT the payload: (seconds, id)."""
+    started = time.perf_counter()
+    created = requests.post(glance.endpoint + '/v2/images', json={
+        'disk_format': 'raw', 'container_format': 'bare'},
+        headers=headers, timeout=60)
+    created.raise_for_status()
+    image_id = created.json()['id']
+    put = requests.put(
+        glance.endpoint + '/v2/images/%s/file' % image_id,
+        data=StreamedBody(payload),
+        headers=dict(headers, **{'Content-Type': 'application/octet-stream'}),
+        timeout=3600)
+    if put.status_code != 204:
+        raise BenchError('straight PUT: %s %s' % (put.status_code,
+                                                  put.text[:300]))
+    return time.perf_counter() - started, image_id
+
+
 # -- the transfers ---------------------------------------------------------
 
 class Bench(object):
