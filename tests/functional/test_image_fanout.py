@@ -37,6 +37,13 @@ class TestFanOut(base.FunctionalTestCase):
                                      for v in targets]))],
             'fan.img', data)
 
+    def assertNoImagesLeft(self, vim, timeout=30):
+        """Nothing of the tenant in that VIM's Glance, within timeout."""
+        deadline = time.monotonic() + timeout
+        while self.glance_images(vim=vim) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        self.assertEqual([], self.glance_images(vim=vim))
+
     def post(self, body, ctype):
         return requests.post(self.mcimage.url('/v1/images/file'), data=body,
                              headers=self.headers(**{'Content-Type': ctype}),
@@ -73,11 +80,7 @@ class TestFanOut(base.FunctionalTestCase):
         self.assertEqual([], self.glance_images())
         other.restart()
         # Nothing could be made there; nor is anything left.
-        deadline = time.monotonic() + 30
-        while (self.glance_images(vim=OTHER_VIM)
-               and time.monotonic() < deadline):
-            time.sleep(0.5)
-        self.assertEqual([], self.glance_images(vim=OTHER_VIM))
+        self.assertNoImagesLeft(OTHER_VIM)
 
     def test_a_vim_killed_mid_stream_leaves_nothing_in_either(self):
         body, ctype = self.body(os.urandom(64 * 1024 * 1024),
@@ -99,8 +102,4 @@ class TestFanOut(base.FunctionalTestCase):
         other.restart()
         # mcimage deletes the image it could not delete while that Glance
         # was down, once it is back.
-        deadline = time.monotonic() + 30
-        while (self.glance_images(vim=OTHER_VIM)
-               and time.monotonic() < deadline):
-            time.sleep(0.5)
-        self.assertEqual([], self.glance_images(vim=OTHER_VIM))
+        self.assertNoImagesLeft(OTHER_VIM)
