@@ -174,3 +174,18 @@ class BackendUnavailable(MCImageException):
     title = 'Service Unavailable'
     error_code = 'mcimage.vim_unavailable'
     msg_fmt = _('VIM %(vim_id)s is not answering; try again later.')
+
+
+class StagedUploadNotFound(NotFound):
+    error_code = 'mcimage.staged_upload_not_found'
+    msg_fmt = _('Staged upload %(upload_id)s was not found.')
+
+
+class StagingStoreError(MCImageException):
+    """The staging store failed (a full disk, an unreachable store)."""
+
+    code = 503
+    title = 'Service Unavailable'
+    error_code = 'mcimage.staging_store_error'
+    msg_fmt = _('The staging store cannot take or give image data now: '
+                '%(reason)s')

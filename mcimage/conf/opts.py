@@ -21,6 +21,7 @@ from oslo_policy import opts as policy_opts
 
 import mcimage.conf.api
 import mcimage.conf.default
+import mcimage.conf.staging
 import mcimage.conf.upload
 import mcimage.conf.vims
 
@@ -33,6 +34,7 @@ def list_opts():
         ('DEFAULT', mcimage.conf.default.opts
          + mcimage.conf.vims.default_opts),
         ('api', mcimage.conf.api.opts),
+        ('staging_store', mcimage.conf.staging.opts),
         ('upload', mcimage.conf.upload.opts),
         (mcimage.conf.vims.group_name('vim_id'),
          mcimage.conf.vims.list_vim_opts()),
@@ -48,7 +50,8 @@ def set_lib_defaults():
                        'Content-Type', 'Range'],
         expose_headers=['X-Auth-Token', 'X-OpenStack-Request-ID',
                         'OpenStack-API-Version', 'Content-MD5',
-                        'Content-Range', 'Location'],
+                        'Content-Range', 'Location',
+                        'OpenStack-Staged-Upload-Id'],
         allow_methods=['GET', 'HEAD', 'PUT', 'POST', 'PATCH', 'DELETE'])
     log.set_defaults(default_log_levels=log.get_default_log_levels() + [
         'glanceclient=WARN', 'keystoneauth=WARN', 'cheroot=WARN',

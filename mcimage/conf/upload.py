@@ -15,6 +15,17 @@ from oslo_config import cfg
 GROUP = 'upload'
 
 opts = [
+    cfg.StrOpt('mode',
+               default='stream',
+               choices=[('stream', 'Image data flows straight from the '
+                         'client into the VIMs; nothing is written to '
+                         'disk.'),
+                        ('stage', 'Image data is first written whole to '
+                         'the staging store ([staging_store]), checked, '
+                         'then sent to the VIMs from there. The staged '
+                         'copy is kept (GET /v1/uploads) until it expires, '
+                         'so it can be sent again, to other VIMs too.')],
+               help='Where uploaded image data goes first.'),
     cfg.IntOpt('image_size_cap',
                default=1024 ** 4,
                min=1,

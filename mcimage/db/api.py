@@ -16,8 +16,10 @@ Transactions live here, never in controllers.
 """
 
 from oslo_db.sqlalchemy import enginefacade
+from oslo_db.sqlalchemy import utils as db_utils
 from oslo_utils import timeutils
 
+from mcimage.common import exception
 from mcimage.db import models
 
 _context_manager = enginefacade.transaction_context()
@@ -73,3 +75,72 @@ def upload_get_all(host=None, state=None):
         if state is not None:
             query = query.filter_by(state=state)
         return [dict(r) for r in query.order_by(models.Upload.id).all()]
+
+
+# -- staged uploads ----------------------------------------------------------
+
+def staged_upload_create(values):
+    """A new staged_uploads row from ``values``; the row as a dict."""
+    values = dict(values)
+    values.setdefault('created_at', timeutils.utcnow())
+    with _context_manager.writer.using(_ctx()) as session:
+        row = models.StagedUpload(**values)
+        session.add(row)
+        session.flush()
+        return dict(row)
+
+
+def staged_upload_update(upload_id, values, status=None):
+    """Update a row (only while its status is ``status``, if given)."""
+    values = dict(values, updated_at=timeutils.utcnow())
+    with _context_manager.writer.using(_ctx()) as session:
+        query = session.query(models.StagedUpload).filter_by(id=upload_id)
+        if status is not None:
+            query = query.filter_by(status=status)
+        if not query.update(values):
+            raise exception.StagedUploadNotFound(upload_id=upload_id)
+        return dict(session.query(models.StagedUpload).filter_by(
+            id=upload_id).one())
+
+
+def staged_upload_get(upload_id):
+    with _context_manager.reader.using(_ctx()) as session:
+        row = session.query(models.StagedUpload).filter_by(
+            id=upload_id).one_or_none()
+        if row is None:
+            raise exception.StagedUploadNotFound(upload_id=upload_id)
+        return dict(row)
+
+
+def staged_upload_get_all(owner=None, status=None, host=None,
+                          expired_at=None, limit=None, marker=None):
+    """Rows, newest first; ``expired_at``: those expired at that time.
+
+    ``marker`` is the id of the last row of the previous page.
+    """
+    with _context_manager.reader.using(_ctx()) as session:
+        query = session.query(models.StagedUpload)
+        if owner is not None:
+            query = query.filter_by(owner=owner)
+        if status is not None:
+            query = query.filter_by(status=status)
+        if host is not None:
+            query = query.filter_by(host=host)
+        if expired_at is not None:
+            query = query.filter(models.StagedUpload.expires_at <= expired_at)
+        marker_row = None
+        if marker is not None:
+            marker_row = query.filter_by(id=marker).one_or_none()
+            if marker_row is None:
+                raise exception.StagedUploadNotFound(upload_id=marker)
+        query = db_utils.paginate_query(
+            query, models.StagedUpload, limit, ['created_at', 'id'],
+            marker=marker_row, sort_dir='desc')
+        return [dict(r) for r in query.all()]
+
+
+def staged_upload_delete(upload_id):
+    """Delete a row; False when there was none."""
+    with _context_manager.writer.using(_ctx()) as session:
+        return bool(session.query(models.StagedUpload).filter_by(
+            id=upload_id).delete())

@@ -47,3 +47,37 @@ class Upload(Base):
     image_created = sa.Column(sa.Boolean, nullable=False, default=True,
                               server_default=sa.true())
     created_at = sa.Column(sa.DateTime, nullable=False)
+
+
+class StagedUpload(Base):
+    """Image data kept in mcimage's staging store ([upload] mode = stage).
+
+    Written (``saving``) before the first byte reaches the store, so a file
+    no row knows of is always an orphan; ``active`` once the data is whole
+    and checked, with its size and hashes.
+    """
+
+    __tablename__ = 'staged_uploads'
+    __table_args__ = (
+        sa.Index('staged_uploads_owner_idx', 'owner', 'created_at'),
+        sa.Index('staged_uploads_expires_at_idx', 'expires_at'),
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    owner = sa.Column(sa.String(255), nullable=False)
+    user_id = sa.Column(sa.String(255), nullable=True)
+    status = sa.Column(sa.String(16), nullable=False)
+    name = sa.Column(sa.String(255), nullable=True)
+    disk_format = sa.Column(sa.String(32), nullable=True)
+    container_format = sa.Column(sa.String(32), nullable=True)
+    size = sa.Column(sa.BigInteger, nullable=True)
+    checksum = sa.Column(sa.String(32), nullable=True)
+    os_hash_algo = sa.Column(sa.String(64), nullable=True)
+    os_hash_value = sa.Column(sa.String(128), nullable=True)
+    store = sa.Column(sa.String(64), nullable=False)
+    # Where the store keeps the data; never shown to users.
+    location = sa.Column(sa.Text, nullable=True)
+    host = sa.Column(sa.String(255), nullable=True)
+    created_at = sa.Column(sa.DateTime, nullable=False)
+    updated_at = sa.Column(sa.DateTime, nullable=True)
+    expires_at = sa.Column(sa.DateTime, nullable=False)

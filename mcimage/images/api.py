@@ -34,6 +34,7 @@ from mcimage import backends
 from mcimage.common import exception
 from mcimage.common import policy
 from mcimage.images import data
+from mcimage.images import staging
 
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
@@ -543,10 +544,13 @@ def _check_size_cap(size, what):
 
 
 def upload_multipart(context, vim, tenant_id, stream, content_type):
-    """POST .../{vim}/{tenant}/images/file: one image, in the path's VIM."""
-    [(_vim, _tenant, image)] = upload_multipart_to(
+    """POST .../{vim}/{tenant}/images/file: one image, in the path's VIM.
+
+    Returns the image and, in stage mode, the staged upload (else None).
+    """
+    [(_vim, _tenant, image)], staged = upload_multipart_to(
         context, [(vim, tenant_id)], stream, content_type)
-    return image
+    return image, staged
 
 
 def upload_multipart_to(context, targets, stream, content_type):
@@ -557,8 +561,9 @@ def upload_multipart_to(context, targets, stream, content_type):
     straight through, read once and sent to every target at once.
     ``targets`` is [(vim, tenant_id)], or None to take them from the
     form's ``targets`` field (POST /v1/images/file). Returns
-    [(vim, tenant_id, image)] as the images ended; if any target fails,
-    every image made is deleted.
+    ([(vim, tenant_id, image)] as the images ended, the staged upload or
+    None); if any target fails, every image made is deleted. In stage
+    mode the data is staged whole first, and kept whatever happens next.
     """
     # The tenant scope first: an outsider's body is not read at all.
     for _vim, tenant_id in targets or ():
@@ -585,6 +590,42 @@ def upload_multipart_to(context, targets, stream, content_type):
     fields = dict(form.pop('properties', {}))
     fields.update(form)
 
+    hashing = data.HashingReader(
+        reader, CONF.upload.image_size_cap,
+        declared_checksum=declared_checksum, declared_size=declared_size,
+        disk_format=fields.get('disk_format'),
+        container_format=fields.get('container_format'))
+    staged = None
+    if staging.enabled():
+        # Whole and checked in the staging store before any VIM sees it.
+        staged = staging.stage(context, hashing, fields, size=declared_size)
+        reader.finish()
+    try:
+        created = _create_images(context, targets, fields)
+        if staged is not None:
+            images = staging.push(context, staged, created)
+        else:
+            images = data.stream_into_images(context, created, hashing,
+                                             finish=reader.finish,
+                                             size=declared_size)
+    except exception.MCImageException as e:
+        if staged is None:
+            raise
+        raise staging.kept(e, staged)
+    for (vim, tenant_id, image_id), image in zip(created, images):
+        LOG.info('Uploaded image %(img)s to VIM %(vim)s tenant %(tenant)s: '
+                 '%(size)d bytes, md5 %(md5)s',
+                 {'img': image_id, 'vim': vim.id, 'tenant': tenant_id,
+                  'size': hashing.size, 'md5': hashing.md5.hexdigest()})
+    return [(vim, tenant_id, image)
+            for (vim, tenant_id, _id), image in zip(created, images)], staged
+
+
+def _create_images(context, targets, fields):
+    """A new image in every target: [(vim, tenant_id, image_id)].
+
+    All or none: if one cannot be made, those made are deleted.
+    """
     created = []
     try:
         for vim, tenant_id in targets:
@@ -594,21 +635,7 @@ def upload_multipart_to(context, targets, stream, content_type):
         for vim, tenant_id, image_id in created:
             data.discard_image(context, vim, tenant_id, image_id)
         raise
-    hashing = data.HashingReader(
-        reader, CONF.upload.image_size_cap,
-        declared_checksum=declared_checksum, declared_size=declared_size,
-        disk_format=fields.get('disk_format'),
-        container_format=fields.get('container_format'))
-    images = data.stream_into_images(context, created, hashing,
-                                     finish=reader.finish,
-                                     size=declared_size)
-    for (vim, tenant_id, image_id), image in zip(created, images):
-        LOG.info('Uploaded image %(img)s to VIM %(vim)s tenant %(tenant)s: '
-                 '%(size)d bytes, md5 %(md5)s',
-                 {'img': image_id, 'vim': vim.id, 'tenant': tenant_id,
-                  'size': hashing.size, 'md5': hashing.md5.hexdigest()})
-    return [(vim, tenant_id, image)
-            for (vim, tenant_id, _id), image in zip(created, images)]
+    return created
 
 
 # -- PUT .../images/{id}/file: raw data ------------------------------------
@@ -651,6 +678,7 @@ def upload_data(context, vim, tenant_id, image_id, stream, content_type,
 
     The record is the user's: a refused or failed upload leaves it queued
     (the VIM puts it back), never active or saving, and never deleted.
+    Returns the image and, in stage mode, the staged upload (else None).
     """
     if (content_type or '').split(';')[0].strip().lower() != OCTET_STREAM:
         raise exception.UnsupportedMediaType(content_type=content_type,
@@ -668,11 +696,21 @@ def upload_data(context, vim, tenant_id, image_id, stream, content_type,
         declared_checksum=declared_md5,
         disk_format=image.get('disk_format'),
         container_format=image.get('container_format'))
-    image = data.stream_into_image(context, vim, tenant_id, image_id,
-                                   hashing, created=False,
-                                   size=content_length)
+    staged = None
+    if staging.enabled():
+        staged = staging.stage(context, hashing, image, size=content_length)
+        try:
+            [image] = staging.push(context, staged,
+                                   [(vim, tenant_id, image_id)],
+                                   created=False)
+        except exception.MCImageException as e:
+            raise staging.kept(e, staged)
+    else:
+        image = data.stream_into_image(context, vim, tenant_id, image_id,
+                                       hashing, created=False,
+                                       size=content_length)
     LOG.info('Uploaded %(size)d bytes into image %(img)s of VIM %(vim)s, '
              'md5 %(md5)s', {'img': image_id, 'vim': vim.id,
                              'size': hashing.size,
                              'md5': hashing.md5.hexdigest()})
-    return image
+    return image, staged

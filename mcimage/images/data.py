@@ -335,7 +335,8 @@ def _named(error, vim, tenant_id):
                        headers=error.headers)
 
 
-def stream_into_images(context, targets, hashing, finish=None, size=None):
+def stream_into_images(context, targets, hashing, finish=None, size=None,
+                       created=True):
     """Send ``hashing``'s bytes into several images at once.
 
     ``targets`` is [(vim, tenant_id, image_id)]. The source is read once
@@ -346,7 +347,8 @@ def stream_into_images(context, targets, hashing, finish=None, size=None):
     if len(targets) == 1:
         vim, tenant_id, image_id = targets[0]
         return [stream_into_image(context, vim, tenant_id, image_id, hashing,
-                                  finish=finish, size=size)]
+                                  created=created, finish=finish,
+                                  size=size)]
     tee = _Tee(hashing, len(targets))
     errors = []
 
@@ -365,7 +367,7 @@ def stream_into_images(context, targets, hashing, finish=None, size=None):
     with contextlib.ExitStack() as records:
         for vim, tenant_id, image_id in targets:
             records.enter_context(UploadRecord(context, vim, tenant_id,
-                                               image_id))
+                                               image_id, created=created))
         threads = [threading.Thread(target=push, args=(i,) + target,
                                     name='upload-%s' % target[0].id,
                                     daemon=True)

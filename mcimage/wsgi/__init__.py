@@ -25,6 +25,8 @@ from mcimage.common import policy
 from mcimage.db import api as db_api
 from mcimage.db import migration
 from mcimage.images import data
+from mcimage.images import staging
+from mcimage import store as staging_store
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -56,6 +58,13 @@ def init_application():
     rows = db_api.upload_get_all(host=CONF.host)
     threading.Thread(target=_recover, args=(registry, rows), daemon=True,
                      name='upload-recovery').start()
+    if staging.enabled():
+        # A staging store that cannot work stops the start, naming why.
+        staging_store.get_store()
+    # Read before serving too: a saving row of this host is then a trace.
+    saving = db_api.staged_upload_get_all(status='saving', host=CONF.host)
+    threading.Thread(target=_sweep, args=(saving,), daemon=True,
+                     name='staging-sweep').start()
     return app
 
 
@@ -71,3 +80,13 @@ def _recover(registry, rows):
         except Exception:
             LOG.exception('Cannot read the uploads to clean up')
             rows = []
+
+
+def _sweep(saving):
+    while True:
+        try:
+            staging.sweep(broken_off=saving)
+        except Exception:
+            LOG.exception('Sweeping the staging store failed')
+        saving = ()
+        time.sleep(CONF.staging_store.cleanup_interval)

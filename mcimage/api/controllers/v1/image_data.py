@@ -19,7 +19,10 @@ from mcimage.api import hooks
 from mcimage.api import utils
 from mcimage.common import exception
 from mcimage.images import api as images_api
+from mcimage.images import staging
 
+# Names the staged upload an upload in stage mode kept.
+STAGED_UPLOAD_HEADER = 'OpenStack-Staged-Upload-Id'
 # Glance's download headers worth passing on.
 _DOWNLOAD_HEADERS = ('Content-Length', 'Content-MD5', 'Content-Range',
                      'Accept-Ranges')
@@ -77,13 +80,15 @@ class ImageDataController(object):
     @index.when(method='PUT')
     def index_put(self):
         request = pecan.request
-        images_api.upload_data(
+        _image, staged = images_api.upload_data(
             utils.context(), self.vim, self.tenant_id, self.image_id,
             request.body_file, request.content_type,
             content_length=request.content_length,
             content_md5=request.headers.get('Content-MD5'))
         # Glance's answer.
         pecan.response.status = 204
+        if staged is not None:
+            pecan.response.headers[STAGED_UPLOAD_HEADER] = staged['id']
 
 
 class ImageFileController(object):
@@ -99,11 +104,13 @@ class ImageFileController(object):
 
     @index.when(method='POST', template='json')
     def index_post(self):
-        image = images_api.upload_multipart(
+        image, staged = images_api.upload_multipart(
             utils.context(), self.vim, self.tenant_id,
             pecan.request.body_file,
             _multipart_type('multipart/form-data with a "file" part'))
         pecan.response.status = 201
+        if staged is not None:
+            pecan.response.headers[STAGED_UPLOAD_HEADER] = staged['id']
         body = images_api.format_image(image, self.vim, self.tenant_id,
                                        utils.base_path(), onap=True)
         pecan.response.location = body['self']
@@ -130,15 +137,20 @@ class MultiCloudFileController(object):
 
     @index.when(method='POST', template='json')
     def index_post(self):
-        done = images_api.upload_multipart_to(
+        done, staged = images_api.upload_multipart_to(
             utils.context(), None, pecan.request.body_file,
             _multipart_type('multipart/form-data with a "targets" field '
                             'and a "file" part'))
         pecan.response.status = 201
-        return {'images': [
+        body = {'images': [
             images_api.format_image(image, vim, tenant_id,
                                     utils.base_path(), onap=True)
             for vim, tenant_id, image in done]}
+        if staged is not None:
+            pecan.response.headers[STAGED_UPLOAD_HEADER] = staged['id']
+            body['staged_upload'] = staging.format_upload(
+                staged, utils.base_path())
+        return body
 
 
 class MultiCloudImagesController(object):

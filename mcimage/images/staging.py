@@ -1,0 +1,244 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Staged uploads ([upload] mode = stage): stage, push, list, expire.
+
+An upload in stage mode is written whole to the staging store through
+the same checks as a streamed one (hashes, size cap, format inspection),
+recorded with its size and hashes, and only then sent to the VIMs, read
+back from the store and checked again against what was staged. The copy
+stays until it expires, so a failed push can be retried and a task can
+send it elsewhere ("upload:<id>").
+"""
+
+import datetime
+import urllib.parse
+
+from oslo_config import cfg
+from oslo_log import log as logging
+from oslo_utils import excutils
+from oslo_utils import timeutils
+from oslo_utils import uuidutils
+
+from mcimage.common import exception
+from mcimage.common import policy
+from mcimage.db import api as db_api
+from mcimage.images import data
+from mcimage import store as staging_store
+
+CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
+
+# Row fields a user sees (never the store's location or the node).
+_SHOWN = ('id', 'status', 'name', 'disk_format', 'container_format', 'size',
+          'checksum', 'os_hash_algo', 'os_hash_value', 'owner')
+_TIMES = ('created_at', 'updated_at', 'expires_at')
+
+
+def enabled():
+    return CONF.upload.mode == 'stage'
+
+
+def stage(context, hashing, fields, size=None):
+    """Write ``hashing``'s bytes to the staging store; the active row.
+
+    ``fields`` holds the image's name, disk_format and container_format.
+    If anything fails, neither data nor row is kept.
+    """
+    store = staging_store.get_store()
+    now = timeutils.utcnow()
+    row = db_api.staged_upload_create({
+        'id': uuidutils.generate_uuid(),
+        'owner': context.project_id,
+        'user_id': context.user_id,
+        'status': 'saving',
+        'name': fields.get('name'),
+        'disk_format': fields.get('disk_format'),
+        'container_format': fields.get('container_format'),
+        'store': CONF.staging_store.driver,
+        'host': CONF.host,
+        'created_at': now,
+        'expires_at': now + datetime.timedelta(
+            hours=CONF.staging_store.upload_time_to_live),
+    })
+    try:
+        try:
+            location = store.add(row['id'], hashing, size=size)
+        except Exception:
+            # The reader's own error is the real cause, whatever the store
+            # made of it.
+            hashing.raise_error()
+            raise
+        finally:
+            hashing.close()
+        hashing.raise_error()
+        row = db_api.staged_upload_update(row['id'], {
+            'status': 'active',
+            'size': hashing.size,
+            'checksum': hashing.md5.hexdigest(),
+            'os_hash_algo': 'sha512',
+            'os_hash_value': hashing.sha512.hexdigest(),
+            'location': location,
+        }, status='saving')
+    except Exception:
+        with excutils.save_and_reraise_exception():
+            # The store deleted its partial data; the sweep deletes any
+            # file left without its row.
+            db_api.staged_upload_delete(row['id'])
+    LOG.info('Staged upload %(id)s: %(size)d bytes, md5 %(md5)s',
+             {'id': row['id'], 'size': row['size'], 'md5': row['checksum']})
+    return row
+
+
+def push(context, row, targets, created=True):
+    """Send a staged upload's data into images [(vim, tenant, image_id)].
+
+    Read once from the store and teed to every target, checked on the way
+    (size, md5, format) against what was staged, and each VIM's record
+    against the hashes. Returns the images as they ended.
+    """
+    store = staging_store.get_store()
+    source = store.open(row['id'], row['location'])
+    hashing = data.HashingReader(
+        source, CONF.upload.image_size_cap,
+        declared_checksum=row['checksum'], declared_size=row['size'],
+        disk_format=row['disk_format'],
+        container_format=row['container_format'])
+    try:
+        return data.stream_into_images(context, targets, hashing,
+                                       size=row['size'], created=created)
+    except exception.ChecksumMismatch as e:
+        LOG.error('Staged upload %(id)s no longer holds the data it was '
+                  'staged with: %(err)s', {'id': row['id'], 'err': e})
+        raise exception.StagingStoreError(
+            reason='staged upload %s no longer holds the data it was '
+                   'staged with' % row['id'])
+    finally:
+        source.close()
+
+
+def kept(error, row):
+    """``error``, its message telling that the staged data is kept."""
+    message = str(error).rstrip()
+    if not message.endswith('.'):
+        message += '.'
+    return type(error)(
+        '%s The data is kept as staged upload %s until %s; see '
+        'GET /v1/uploads/%s.' % (message, row['id'],
+                                 _time(row['expires_at']), row['id']),
+        headers=error.headers)
+
+
+# -- the API: list, show, delete ---------------------------------------------
+
+def _time(value):
+    return value.strftime('%Y-%m-%dT%H:%M:%SZ') if value else None
+
+
+def format_upload(row, base_path):
+    body = {name: row[name] for name in _SHOWN}
+    body.update((name, _time(row[name])) for name in _TIMES)
+    body['self'] = '%s/v1/uploads/%s' % (base_path, row['id'])
+    return body
+
+
+def _target(row):
+    return {'tenant_id': row['owner'], 'project_id': row['owner']}
+
+
+def _get_visible(context, upload_id):
+    """The row, if the caller may see it; else the same 404 as for none."""
+    row = db_api.staged_upload_get(upload_id)
+    policy.authorize(context, 'mcimage:upload:get', _target(row),
+                     conceal=exception.StagedUploadNotFound(
+                         upload_id=upload_id))
+    return row
+
+
+def get_upload(context, upload_id, base_path):
+    return format_upload(_get_visible(context, upload_id), base_path)
+
+
+def list_uploads(context, params, base_path):
+    """A page of the caller's project's staged uploads, newest first."""
+    policy.authorize(context, 'mcimage:upload:get_all',
+                     {'tenant_id': context.project_id,
+                      'project_id': context.project_id})
+    limit = min(params.get('limit', CONF.api.max_limit), CONF.api.max_limit)
+    marker = params.get('marker')
+    try:
+        rows = db_api.staged_upload_get_all(
+            owner=context.project_id, status=params.get('status'),
+            limit=limit, marker=marker)
+    except exception.StagedUploadNotFound:
+        raise exception.InvalidParameterValue(
+            name='marker', value=marker,
+            reason='no staged upload with this id is listed here')
+    root = '%s/v1/uploads' % base_path
+    body = {'uploads': [format_upload(row, base_path) for row in rows],
+            'first': root}
+    if len(rows) == limit:
+        query = dict(params, marker=rows[-1]['id'])
+        body['next'] = '%s?%s' % (root, urllib.parse.urlencode(
+            sorted(query.items())))
+    return body
+
+
+def delete_upload(context, upload_id):
+    row = _get_visible(context, upload_id)
+    policy.authorize(context, 'mcimage:upload:delete', _target(row))
+    if row['status'] == 'saving':
+        raise exception.Conflict(
+            reason='Staged upload %s is still receiving its data.' %
+                   upload_id)
+    _discard(row)
+
+
+def _discard(row):
+    """Delete a staged upload's data, then its row."""
+    staging_store.get_store().delete(row['id'], row['location'])
+    db_api.staged_upload_delete(row['id'])
+
+
+# -- the sweep ----------------------------------------------------------------
+
+def sweep(broken_off=()):
+    """Delete expired staged uploads, and what a crash or failure left.
+
+    ``broken_off`` are rows a stop of mcimage broke off mid-way (those of
+    this host still ``saving`` at start-up). Files the store holds that no
+    row knows of are orphans: a row is always written before its data.
+    """
+    now = timeutils.utcnow()
+    # Data still arriving is never expired under its upload.
+    doomed = db_api.staged_upload_get_all(expired_at=now, status='active')
+    if not (doomed or broken_off or enabled()
+            or db_api.staged_upload_get_all(limit=1)):
+        # Never staged anything here: no store to load.
+        return
+    for row in list(doomed) + list(broken_off):
+        LOG.info('Deleting staged upload %(id)s (%(why)s)',
+                 {'id': row['id'], 'why': 'broken off by a stop'
+                  if row['status'] == 'saving' else 'expired'})
+        try:
+            _discard(row)
+        except exception.StagingStoreError as e:
+            LOG.warning('Staged upload %(id)s not deleted yet: %(err)s',
+                        {'id': row['id'], 'err': e})
+    store = staging_store.get_store()
+    for upload_id in store.stored_ids() or ():
+        try:
+            db_api.staged_upload_get(upload_id)
+        except exception.StagedUploadNotFound:
+            LOG.warning('Deleting staged data %s, which no staged upload '
+                        'record knows of', upload_id)
+            store.delete(upload_id, None)

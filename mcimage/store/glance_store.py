@@ -1,0 +1,102 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Staging in any glance_store driver (file, swift, s3, rbd...).
+
+For several API nodes and workers that must share staged data. The
+driver and its options are glance_store's own, in [glance_store]
+(``stores``, ``default_store``, and the chosen driver's options), exactly
+as a Glance configured with one store.
+"""
+
+import glance_store
+from glance_store import exceptions as gs_exceptions
+from oslo_log import log as logging
+
+from mcimage.common import exception
+from mcimage import store
+
+LOG = logging.getLogger(__name__)
+
+
+class _IteratorReader(object):
+    """glance_store's chunk iterator as a reader (read() gives pieces)."""
+
+    def __init__(self, chunks):
+        self._chunks = chunks
+        self._iter = iter(chunks)
+
+    def read(self, size=None):
+        return next(self._iter, b'')
+
+    def close(self):
+        close = getattr(self._chunks, 'close', None)
+        if close is not None:
+            close()
+
+
+class GlanceStore(store.StagingStore):
+    """The [glance_store] default store, through glance_store's API."""
+
+    HASH = 'sha512'
+
+    def __init__(self, conf):
+        super().__init__(conf)
+        glance_store.register_opts(conf)
+        try:
+            glance_store.create_stores(conf)
+            glance_store.verify_default_store()
+        except Exception as e:
+            raise exception.ConfigInvalid(
+                group='glance_store', option='default_store',
+                reason='the staging store cannot be set up: %s' % e)
+
+    @staticmethod
+    def _error(error, what):
+        if isinstance(error, gs_exceptions.StorageFull):
+            reason = 'the staging store is full'
+        else:
+            reason = '%s failed (%s)' % (what, error)
+        return exception.StagingStoreError(reason=reason)
+
+    def add(self, upload_id, reader, size=None):
+        try:
+            location, _size, _md5, _hash, _meta = (
+                glance_store.add_to_backend_with_multihash(
+                    self.conf, upload_id, reader, size or 0, self.HASH))
+        except exception.MCImageException:
+            # The reader's own error (the drivers delete what they wrote).
+            raise
+        except gs_exceptions.GlanceStoreException as e:
+            raise self._error(e, 'writing the staged data')
+        return location
+
+    def open(self, upload_id, location):
+        try:
+            chunks, _size = glance_store.get_from_backend(location)
+        except gs_exceptions.GlanceStoreException as e:
+            raise self._error(e, 'reading staged upload %s' % upload_id)
+        return _IteratorReader(chunks)
+
+    def delete(self, upload_id, location):
+        if not location:
+            # Broken off before the store said where: the driver already
+            # deleted its partial data.
+            return
+        try:
+            glance_store.delete_from_backend(location)
+        except gs_exceptions.NotFound:
+            pass
+        except gs_exceptions.GlanceStoreException as e:
+            LOG.warning('Cannot delete staged upload %(id)s from the '
+                        'staging store: %(err)s', {'id': upload_id, 'err': e})
+            raise self._error(e, 'deleting staged upload %s' % upload_id)

@@ -1,0 +1,140 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The default staging store: one file per upload in a local directory."""
+
+import errno
+import os
+
+from oslo_log import log as logging
+from oslo_utils import uuidutils
+
+from mcimage.common import exception
+from mcimage import store
+
+LOG = logging.getLogger(__name__)
+SCHEME = 'file://'
+
+
+class _FileReader(object):
+
+    def __init__(self, path, chunk_size):
+        self._file = open(path, 'rb')
+        self._chunk_size = chunk_size
+
+    def read(self, size=None):
+        return self._file.read(self._chunk_size)
+
+    def close(self):
+        self._file.close()
+
+
+class LocalStore(store.StagingStore):
+    """Files named by upload id under [staging_store] local_path.
+
+    Only this node sees them: with several API nodes, use a shared
+    glance_store driver instead.
+    """
+
+    def __init__(self, conf):
+        super().__init__(conf)
+        self.path = os.path.abspath(conf.staging_store.local_path)
+        try:
+            # Whole images of other users: no one else may read them.
+            os.makedirs(self.path, mode=0o700, exist_ok=True)
+        except OSError as e:
+            raise exception.ConfigInvalid(
+                group='staging_store', option='local_path',
+                reason='cannot create %s: %s' % (self.path, e.strerror))
+        if not os.access(self.path, os.W_OK | os.X_OK):
+            raise exception.ConfigInvalid(
+                group='staging_store', option='local_path',
+                reason='%s is not writable' % self.path)
+
+    def _path(self, upload_id):
+        # Ids are ours, but a path is made of this one: never a traversal.
+        if not uuidutils.is_uuid_like(upload_id):
+            raise ValueError('not an upload id: %r' % upload_id)
+        return os.path.join(self.path, upload_id)
+
+    def add(self, upload_id, reader, size=None):
+        path = self._path(upload_id)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError as e:
+            raise exception.StagingStoreError(
+                reason='cannot create a file in the staging directory (%s)'
+                       % e.strerror)
+        try:
+            with os.fdopen(fd, 'wb') as f:
+                while True:
+                    piece = reader.read()
+                    if not piece:
+                        break
+                    try:
+                        f.write(piece)
+                    except OSError as e:
+                        raise self._write_error(e)
+                try:
+                    f.flush()
+                    # A staged upload is a promise the data is still there
+                    # after a crash: on disk before it is declared active.
+                    os.fsync(f.fileno())
+                except OSError as e:
+                    raise self._write_error(e)
+        except BaseException:
+            self._unlink(path)
+            raise
+        return SCHEME + path
+
+    @staticmethod
+    def _write_error(error):
+        if error.errno == errno.ENOSPC:
+            reason = 'the staging directory is full'
+        else:
+            reason = 'writing to the staging directory failed (%s)' % (
+                error.strerror)
+        return exception.StagingStoreError(reason=reason)
+
+    def open(self, upload_id, location):
+        try:
+            return _FileReader(self._path(upload_id),
+                               self.conf.upload.chunk_size)
+        except OSError as e:
+            raise exception.StagingStoreError(
+                reason='staged upload %s cannot be read (%s)' %
+                       (upload_id, e.strerror))
+
+    def delete(self, upload_id, location):
+        try:
+            os.unlink(self._path(upload_id))
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            raise exception.StagingStoreError(
+                reason='deleting staged upload %s failed (%s)' %
+                       (upload_id, e.strerror))
+
+    @staticmethod
+    def _unlink(path):
+        """Delete a partial file; its failure must not hide the cause."""
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            LOG.warning('Cannot delete the staged file %(path)s: %(err)s',
+                        {'path': path, 'err': e.strerror})
+
+    def stored_ids(self):
+        return [name for name in os.listdir(self.path)
+                if uuidutils.is_uuid_like(name)]

@@ -1,0 +1,289 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""[upload] mode = stage: staged first, then pushed; GET /v1/uploads."""
+
+import datetime
+import hashlib
+import json
+import os
+
+import fixtures
+from oslo_utils import timeutils
+
+from mcimage.common import exception
+from mcimage.db import api as db_api
+from mcimage.images import data
+from mcimage.images import staging
+from mcimage import store as staging_store
+from tests.unit.api import base
+from tests.unit import fakes
+
+DATA = fakes.QCOW2_HEADER + bytes(range(256)) * 2000
+HEADER = 'OpenStack-Staged-Upload-Id'
+
+
+class StageTestCase(base.APITestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.MockPatchObject(data, 'SETTLE_QUIET', 0))
+        self.config(mode='stage', group='upload')
+        self.staging_dir = os.path.join(self.state_path, 'staging')
+        self.addCleanup(staging_store.reset)
+        staging_store.reset()
+
+    def staged_files(self):
+        if not os.path.isdir(self.staging_dir):
+            return []
+        return sorted(os.listdir(self.staging_dir))
+
+    def onap_upload(self, status=201, persona='member', extra=(),
+                    payload=DATA):
+        fields = [('imageType', 'qcow2'), ('name', 'staged')] + list(extra)
+        resp = self.app.post('/v1/%s/p1/images/file' % base.VIM,
+                             params=fields,
+                             upload_files=[('file', 'disk.qcow2', payload)],
+                             headers=self.headers(persona),
+                             expect_errors=status >= 400)
+        self.assertEqual(status, resp.status_int, resp.text)
+        # Nothing left in flight, whatever happened.
+        self.assertEqual([], db_api.upload_get_all())
+        return resp
+
+
+class TestStageUpload(StageTestCase):
+
+    def test_multipart_staged_then_pushed(self):
+        resp = self.onap_upload()
+        upload_id = resp.headers[HEADER]
+        image = resp.json
+        self.assertEqual(DATA, self.fake.data[image['id']])
+        self.assertEqual('active', self.fake.images[image['id']]['status'])
+        # The staged copy is kept, whole, named by its id.
+        self.assertEqual([upload_id], self.staged_files())
+        with open(os.path.join(self.staging_dir, upload_id), 'rb') as f:
+            self.assertEqual(DATA, f.read())
+        self.assertEqual(0o600, os.stat(os.path.join(
+            self.staging_dir, upload_id)).st_mode & 0o777)
+        row = db_api.staged_upload_get(upload_id)
+        self.assertEqual('active', row['status'])
+        self.assertEqual('p1', row['owner'])
+        self.assertEqual(len(DATA), row['size'])
+        self.assertEqual(hashlib.md5(DATA).hexdigest(), row['checksum'])
+        self.assertEqual(hashlib.sha512(DATA).hexdigest(),
+                         row['os_hash_value'])
+        self.assertEqual('qcow2', row['disk_format'])
+
+    def test_refused_data_leaves_no_staged_file_and_no_image(self):
+        for extra, payload, detail in (
+                ([('checksum', '0' * 32)], DATA, "'checksum'"),
+                ([], b'not qcow2' * 100, 'not the disk_format qcow2'),
+                ([('size', '12')], DATA, "'size'")):
+            resp = self.onap_upload(status=400, extra=extra, payload=payload)
+            self.assertError(resp, 400, detail)
+            self.assertEqual([], self.staged_files())
+            self.assertEqual([], db_api.staged_upload_get_all())
+            self.assertEqual({}, self.fake.images)
+
+    def test_over_size_cap_413_nothing_kept(self):
+        self.config(image_size_cap=len(DATA) - 1, group='upload')
+        resp = self.onap_upload(status=413)
+        self.assertError(resp, 413, 'image_size_cap')
+        self.assertEqual([], self.staged_files())
+        self.assertEqual([], db_api.staged_upload_get_all())
+        self.assertEqual({}, self.fake.images)
+
+    def test_vim_failing_keeps_staged_copy_and_says_so(self):
+        self.fake.fail_upload = exception.BackendUnavailable(
+            vim_id=base.VIM)
+        resp = self.onap_upload(status=503)
+        [row] = db_api.staged_upload_get_all()
+        error = self.assertError(resp, 503, 'staged upload %s' % row['id'])
+        self.assertIn(base.VIM, error['detail'])
+        # The image made for it is gone; the checked data is kept.
+        self.assertEqual({}, self.fake.images)
+        self.assertEqual([row['id']], self.staged_files())
+        self.assertEqual('active', row['status'])
+
+    def test_staged_data_changed_in_store_is_not_pushed(self):
+        original = staging.stage
+
+        def stage_then_corrupt(context, hashing, fields, size=None):
+            row = original(context, hashing, fields, size=size)
+            with open(os.path.join(self.staging_dir, row['id']), 'r+b') as f:
+                f.seek(len(DATA) - 1)
+                f.write(b'X')
+            return row
+
+        self.useFixture(fixtures.MockPatchObject(staging, 'stage',
+                                                 stage_then_corrupt))
+        resp = self.onap_upload(status=503)
+        self.assertError(resp, 503, 'no longer holds the data')
+        self.assertEqual({}, self.fake.images)
+
+    def test_put_staged_then_pushed_into_the_record(self):
+        image = self.fake.add_image('p1', disk_format='qcow2',
+                                    container_format='bare', name='mine')
+        url = '/v1/%s/p1/images/%s/file' % (base.VIM, image['id'])
+        resp = self.app.put(url, params=DATA,
+                            content_type='application/octet-stream',
+                            headers=self.headers())
+        self.assertEqual(204, resp.status_int)
+        row = db_api.staged_upload_get(resp.headers[HEADER])
+        self.assertEqual('mine', row['name'])
+        self.assertEqual(DATA, self.fake.data[image['id']])
+
+    def test_put_vim_failing_record_queued_staged_kept(self):
+        image = self.fake.add_image('p1', disk_format='qcow2',
+                                    container_format='bare')
+        self.fake.fail_upload = exception.BackendError(
+            vim_id=base.VIM, reason='store broken')
+        url = '/v1/%s/p1/images/%s/file' % (base.VIM, image['id'])
+        resp = self.app.put(url, params=DATA,
+                            content_type='application/octet-stream',
+                            headers=self.headers(), expect_errors=True)
+        self.assertError(resp, 502, 'kept as staged upload')
+        self.assertEqual('queued', self.fake.images[image['id']]['status'])
+        self.assertEqual(1, len(self.staged_files()))
+
+    def test_fan_out_staged_once_pushed_to_both(self):
+        targets = [{'vim_id': base.VIM, 'tenant_id': 'p1'},
+                   {'vim_id': base.OTHER_VIM, 'tenant_id': 'p1'}]
+        resp = self.app.post('/v1/images/file',
+                             params=[('imageType', 'qcow2'),
+                                     ('targets', json.dumps(targets))],
+                             upload_files=[('file', 'd.qcow2', DATA)],
+                             headers=self.headers())
+        self.assertEqual(201, resp.status_int)
+        staged = resp.json['staged_upload']
+        self.assertEqual(resp.headers[HEADER], staged['id'])
+        self.assertEqual('/v1/uploads/%s' % staged['id'], staged['self'])
+        self.assertNotIn('location', staged)
+        self.assertEqual([staged['id']], self.staged_files())
+        for image in resp.json['images']:
+            self.assertEqual(DATA, self.glance[image['vimId']].data[
+                image['id']])
+
+    def test_stream_mode_stages_nothing(self):
+        self.config(mode='stream', group='upload')
+        resp = self.onap_upload()
+        self.assertNotIn(HEADER, resp.headers)
+        self.assertEqual([], self.staged_files())
+        self.assertEqual([], db_api.staged_upload_get_all())
+
+
+class TestUploadsAPI(StageTestCase):
+
+    def staged(self, persona='member'):
+        return self.onap_upload(persona=persona).headers[HEADER]
+
+    def test_list_show_delete(self):
+        first, second = self.staged(), self.staged()
+        resp = self.app.get('/v1/uploads', headers=self.headers('reader'))
+        self.assertEqual([second, first],
+                         [u['id'] for u in resp.json['uploads']])
+        upload = resp.json['uploads'][0]
+        self.assertEqual(
+            {'id', 'status', 'name', 'disk_format', 'container_format',
+             'size', 'checksum', 'os_hash_algo', 'os_hash_value', 'owner',
+             'created_at', 'updated_at', 'expires_at', 'self'}, set(upload))
+        self.assertEqual(hashlib.sha512(DATA).hexdigest(),
+                         upload['os_hash_value'])
+        self.assertEqual('sha512', upload['os_hash_algo'])
+        self.assertTrue(upload['expires_at'].endswith('Z'))
+        resp = self.app.get('/v1/uploads/%s' % first,
+                            headers=self.headers('reader'))
+        self.assertEqual(first, resp.json['id'])
+        # A reader may look, not delete.
+        resp = self.app.delete('/v1/uploads/%s' % first,
+                               headers=self.headers('reader'),
+                               expect_errors=True)
+        self.assertError(resp, 403, 'mcimage:upload:delete')
+        resp = self.app.delete('/v1/uploads/%s' % first,
+                               headers=self.headers())
+        self.assertEqual(204, resp.status_int)
+        self.assertEqual([second], self.staged_files())
+        resp = self.app.get('/v1/uploads/%s' % first,
+                            headers=self.headers(), expect_errors=True)
+        self.assertError(resp, 404, first)
+
+    def test_other_project_sees_nothing(self):
+        mine = self.staged()
+        resp = self.app.get('/v1/uploads',
+                            headers=self.headers('other_member'))
+        self.assertEqual([], resp.json['uploads'])
+        for method in (self.app.get, self.app.delete):
+            resp = method('/v1/uploads/%s' % mine,
+                          headers=self.headers('other_member'),
+                          expect_errors=True)
+            # Concealed: the same answer as for an id that never was.
+            self.assertError(resp, 404, mine)
+        self.assertEqual([mine], self.staged_files())
+        resp = self.app.get('/v1/uploads/%s' % mine,
+                            headers=self.headers('admin'))
+        self.assertEqual('p1', resp.json['owner'])
+
+    def test_paging(self):
+        ids = [self.staged() for _ in range(3)]
+        resp = self.app.get('/v1/uploads?limit=2', headers=self.headers())
+        self.assertEqual(ids[:0:-1], [u['id'] for u in resp.json['uploads']])
+        resp = self.app.get(resp.json['next'], headers=self.headers())
+        self.assertEqual([ids[0]], [u['id'] for u in resp.json['uploads']])
+        self.assertNotIn('next', resp.json)
+
+    def test_bad_query_400(self):
+        for query, name in (('limit=0', 'limit'), ('limit=x', 'limit'),
+                            ('marker=nope', 'marker'),
+                            ('status=killed', 'status'),
+                            ('owner=p2', 'owner')):
+            resp = self.app.get('/v1/uploads?' + query,
+                                headers=self.headers(), expect_errors=True)
+            self.assertError(resp, 400, name)
+        unknown = '11111111-1111-1111-1111-111111111111'
+        resp = self.app.get('/v1/uploads?marker=%s' % unknown,
+                            headers=self.headers(), expect_errors=True)
+        self.assertError(resp, 400, 'marker')
+
+
+class TestSweep(StageTestCase):
+
+    def test_expired_deleted_fresh_kept(self):
+        old = self.onap_upload().headers[HEADER]
+        fresh = self.onap_upload().headers[HEADER]
+        db_api.staged_upload_update(old, {
+            'expires_at': timeutils.utcnow() - datetime.timedelta(seconds=1)})
+        staging.sweep()
+        self.assertEqual([fresh], self.staged_files())
+        self.assertEqual([fresh],
+                         [r['id'] for r in db_api.staged_upload_get_all()])
+
+    def test_broken_off_and_orphans_deleted(self):
+        kept = self.onap_upload().headers[HEADER]
+        broken = db_api.staged_upload_create({
+            'id': '11111111-2222-3333-4444-555555555555', 'owner': 'p1',
+            'status': 'saving', 'store': 'local', 'host': 'here',
+            'expires_at': timeutils.utcnow() + datetime.timedelta(hours=1)})
+        orphan = '66666666-7777-8888-9999-000000000000'
+        for name in (broken['id'], orphan, 'not-an-upload'):
+            with open(os.path.join(self.staging_dir, name), 'wb') as f:
+                f.write(b'partial')
+        staging.sweep(broken_off=[broken])
+        self.assertEqual(sorted([kept, 'not-an-upload']),
+                         self.staged_files())
+        self.assertEqual([kept],
+                         [r['id'] for r in db_api.staged_upload_get_all()])
+
+    def test_stream_mode_without_rows_loads_no_store(self):
+        self.config(mode='stream', group='upload')
+        staging.sweep()
+        self.assertFalse(os.path.exists(self.staging_dir))
