@@ -1,7 +1,8 @@
 #!/bin/bash
 # The whole mcimage test suite, unit and functional, in one stestr run.
 # On a fresh Debian machine as root it installs what it needs itself.
-# The functional tests start real Glance servers on 127.0.0.1 and stop them.
+# The functional tests start real Glance servers and PostgreSQL clusters on
+# 127.0.0.1 and stop them.
 # Ends with one line: "N passed, M failed".
 set -u -o pipefail
 
@@ -14,6 +15,10 @@ ensure_venv || exit 1
 # Debian packages the suite needs (bindep.txt, profile "test").
 if ! command -v qemu-img >/dev/null 2>&1; then
     apt_install qemu-utils || exit 1
+fi
+# The database tests run on a throwaway cluster (tools/postgres_server.py).
+if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+    apt_install postgresql || exit 1
 fi
 
 export OS_TEST_PATH=./tests

@@ -76,6 +76,9 @@ class FunctionalTestCase(testtools.TestCase):
     MCIMAGE_SERVER = 'embedded'
     # More glance-api.conf lines for every Glance of the class.
     GLANCE_CONF = ''
+    # mcimage's database: 'sqlite' (the embedded default) or 'postgresql'
+    # (a PostgreSQL server of the class's own, tools/postgres_server.py).
+    DATABASE = 'sqlite'
     _servers = None
 
     @classmethod
@@ -93,11 +96,17 @@ class FunctionalTestCase(testtools.TestCase):
                 cls.glances[vim_id] = cls._servers.useFixture(
                     fixture).server
             cls.glance = cls.glances[cls.VIM]
+            extra_conf = cls.EXTRA_CONF
+            if cls.DATABASE == 'postgresql':
+                cls.postgres = cls._servers.useFixture(
+                    server_fixtures.PostgresFixture()).server
+                extra_conf += '\n[database]\nconnection = %s\n' % (
+                    cls.postgres.create_database('mcimage'))
             cls.mcimage = cls._servers.useFixture(
                 server_fixtures.MCImageFixture(
                     {vim_id: glance.endpoint
                      for vim_id, glance in cls.glances.items()},
-                    extra_conf=cls.EXTRA_CONF,
+                    extra_conf=extra_conf,
                     server=cls.MCIMAGE_SERVER)).server
         except BaseException:
             cls._servers.cleanUp()

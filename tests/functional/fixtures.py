@@ -91,3 +91,22 @@ class MCImageFixture(fixtures.Fixture):
             extra_conf=self._extra_conf, server=self._server)
         self.addCleanup(self.server.stop)
         self.server.start()
+
+
+class PostgresFixture(fixtures.Fixture):
+    """A throwaway PostgreSQL cluster (tools/postgres_server.py).
+
+    Exposes ``server`` (a PostgresServer, with ``create_database()``,
+    ``drop_database()``, ``url()``...).  The server is stopped, and its
+    directory removed, at cleanup, also when start() fails.
+    """
+
+    def __init__(self, port=None):
+        super().__init__()
+        self._port = port
+
+    def _setUp(self):
+        self.server = load_tool('postgres_server').PostgresServer(
+            port=self._port)
+        self.addCleanup(self.server.stop)
+        self.server.start()
