@@ -189,3 +189,19 @@ class StagingStoreError(MCImageException):
     error_code = 'mcimage.staging_store_error'
     msg_fmt = _('The staging store cannot take or give image data now: '
                 '%(reason)s')
+
+
+class URLRefused(Invalid):
+    """An import URL this service may not read (SSRF guard, [task])."""
+
+    error_code = 'mcimage.url_refused'
+    msg_fmt = _('Import URL %(url)s is refused: %(reason)s')
+
+
+class SourceError(MCImageException):
+    """An import source failed to give its data (a 404, a timeout...)."""
+
+    code = 502
+    title = 'Bad Gateway'
+    error_code = 'mcimage.source_error'
+    msg_fmt = _('The import source %(source)s failed: %(reason)s')

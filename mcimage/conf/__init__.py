@@ -15,6 +15,7 @@ from oslo_config import cfg
 from mcimage.conf import api
 from mcimage.conf import default
 from mcimage.conf import staging
+from mcimage.conf import tasks
 from mcimage.conf import upload
 from mcimage.conf import vims
 
@@ -23,5 +24,6 @@ CONF = cfg.CONF
 api.register_opts(CONF)
 default.register_opts(CONF)
 staging.register_opts(CONF)
+tasks.register_opts(CONF)
 upload.register_opts(CONF)
 vims.register_opts(CONF)

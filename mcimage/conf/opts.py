@@ -22,6 +22,7 @@ from oslo_policy import opts as policy_opts
 import mcimage.conf.api
 import mcimage.conf.default
 import mcimage.conf.staging
+import mcimage.conf.tasks
 import mcimage.conf.upload
 import mcimage.conf.vims
 
@@ -35,6 +36,7 @@ def list_opts():
          + mcimage.conf.vims.default_opts),
         ('api', mcimage.conf.api.opts),
         ('staging_store', mcimage.conf.staging.opts),
+        ('task', mcimage.conf.tasks.opts),
         ('upload', mcimage.conf.upload.opts),
         (mcimage.conf.vims.group_name('vim_id'),
          mcimage.conf.vims.list_vim_opts()),
