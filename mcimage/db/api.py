@@ -15,6 +15,8 @@
 Transactions live here, never in controllers.
 """
 
+import os
+
 from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import utils as db_utils
 from oslo_utils import timeutils
@@ -50,7 +52,8 @@ def upload_start(vim_id, tenant_id, image_id, user_id=None, host=None,
     with _context_manager.writer.using(_ctx()) as session:
         row = models.Upload(vim_id=vim_id, tenant_id=tenant_id,
                             image_id=image_id, user_id=user_id, host=host,
-                            state='uploading', image_created=image_created,
+                            pid=os.getpid(), state='uploading',
+                            image_created=image_created,
                             created_at=timeutils.utcnow())
         session.add(row)
     return row.id
@@ -83,6 +86,7 @@ def staged_upload_create(values):
     """A new staged_uploads row from ``values``; the row as a dict."""
     values = dict(values)
     values.setdefault('created_at', timeutils.utcnow())
+    values.setdefault('pid', os.getpid())
     with _context_manager.writer.using(_ctx()) as session:
         row = models.StagedUpload(**values)
         session.add(row)

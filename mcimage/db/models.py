@@ -41,6 +41,7 @@ class Upload(Base):
     image_id = sa.Column(sa.String(36), nullable=False)
     user_id = sa.Column(sa.String(255), nullable=True)
     host = sa.Column(sa.String(255), nullable=True)
+    pid = sa.Column(sa.Integer, nullable=True)
     state = sa.Column(sa.String(32), nullable=False, default='uploading')
     # False for data PUT into a record the user made: after a failure that
     # record is kept (queued), not deleted.
@@ -78,6 +79,7 @@ class StagedUpload(Base):
     # Where the store keeps the data; never shown to users.
     location = sa.Column(sa.Text, nullable=True)
     host = sa.Column(sa.String(255), nullable=True)
+    pid = sa.Column(sa.Integer, nullable=True)
     created_at = sa.Column(sa.DateTime, nullable=False)
     updated_at = sa.Column(sa.DateTime, nullable=True)
     expires_at = sa.Column(sa.DateTime, nullable=False)

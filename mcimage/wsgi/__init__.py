@@ -22,6 +22,7 @@ from mcimage.api import app as api_app
 from mcimage import backends
 from mcimage.common import exception
 from mcimage.common import policy
+from mcimage.common import utils
 from mcimage.db import api as db_api
 from mcimage.db import migration
 from mcimage.images import data
@@ -53,16 +54,19 @@ def init_application():
     # Images a crash left half-made are deleted in the background (a VIM
     # that does not answer must not hold up the start), then those a VIM
     # could not delete when their upload failed, until it can.
-    # Read before serving: any row then is the trace of a crash, never an
-    # upload in flight.
-    rows = db_api.upload_get_all(host=CONF.host)
+    # Read before serving: a row of this host whose process is gone is the
+    # trace of a crash (other processes of the host have theirs in flight).
+    rows = [row for row in db_api.upload_get_all(host=CONF.host)
+            if utils.is_trace(row)]
     threading.Thread(target=_recover, args=(registry, rows), daemon=True,
                      name='upload-recovery').start()
     if staging.enabled():
         # A staging store that cannot work stops the start, naming why.
         staging_store.get_store()
-    # Read before serving too: a saving row of this host is then a trace.
-    saving = db_api.staged_upload_get_all(status='saving', host=CONF.host)
+    # Likewise, staged data a crash broke off.
+    saving = [row for row in db_api.staged_upload_get_all(status='saving',
+                                                          host=CONF.host)
+              if utils.is_trace(row)]
     threading.Thread(target=_sweep, args=(saving,), daemon=True,
                      name='staging-sweep').start()
     return app

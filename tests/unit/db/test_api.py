@@ -18,6 +18,7 @@ test starts from an empty database synced to head.
 """
 
 import datetime
+import os
 
 from oslo_db import exception as db_exc
 from oslo_utils import timeutils
@@ -76,7 +77,8 @@ class DBAPITestsMixin(object):
         self.assertEqual({'id': upload_id, 'vim_id': VIM,
                           'tenant_id': TENANT, 'image_id': IMAGE,
                           'user_id': 'user-1', 'host': 'host-a',
-                          'state': 'uploading', 'image_created': False},
+                          'pid': os.getpid(), 'state': 'uploading',
+                          'image_created': False},
                          row)
         self.assertIs(False, row['image_created'])
 

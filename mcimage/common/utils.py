@@ -1,0 +1,35 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Small helpers with no better home."""
+
+import os
+
+
+def is_trace(row):
+    """Is this row of our host left by a process that is gone?
+
+    Rows carry the ``pid`` of the process that wrote them. At start-up our
+    own pid on a row is a reused pid of a dead process: nothing of ours is
+    in flight yet. Rows written before pids were recorded are traces.
+    """
+    pid = row.get('pid')
+    if pid is None or pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        # Alive, under another user.
+        return False
+    return False

@@ -1,0 +1,37 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+import os
+import subprocess
+import sys
+
+from mcimage.common import utils
+from tests import base
+
+
+class TestIsTrace(base.TestCase):
+
+    def test_rows_of_live_processes_are_not_traces(self):
+        child = subprocess.Popen([sys.executable, '-c',
+                                  'import time; time.sleep(30)'])
+        self.addCleanup(child.wait)
+        self.addCleanup(child.kill)
+        self.assertFalse(utils.is_trace({'pid': child.pid}))
+        child.kill()
+        child.wait()
+        self.assertTrue(utils.is_trace({'pid': child.pid}))
+
+    def test_own_pid_and_no_pid_are_traces(self):
+        # At start-up nothing of ours is in flight: our pid is a reused one.
+        self.assertTrue(utils.is_trace({'pid': os.getpid()}))
+        self.assertTrue(utils.is_trace({'pid': None}))
+        self.assertTrue(utils.is_trace({}))
