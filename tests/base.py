@@ -26,6 +26,8 @@ from mcimage import conf as mcimage_conf  # noqa: F401 (registers options)
 from mcimage.conf import opts
 from mcimage.db import api as db_api
 from mcimage.db import migration
+from mcimage import store as staging_store
+from mcimage.tasks import engine as tasks_engine
 
 CONF = cfg.CONF
 logging.register_options(CONF)
@@ -52,6 +54,8 @@ class TestCase(oslotest_base.BaseTestCase):
         backends.reset()
         policy.reset()
         db_api.dispose()
+        staging_store.reset()
+        tasks_engine.reset()
 
     def sync_db(self):
         migration.upgrade('head')

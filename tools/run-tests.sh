@@ -1,8 +1,8 @@
 #!/bin/bash
 # The whole mcimage test suite, unit and functional, in one stestr run.
 # On a fresh Debian machine as root it installs what it needs itself.
-# The functional tests start real Glance servers and PostgreSQL clusters on
-# 127.0.0.1 and stop them.
+# The functional tests start real Glance servers, PostgreSQL clusters and
+# Redis servers on 127.0.0.1 and stop them.
 # Ends with one line: "N passed, M failed".
 set -u -o pipefail
 
@@ -12,13 +12,22 @@ EXTRA_REQUIREMENTS="-r $TOP/test-requirements.txt"
 . "$TOP/tools/bootstrap.sh"
 ensure_venv || exit 1
 
-# Debian packages the suite needs (bindep.txt, profile "test").
+# Debian packages the suite needs (bindep.txt, profile "test"): the missing
+# ones in one apt-get run.
+missing=()
 if ! command -v qemu-img >/dev/null 2>&1; then
-    apt_install qemu-utils || exit 1
+    missing+=(qemu-utils)
 fi
 # The database tests run on a throwaway cluster (tools/postgres_server.py).
 if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
-    apt_install postgresql || exit 1
+    missing+=(postgresql)
+fi
+# The jobboard tests run on a throwaway Redis (tools/redis_server.py).
+if ! command -v redis-server >/dev/null 2>&1; then
+    missing+=(redis-server)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+    apt_install "${missing[@]}" || exit 1
 fi
 
 export OS_TEST_PATH=./tests

@@ -18,6 +18,7 @@ from oslo_config import cfg
 
 from mcimage.common import service
 from mcimage.db import migration
+from mcimage.tasks import engine
 
 CONF = cfg.CONF
 
@@ -25,6 +26,9 @@ CONF = cfg.CONF
 def do_db_sync():
     migration.upgrade('head')
     print('Database is at revision %s' % migration.version())
+    # The tasks' flow state: taskflow's own schema, in its own database.
+    engine.upgrade_persistence()
+    print('Task flow state database is up to date')
 
 
 def do_db_version():

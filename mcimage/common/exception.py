@@ -205,3 +205,17 @@ class SourceError(MCImageException):
     title = 'Bad Gateway'
     error_code = 'mcimage.source_error'
     msg_fmt = _('The import source %(source)s failed: %(reason)s')
+
+
+class TaskNotFound(NotFound):
+    error_code = 'mcimage.task_not_found'
+    msg_fmt = _('Task %(task_id)s was not found.')
+
+
+class ServiceUnavailable(MCImageException):
+    """A part of mcimage itself is not answering (the task jobboard)."""
+
+    code = 503
+    title = 'Service Unavailable'
+    error_code = 'mcimage.service_unavailable'
+    msg_fmt = _('The service cannot take this request now: %(reason)s')

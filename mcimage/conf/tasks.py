@@ -70,8 +70,13 @@ engine_opts = [
                     'engine (jobboard_backend = none); more wait pending.'),
     cfg.StrOpt('persistence_connection',
                secret=True,
-               help='SQLAlchemy URL of the taskflow flow state (logbooks). '
-                    'Default: [database] connection.'),
+               default='sqlite:///$state_path/taskflow.sqlite',
+               help='SQLAlchemy URL of the database holding the state of '
+                    'the tasks\' flows (taskflow logbooks), migrated by '
+                    '"mcimage-manage db sync". A database of its own, not '
+                    '[database] connection: taskflow keeps its own schema '
+                    'version. Every mcimage-api and mcimage-worker of a '
+                    'jobboard must share it.'),
     cfg.StrOpt('jobboard_backend',
                default='none',
                choices=[('none', 'Each mcimage-api runs the tasks it '

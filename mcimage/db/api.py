@@ -148,3 +148,77 @@ def staged_upload_delete(upload_id):
     with _context_manager.writer.using(_ctx()) as session:
         return bool(session.query(models.StagedUpload).filter_by(
             id=upload_id).delete())
+
+
+# -- tasks ------------------------------------------------------------------
+
+TASK_SORT_KEYS = ('created_at', 'updated_at', 'status', 'type', 'id')
+
+
+def task_create(values):
+    values = dict(values)
+    values.setdefault('created_at', timeutils.utcnow())
+    with _context_manager.writer.using(_ctx()) as session:
+        row = models.Task(**values)
+        session.add(row)
+        session.flush()
+        return dict(row)
+
+
+def task_get(task_id):
+    with _context_manager.reader.using(_ctx()) as session:
+        row = session.query(models.Task).filter_by(id=task_id).one_or_none()
+        if row is None:
+            raise exception.TaskNotFound(task_id=task_id)
+        return dict(row)
+
+
+def task_update(task_id, values, statuses=None):
+    """Update a task (only while its status is one of ``statuses``).
+
+    Returns the row as it is now, or None when the status guard failed.
+    """
+    values = dict(values, updated_at=timeutils.utcnow())
+    with _context_manager.writer.using(_ctx()) as session:
+        query = session.query(models.Task).filter_by(id=task_id)
+        if statuses is not None:
+            query = query.filter(models.Task.status.in_(statuses))
+        if not query.update(values, synchronize_session=False):
+            if not session.query(models.Task).filter_by(id=task_id).count():
+                raise exception.TaskNotFound(task_id=task_id)
+            return None
+        return dict(session.query(models.Task).filter_by(id=task_id).one())
+
+
+def task_get_all(owner=None, status=None, type=None, host=None,
+                 expired_at=None, limit=None, marker=None,
+                 sort_key='created_at', sort_dir='desc'):
+    """Tasks, sorted (then by id); ``marker`` is the previous page's last."""
+    with _context_manager.reader.using(_ctx()) as session:
+        query = session.query(models.Task)
+        if owner is not None:
+            query = query.filter_by(owner=owner)
+        if status is not None:
+            statuses = [status] if isinstance(status, str) else status
+            query = query.filter(models.Task.status.in_(statuses))
+        if type is not None:
+            query = query.filter_by(type=type)
+        if host is not None:
+            query = query.filter_by(host=host)
+        if expired_at is not None:
+            query = query.filter(models.Task.expires_at <= expired_at)
+        marker_row = None
+        if marker is not None:
+            marker_row = query.filter_by(id=marker).one_or_none()
+            if marker_row is None:
+                raise exception.TaskNotFound(task_id=marker)
+        keys = [sort_key] + (['id'] if sort_key != 'id' else [])
+        query = db_utils.paginate_query(query, models.Task, limit, keys,
+                                        marker=marker_row, sort_dir=sort_dir)
+        return [dict(r) for r in query.all()]
+
+
+def task_delete(task_id):
+    with _context_manager.writer.using(_ctx()) as session:
+        return bool(session.query(models.Task).filter_by(
+            id=task_id).delete())

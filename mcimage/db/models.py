@@ -83,3 +83,41 @@ class StagedUpload(Base):
     created_at = sa.Column(sa.DateTime, nullable=False)
     updated_at = sa.Column(sa.DateTime, nullable=True)
     expires_at = sa.Column(sa.DateTime, nullable=False)
+
+
+class Task(Base):
+    """An asynchronous import (POST /v1/tasks), Glance's task plus targets.
+
+    ``input`` and ``result`` are JSON documents. ``roles`` keeps the
+    creator's roles so that policy is checked again when the flow runs
+    (no token is ever stored). ``flow_id`` names the taskflow flow detail
+    that holds the flow's state (the [task] persistence database).
+    """
+
+    __tablename__ = 'tasks'
+    __table_args__ = (
+        sa.Index('tasks_owner_idx', 'owner', 'created_at'),
+        sa.Index('tasks_status_idx', 'status'),
+        sa.Index('tasks_expires_at_idx', 'expires_at'),
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    type = sa.Column(sa.String(30), nullable=False)
+    status = sa.Column(sa.String(16), nullable=False)
+    input = sa.Column(sa.Text, nullable=False)
+    result = sa.Column(sa.Text, nullable=True)
+    message = sa.Column(sa.Text, nullable=True)
+    owner = sa.Column(sa.String(255), nullable=False)
+    user_id = sa.Column(sa.String(255), nullable=True)
+    roles = sa.Column(sa.Text, nullable=True)
+    progress_done = sa.Column(sa.BigInteger, nullable=False, default=0,
+                              server_default='0')
+    progress_total = sa.Column(sa.BigInteger, nullable=True)
+    cancel_requested = sa.Column(sa.Boolean, nullable=False, default=False,
+                                 server_default=sa.false())
+    flow_id = sa.Column(sa.String(36), nullable=True)
+    host = sa.Column(sa.String(255), nullable=True)
+    pid = sa.Column(sa.Integer, nullable=True)
+    created_at = sa.Column(sa.DateTime, nullable=False)
+    updated_at = sa.Column(sa.DateTime, nullable=True)
+    expires_at = sa.Column(sa.DateTime, nullable=True)

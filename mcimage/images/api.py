@@ -115,7 +115,7 @@ def get_image(context, vim, tenant_id, image_id, rule='mcimage:image:get'):
     return image
 
 
-def _visible_then(context, vim, tenant_id, image_id, rule):
+def authorize_image(context, vim, tenant_id, image_id, rule):
     """The image, if the caller may see it (404) and apply ``rule`` (403).
 
     A write on an image the caller cannot see stays a 404.
@@ -297,8 +297,8 @@ def update_image(context, vim, tenant_id, image_id, ops, content_type):
     if content_type == PATCH_TYPES[1]:
         ops = _patch_2_0_to_2_1(ops)
     _check_patch(ops)
-    image = _visible_then(context, vim, tenant_id, image_id,
-                          'mcimage:image:update')
+    image = authorize_image(context, vim, tenant_id, image_id,
+                            'mcimage:image:update')
     target = image_target(tenant_id, image)
     for op in ops:
         if op['path'] == '/visibility' and op['op'] != 'remove':
@@ -307,8 +307,8 @@ def update_image(context, vim, tenant_id, image_id, ops, content_type):
 
 
 def delete_image(context, vim, tenant_id, image_id):
-    image = _visible_then(context, vim, tenant_id, image_id,
-                          'mcimage:image:delete')
+    image = authorize_image(context, vim, tenant_id, image_id,
+                            'mcimage:image:delete')
     if image.get('protected'):
         raise exception.Forbidden(
             'Image %s is protected and cannot be deleted; set protected '
@@ -318,8 +318,8 @@ def delete_image(context, vim, tenant_id, image_id):
 
 def image_action(context, vim, tenant_id, image_id, action):
     """deactivate | reactivate (admin)."""
-    _visible_then(context, vim, tenant_id, image_id,
-                  'mcimage:image:%s' % action)
+    authorize_image(context, vim, tenant_id, image_id,
+                    'mcimage:image:%s' % action)
     vim.backend.image_action(context, tenant_id, image_id, action)
 
 
@@ -327,13 +327,13 @@ def add_tag(context, vim, tenant_id, image_id, tag):
     validation.validate({'type': 'object', 'properties': {
         'tag': schemas.create_body['properties']['tags']['items']}},
         {'tag': tag})
-    _visible_then(context, vim, tenant_id, image_id, 'mcimage:image:update')
+    authorize_image(context, vim, tenant_id, image_id, 'mcimage:image:update')
     vim.backend.add_tag(context, tenant_id, image_id, tag)
 
 
 def delete_tag(context, vim, tenant_id, image_id, tag):
-    image = _visible_then(context, vim, tenant_id, image_id,
-                          'mcimage:image:update')
+    image = authorize_image(context, vim, tenant_id, image_id,
+                            'mcimage:image:update')
     if tag not in (image.get('tags') or []):
         raise exception.NotFound('Image %s has no tag %r.' % (image_id, tag))
     vim.backend.delete_tag(context, tenant_id, image_id, tag)
@@ -503,7 +503,7 @@ def _read_form(reader, targets_field=False):
         fields[part.name] = reader.read_text(_MAX_FIELD)
 
 
-def _authorize_create(context, tenant_id, visibility):
+def authorize_create(context, tenant_id, visibility):
     target = image_target(tenant_id)
     policy.authorize(context, 'mcimage:image:upload', target)
     if visibility == 'public':
@@ -582,7 +582,7 @@ def upload_multipart_to(context, targets, stream, content_type):
     form.setdefault('container_format', 'bare')
     validation.validate(schemas.upload_form, form)
     for _vim, tenant_id in targets:
-        _authorize_create(context, tenant_id, form.get('visibility'))
+        authorize_create(context, tenant_id, form.get('visibility'))
 
     declared_checksum = form.pop('checksum', None)
     declared_size = form.pop('size', None)
@@ -684,8 +684,8 @@ def upload_data(context, vim, tenant_id, image_id, stream, content_type,
         raise exception.UnsupportedMediaType(content_type=content_type,
                                              expected=OCTET_STREAM)
     declared_md5 = _content_md5(content_md5)
-    image = _visible_then(context, vim, tenant_id, image_id,
-                          'mcimage:image:upload')
+    image = authorize_image(context, vim, tenant_id, image_id,
+                            'mcimage:image:upload')
     if image.get('status') != 'queued':
         raise exception.Conflict(
             reason='Image %s is %s: data can only be uploaded to a queued '

@@ -96,13 +96,14 @@ class HashingReader(object):
 
     def __init__(self, source, size_cap, declared_checksum=None,
                  declared_size=None, disk_format=None,
-                 container_format=None):
+                 container_format=None, declared_os_hash_value=None):
         self.inspection = inspection.Inspection(source, disk_format,
                                                 container_format)
         self._source = self.inspection
         self._size_cap = size_cap
         self._declared_checksum = (declared_checksum or '').lower() or None
         self._declared_size = declared_size
+        self._declared_sha512 = (declared_os_hash_value or '').lower() or None
         self.md5 = hashlib.md5(usedforsecurity=False)
         self.sha512 = BackgroundHash('sha512')
         self.size = 0
@@ -151,6 +152,11 @@ class HashingReader(object):
             raise exception.ChecksumMismatch(
                 name='checksum', declared=self._declared_checksum,
                 actual='md5 %s' % self.md5.hexdigest())
+        if (self._declared_sha512 is not None
+                and self._declared_sha512 != self.sha512.hexdigest()):
+            raise exception.ChecksumMismatch(
+                name='os_hash_value', declared=self._declared_sha512,
+                actual='sha512 %s' % self.sha512.hexdigest())
 
     def raise_error(self):
         if self.error is not None:
@@ -278,28 +284,51 @@ class _Aborted(Exception):
     """Another target failed: this one stops."""
 
 
+class StoppedByAnother(exception.MCImageException):
+    """A target stream_into_each stopped because another one failed."""
+
+    code = 409
+    title = 'Conflict'
+    error_code = 'mcimage.stopped'
+    msg_fmt = 'stopped: another target failed'
+
+
 class _Tee(object):
     """One source read once, its pieces handed to several readers.
 
     Each reader has a short queue, so memory stays flat and the slowest
-    target sets the pace. Once anything fails (the source or a target),
-    every reader raises at its next read.
+    target sets the pace. Once the source fails, or any reader is dropped
+    with ``all_or_nothing``, every reader raises at its next read;
+    otherwise a dropped reader is skipped and the others go on.
     """
 
     DEPTH = 8
     POLL = 0.2
 
-    def __init__(self, source, count):
+    def __init__(self, source, count, all_or_nothing=True):
         self._source = source
         self._queues = [queue.Queue(self.DEPTH) for _ in range(count)]
+        self._dropped = [threading.Event() for _ in range(count)]
+        self._all_or_nothing = all_or_nothing
         self.failed = threading.Event()
+
+    def drop(self, index, failed=True):
+        """Stop feeding reader ``index``: it failed, or it is done.
+
+        A failure stops everyone with ``all_or_nothing``.
+        """
+        self._dropped[index].set()
+        if ((failed and self._all_or_nothing)
+                or all(d.is_set() for d in self._dropped)):
+            self.failed.set()
 
     def reader(self, index):
         tee = self
 
         class _Reader(object):
             def read(self, size=None):
-                while not tee.failed.is_set():
+                while not (tee.failed.is_set()
+                           or tee._dropped[index].is_set()):
                     try:
                         return tee._queues[index].get(timeout=tee.POLL)
                     except queue.Empty:
@@ -313,8 +342,8 @@ class _Tee(object):
         try:
             while True:
                 piece = self._source.read()
-                for q in self._queues:
-                    while True:
+                for index, q in enumerate(self._queues):
+                    while not self._dropped[index].is_set():
                         if self.failed.is_set():
                             return
                         try:
@@ -322,14 +351,14 @@ class _Tee(object):
                             break
                         except queue.Full:
                             continue
-                if not piece:
+                if self.failed.is_set() or not piece:
                     return
         except BaseException:
             self.failed.set()
             raise
 
 
-def _named(error, vim, tenant_id):
+def named(error, vim, tenant_id):
     """``error``, its message naming the target it came from."""
     return type(error)('VIM %s, tenant %s: %s' % (vim.id, tenant_id, error),
                        headers=error.headers)
@@ -359,10 +388,10 @@ def stream_into_images(context, targets, hashing, finish=None, size=None,
         except Exception as e:
             if not tee.failed.is_set():
                 # The first failure; what follows is its consequence.
-                errors.append(_named(e, vim, tenant_id)
+                errors.append(named(e, vim, tenant_id)
                               if isinstance(e, exception.MCImageException)
                               else e)
-            tee.failed.set()
+            tee.drop(index)
 
     with contextlib.ExitStack() as records:
         for vim, tenant_id, image_id in targets:
@@ -392,9 +421,67 @@ def stream_into_images(context, targets, hashing, finish=None, size=None,
             try:
                 verify_recorded(vim, image, hashing)
             except exception.MCImageException as e:
-                raise _named(e, vim, tenant_id)
+                raise named(e, vim, tenant_id)
             images.append(image)
     return images
+
+
+def stream_into_each(context, targets, hashing, size=None,
+                     all_or_nothing=False):
+    """Like stream_into_images, but one outcome per target.
+
+    Returns, in order, the image as it ended or the exception (its
+    message naming the target) that failed it; each failed target's image
+    is deleted (UploadRecord). A failed target stops only itself, unless
+    ``all_or_nothing``: then the first failure stops them all (the images
+    that did end active are the caller's to delete). A failure of the
+    source itself (bad data, size cap) fails them all.
+    """
+    tee = _Tee(hashing, len(targets), all_or_nothing=all_or_nothing)
+    outcomes = [None] * len(targets)
+
+    def push(index, vim, tenant_id, image_id):
+        try:
+            with UploadRecord(context, vim, tenant_id, image_id):
+                try:
+                    vim.backend.upload(context, tenant_id, image_id,
+                                       tee.reader(index), size=size)
+                except Exception:
+                    tee.drop(index)
+                    # The source's own error is the real cause.
+                    hashing.raise_error()
+                    raise
+                tee.drop(index, failed=False)
+                hashing.raise_error()
+                image = vim.backend.get_image(context, tenant_id, image_id)
+                verify_recorded(vim, image, hashing)
+            outcomes[index] = image
+        except _Aborted:
+            outcomes[index] = StoppedByAnother()
+        except exception.MCImageException as e:
+            outcomes[index] = named(e, vim, tenant_id)
+        except Exception as e:
+            LOG.exception('Upload of image %(img)s to VIM %(vim)s failed',
+                          {'img': image_id, 'vim': vim.id})
+            outcomes[index] = exception.BackendError(
+                vim_id=vim.id, reason='the upload failed (%s)' %
+                type(e).__name__)
+
+    threads = [threading.Thread(target=push, args=(i,) + target,
+                                name='upload-%s' % target[0].id, daemon=True)
+               for i, target in enumerate(targets)]
+    for thread in threads:
+        thread.start()
+    try:
+        tee.run()
+    except Exception:
+        # Each target sees the source's error through its reader.
+        pass
+    finally:
+        for thread in threads:
+            thread.join()
+        hashing.close()
+    return outcomes
 
 
 def discard_image(context, vim, tenant_id, image_id):

@@ -155,7 +155,7 @@ def _target(row):
     return {'tenant_id': row['owner'], 'project_id': row['owner']}
 
 
-def _get_visible(context, upload_id):
+def get_visible(context, upload_id):
     """The row, if the caller may see it; else the same 404 as for none."""
     row = db_api.staged_upload_get(upload_id)
     policy.authorize(context, 'mcimage:upload:get', _target(row),
@@ -165,7 +165,7 @@ def _get_visible(context, upload_id):
 
 
 def get_upload(context, upload_id, base_path):
-    return format_upload(_get_visible(context, upload_id), base_path)
+    return format_upload(get_visible(context, upload_id), base_path)
 
 
 def list_uploads(context, params, base_path):
@@ -194,7 +194,7 @@ def list_uploads(context, params, base_path):
 
 
 def delete_upload(context, upload_id):
-    row = _get_visible(context, upload_id)
+    row = get_visible(context, upload_id)
     policy.authorize(context, 'mcimage:upload:delete', _target(row))
     if row['status'] == 'saving':
         raise exception.Conflict(

@@ -28,6 +28,7 @@ from mcimage.db import migration
 from mcimage.images import data
 from mcimage.images import staging
 from mcimage import store as staging_store
+from mcimage.tasks import engine as tasks_engine
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -58,6 +59,9 @@ def init_application():
     # trace of a crash (other processes of the host have theirs in flight).
     rows = [row for row in db_api.upload_get_all(host=CONF.host)
             if utils.is_trace(row)]
+    # The flow state must be reachable before a task is accepted.
+    tasks_engine.persistence()
+    tasks_engine.runner()
     threading.Thread(target=_recover, args=(registry, rows), daemon=True,
                      name='upload-recovery').start()
     if staging.enabled():
@@ -73,11 +77,20 @@ def init_application():
 
 
 def _recover(registry, rows):
+    first = True
     while True:
         try:
             data.recover_uploads(registry, rows)
         except Exception:
             LOG.exception('Clean-up of interrupted uploads failed')
+        if first:
+            # After the images of broken uploads are gone, not before: a
+            # resumed task must not meet them half-deleted.
+            first = False
+            try:
+                tasks_engine.resume_tasks()
+            except Exception:
+                LOG.exception('Resuming interrupted tasks failed')
         time.sleep(CONF.upload.cleanup_interval)
         try:
             rows = db_api.upload_get_all(host=CONF.host, state='orphaned')
@@ -92,5 +105,9 @@ def _sweep(saving):
             staging.sweep(broken_off=saving)
         except Exception:
             LOG.exception('Sweeping the staging store failed')
+        try:
+            tasks_engine.purge_expired()
+        except Exception:
+            LOG.exception('Purging expired tasks failed')
         saving = ()
         time.sleep(CONF.staging_store.cleanup_interval)

@@ -110,3 +110,24 @@ class PostgresFixture(fixtures.Fixture):
             port=self._port)
         self.addCleanup(self.server.stop)
         self.server.start()
+
+
+class RedisFixture(fixtures.Fixture):
+    """A throwaway Redis server (tools/redis_server.py), no persistence.
+
+    Exposes ``server`` (a RedisServer, with ``host``, ``port``,
+    ``password``, ``command()``, ``kill()``, ``start()``...).  The server
+    is stopped, and its directory removed, at cleanup, also when start()
+    fails.
+    """
+
+    def __init__(self, port=None, password=None):
+        super().__init__()
+        self._port = port
+        self._password = password
+
+    def _setUp(self):
+        self.server = load_tool('redis_server').RedisServer(
+            port=self._port, password=self._password)
+        self.addCleanup(self.server.stop)
+        self.server.start()

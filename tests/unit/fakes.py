@@ -408,6 +408,7 @@ class FakeGlance(object):
     # -- data ---------------------------------------------------------------
 
     def upload(self, context, tenant_id, image_id, reader, size=None):
+        self.calls.append(('upload', tenant_id, image_id))
         image = self._get(image_id)
         image['status'] = 'saving'
         pieces = []

@@ -10,13 +10,14 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""/v1: the v1 document, /v1/vims, /v1/images, /v1/uploads, and
-/v1/{vim_id}/{tenant_id}/..."""
+"""/v1: the v1 document, /v1/vims, /v1/images, /v1/uploads, /v1/tasks
+and /v1/{vim_id}/{tenant_id}/..."""
 
 import pecan
 
 from mcimage.api.controllers.v1 import image_data
 from mcimage.api.controllers.v1 import images
+from mcimage.api.controllers.v1 import tasks
 from mcimage.api.controllers.v1 import uploads
 from mcimage.api.controllers.v1 import vims
 from mcimage.api import utils
@@ -42,6 +43,7 @@ class V1Controller(object):
     vims = vims.VimsController()
     images = image_data.MultiCloudImagesController()
     uploads = uploads.UploadsController()
+    tasks = tasks.TasksController()
 
     @pecan.expose(generic=True, template='json')
     def index(self):

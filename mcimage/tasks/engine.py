@@ -1,0 +1,316 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Running import flows: embedded thread pool, or a Redis jobboard.
+
+Every flow's state lives in the taskflow persistence database
+([task] persistence_connection), so whoever runs a task next (this
+process after a restart, any mcimage-worker after a worker died) resumes
+it where it stopped. Embedded (``jobboard_backend = none``): the
+accepting mcimage-api runs the flow on a bounded thread pool. Jobboard:
+mcimage-api posts a job; mcimage-worker conductors claim and run them,
+their claims expiring when they stop extending them (Octavia's pattern).
+"""
+
+import concurrent.futures
+import contextlib
+import functools
+import os
+import threading
+import time
+
+from oslo_config import cfg
+from oslo_log import log as logging
+from oslo_utils import timeutils
+from taskflow.conductors.backends import impl_blocking
+from taskflow import engines
+from taskflow import exceptions as tf_exceptions
+from taskflow.jobs import backends as job_backends
+from taskflow.persistence import backends as persistence_backends
+from taskflow.persistence import models
+from taskflow import states
+
+from mcimage.common import exception
+from mcimage.common import utils
+from mcimage.db import api as db_api
+from mcimage.tasks import flows
+
+CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_backend = None
+_runner = None
+
+
+def _persistence_conf():
+    return {'connection': CONF.task.persistence_connection}
+
+
+def upgrade_persistence():
+    """Create or migrate the flow-state schema (mcimage-manage db sync)."""
+    backend = persistence_backends.fetch(_persistence_conf())
+    with contextlib.closing(backend):
+        with contextlib.closing(backend.get_connection()) as connection:
+            connection.upgrade()
+
+
+def persistence():
+    """This process's taskflow persistence backend."""
+    global _backend
+    with _lock:
+        if _backend is None:
+            _backend = persistence_backends.fetch(_persistence_conf())
+            with contextlib.closing(_backend.get_connection()) as conn:
+                conn.validate()
+        return _backend
+
+
+def reset():
+    """Forget the backend and the runner (tests, a new configuration)."""
+    global _backend, _runner
+    with _lock:
+        if _runner is not None:
+            _runner.shutdown()
+        if _backend is not None:
+            _backend.close()
+        _backend = _runner = None
+
+
+def _save_flow(task_id, target_count):
+    """The task's logbook (its id is the task's) with its flow's factory."""
+    backend = persistence()
+    book = models.LogBook('task-%s' % task_id, uuid=task_id)
+    flow_detail = models.FlowDetail('import-%s' % task_id,
+                                    uuid=task_id)
+    book.add(flow_detail)
+    with contextlib.closing(backend.get_connection()) as conn:
+        conn.save_logbook(book)
+    engines.save_factory_details(flow_detail, flows.import_flow,
+                                 [task_id, target_count], {},
+                                 backend=backend)
+    db_api.task_update(task_id, {'flow_id': flow_detail.uuid})
+    return book, flow_detail
+
+
+def forget_flow(task_id):
+    """Delete a task's logbook (when the task itself is deleted)."""
+    try:
+        with contextlib.closing(persistence().get_connection()) as conn:
+            conn.destroy_logbook(task_id)
+    except tf_exceptions.NotFound:
+        pass
+
+
+def _flow_detail(task_id):
+    with contextlib.closing(persistence().get_connection()) as conn:
+        return conn.get_flow_details(task_id)
+
+
+def settle(task_id, flow_state=None):
+    """A task whose flow ended must not stay pending or processing.
+
+    The flow marks its task itself (Begin's revert, Finish); this is for
+    a flow that could not run at all, or whose revert failed too.
+    """
+    try:
+        row = db_api.task_get(task_id)
+    except exception.TaskNotFound:
+        return
+    if row['status'] not in ('pending', 'processing'):
+        return
+    if flow_state not in (None, states.REVERTED, states.FAILURE,
+                          states.SUCCESS):
+        return
+    message = ('The task could not be run to its end and could not be '
+               'rolled back completely; images it created may be left in '
+               'its targets.' if flow_state == states.FAILURE else
+               'The task could not be run.')
+    LOG.error('Task %(id)s: %(msg)s', {'id': task_id, 'msg': message})
+    db_api.task_update(task_id, {
+        'status': 'failure', 'message': message,
+        'expires_at': timeutils.utcnow() + flows.ttl()},
+        statuses=('pending', 'processing'))
+
+
+def _run_flow(task_id, flow_detail):
+    """Run (or resume) a task's flow here, to its end."""
+    engine = None
+    try:
+        engine = engines.load_from_detail(flow_detail,
+                                          store={'task_id': task_id},
+                                          backend=persistence(),
+                                          engine='serial')
+        engine.run()
+    except Exception as e:
+        # The flow reverted and its Begin marked the task with the cause.
+        LOG.debug('Task %(id)s flow ended with %(err)r',
+                  {'id': task_id, 'err': e})
+    finally:
+        settle(task_id, engine.storage.get_flow_state()
+               if engine is not None else None)
+
+
+class EmbeddedRunner(object):
+    """Flows run by this process, at most [task] max_workers at once."""
+
+    def __init__(self):
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=CONF.task.max_workers,
+            thread_name_prefix='task')
+
+    def submit(self, task_id, target_count):
+        _book, flow_detail = _save_flow(task_id, target_count)
+        self._executor.submit(_run_flow, task_id, flow_detail)
+
+    def resume(self, row):
+        """Run a task this process's predecessor left unfinished."""
+        try:
+            flow_detail = _flow_detail(row['id'])
+        except tf_exceptions.NotFound:
+            # Stopped before its flow was even saved: nothing was made.
+            settle(row['id'])
+            return
+        LOG.info('Resuming task %s, left %s by a stop of mcimage',
+                 row['id'], row['status'])
+        db_api.task_update(row['id'], {'pid': os.getpid()})
+        self._executor.submit(_run_flow, row['id'], flow_detail)
+
+    def shutdown(self):
+        self._executor.shutdown(wait=False)
+
+
+def _jobboard_conf():
+    conf = {'board': 'redis',
+            'host': CONF.task.jobboard_backend_hosts[0],
+            'port': CONF.task.jobboard_backend_port,
+            'db': CONF.task.jobboard_backend_db,
+            'namespace': CONF.task.jobboard_name}
+    if CONF.task.jobboard_backend_password:
+        conf['password'] = CONF.task.jobboard_backend_password
+    return conf
+
+
+@contextlib.contextmanager
+def jobboard():
+    with job_backends.backend(CONF.task.jobboard_name, _jobboard_conf(),
+                              persistence=persistence()) as board:
+        yield board
+
+
+class JobboardRunner(object):
+    """Flows posted to the jobboard, for mcimage-worker to run."""
+
+    def submit(self, task_id, target_count):
+        book, _flow_detail = _save_flow(task_id, target_count)
+        try:
+            with jobboard() as board:
+                board.post('task-%s' % task_id, book=book,
+                           details={'store': {'task_id': task_id}})
+        except Exception as e:
+            LOG.error('Cannot post task %(id)s to the jobboard: %(err)s',
+                      {'id': task_id, 'err': e})
+            raise exception.ServiceUnavailable(
+                reason='the task jobboard is not answering')
+
+    def resume(self, row):
+        # The jobboard hands an unfinished job to another worker itself.
+        pass
+
+    def shutdown(self):
+        pass
+
+
+def runner():
+    """This process's runner, chosen by [task] jobboard_backend."""
+    global _runner
+    with _lock:
+        if _runner is None:
+            _runner = (JobboardRunner()
+                       if CONF.task.jobboard_backend == 'redis'
+                       else EmbeddedRunner())
+        return _runner
+
+
+def resume_tasks():
+    """Resume the unfinished tasks of this host's stopped processes."""
+    if CONF.task.jobboard_backend != 'none':
+        return
+    for row in db_api.task_get_all(status=('pending', 'processing'),
+                                   host=CONF.host):
+        if utils.is_trace(row):
+            try:
+                runner().resume(row)
+            except Exception:
+                LOG.exception('Cannot resume task %s', row['id'])
+
+
+def purge_expired():
+    """Delete tasks past their expires_at, and their flows' state."""
+    for row in db_api.task_get_all(expired_at=timeutils.utcnow()):
+        LOG.info('Purging expired task %s', row['id'])
+        forget_flow(row['id'])
+        db_api.task_delete(row['id'])
+
+
+class _Conductor(impl_blocking.BlockingConductor):
+    """A conductor that makes sure each task it ran is settled."""
+
+    def _dispatch_job(self, job):
+        consume = super()._dispatch_job(job)
+        task_id = ((job.details or {}).get('store') or {}).get('task_id')
+        if task_id:
+            try:
+                state = _flow_detail(task_id).state
+            except tf_exceptions.NotFound:
+                state = None
+            settle(task_id, state)
+        return consume
+
+
+def run_worker(name, stop_event=None):
+    """mcimage-worker: claim jobs from the jobboard and run them."""
+    expiry = CONF.task.jobboard_expiration_time
+    with jobboard() as board:
+        # Redis claims last forever unless given an expiry; this worker
+        # extends its own claims while it lives (the waiter below).
+        board.claim = functools.partial(board.claim, expiry=expiry)
+        conductor = _Conductor(name, board, persistence=persistence(),
+                               engine='serial',
+                               max_simultaneous_jobs=CONF.task.max_workers)
+        waiter = threading.Thread(target=_extend_claims,
+                                  args=(board, name, expiry),
+                                  daemon=True, name='claim-extender')
+        waiter.start()
+        if stop_event is not None:
+            threading.Thread(target=lambda: (stop_event.wait(),
+                                             conductor.stop()),
+                             daemon=True).start()
+        LOG.info('Worker %s is taking jobs from %s', name,
+                 CONF.task.jobboard_name)
+        conductor.run()
+
+
+def _extend_claims(board, name, expiry):
+    """Keep this worker's claims alive, well within their expiry."""
+    while True:
+        try:
+            for job in board.iterjobs(ensure_fresh=True):
+                try:
+                    owner = board.find_owner(job)
+                except (TypeError, tf_exceptions.NotFound):
+                    continue
+                if owner == name:
+                    job.extend_expiry(expiry)
+        except Exception:
+            LOG.exception('Cannot extend the claims of worker %s', name)
+        time.sleep(expiry / 4.0)
