@@ -100,8 +100,11 @@ class FunctionalTestCase(testtools.TestCase):
             if cls.DATABASE == 'postgresql':
                 cls.postgres = cls._servers.useFixture(
                     server_fixtures.PostgresFixture()).server
-                extra_conf += '\n[database]\nconnection = %s\n' % (
-                    cls.postgres.create_database('mcimage'))
+                extra_conf += (
+                    '\n[database]\nconnection = %s\n'
+                    '[task]\npersistence_connection = %s\n' % (
+                        cls.postgres.create_database('mcimage'),
+                        cls.postgres.create_database('mcimage_flows')))
             cls.mcimage = cls._servers.useFixture(
                 server_fixtures.MCImageFixture(
                     {vim_id: glance.endpoint

@@ -12,9 +12,13 @@
 
 """Fixtures that run real servers for the functional tests."""
 
+import http.server
 import importlib.util
 import os
 import sys
+import threading
+import time
+import urllib.parse
 
 import fixtures
 
@@ -131,3 +135,75 @@ class RedisFixture(fixtures.Fixture):
             port=self._port, password=self._password)
         self.addCleanup(self.server.stop)
         self.server.start()
+
+
+class HTTPSourceFixture(fixtures.Fixture):
+    """A web server on 127.0.0.1 serving ``files`` (path -> bytes).
+
+    For URL imports: ``/slow/<path>`` sends the same file in 1 MiB pieces,
+    ``slow`` seconds apart; ``/redirect?to=<url>`` answers 302 to any URL.
+    ``requests`` lists the paths asked for. The server thread is shut down
+    at cleanup.
+    """
+
+    def __init__(self, files=None, slow=0.1, host='127.0.0.1', port=0):
+        super().__init__()
+        self.files = dict(files or {})
+        self.slow = slow
+        self.host = host
+        self.port = port
+        self.requests = []
+
+    def _setUp(self):
+        fixture = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = 'HTTP/1.1'
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                fixture.requests.append(self.path)
+                url = urllib.parse.urlsplit(self.path)
+                if url.path == '/redirect':
+                    to = urllib.parse.parse_qs(url.query)['to'][0]
+                    self.send_response(302)
+                    self.send_header('Location', to)
+                    self.send_header('Content-Length', '0')
+                    self.end_headers()
+                    return
+                slow = url.path.startswith('/slow/')
+                path = url.path[len('/slow'):] if slow else url.path
+                data = fixture.files.get(path)
+                if data is None:
+                    self.send_response(404)
+                    self.send_header('Content-Length', '0')
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header('Content-Length', str(len(data)))
+                self.send_header('Content-Type', 'application/octet-stream')
+                self.end_headers()
+                piece = 1024 * 1024
+                try:
+                    for start in range(0, len(data), piece):
+                        self.wfile.write(data[start:start + piece])
+                        if slow:
+                            time.sleep(fixture.slow)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self.server = http.server.ThreadingHTTPServer((self.host, self.port),
+                                                      Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        thread = threading.Thread(target=self.server.serve_forever,
+                                  daemon=True)
+        thread.start()
+        self.addCleanup(thread.join, 10)
+        self.addCleanup(self.server.server_close)
+        self.addCleanup(self.server.shutdown)
+
+    def url(self, path):
+        return 'http://%s:%d%s' % (self.host, self.port, path)
