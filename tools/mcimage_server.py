@@ -67,6 +67,8 @@ class MCImageServer(object):
         self.conf_file = os.path.join(workdir, 'mcimage.conf')
         self.log_file = os.path.join(workdir, 'mcimage-api.log')
         self.out_file = os.path.join(workdir, 'mcimage-api.out')
+        # mcimage-worker processes ([task] jobboard_backend = redis).
+        self.workers = {}
 
     @property
     def pid(self):
@@ -151,27 +153,56 @@ class MCImageServer(object):
             raise RuntimeError('mcimage-api is gone (exit status %s):\n%s' % (
                 self.proc and self.proc.returncode, self.log_tail()))
 
+    def start_worker(self, name):
+        """Start an mcimage-worker on the same configuration.
+
+        Its log is mcimage-worker-<name>.log in the work directory.
+        """
+        log = os.path.join(self.workdir, 'mcimage-worker-%s.log' % name)
+        with open(log + '.out', 'ab') as out:
+            self.workers[name] = subprocess.Popen(
+                [self.python, '-m', 'mcimage.cmd.worker', '--config-file',
+                 self.conf_file, '--log-file', log],
+                stdin=subprocess.DEVNULL, stdout=out,
+                stderr=subprocess.STDOUT, cwd=self.workdir,
+                env=dict(os.environ, **self.env), start_new_session=True)
+        return self.workers[name]
+
+    def kill_worker(self, name):
+        """SIGKILL a worker at once, as a crash would."""
+        proc = self.workers.pop(name)
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=STOP_TIMEOUT)
+
+    def worker_log(self, name, chars=4000):
+        path = os.path.join(self.workdir, 'mcimage-worker-%s.log' % name)
+        text = ''
+        for one in (path + '.out', path):
+            try:
+                with open(one, errors='replace') as f:
+                    text += f.read()[-chars:]
+            except OSError:
+                pass
+        return text
+
+    def _stop_workers(self):
+        for name, proc in list(self.workers.items()):
+            _terminate(proc)
+            del self.workers[name]
+
     def stop(self):
         """SIGTERM, SIGKILL after STOP_TIMEOUT; then its whole group.
 
-        Idempotent.
+        Workers too. Idempotent.
         """
+        self._stop_workers()
         proc = self.proc
         if proc is None:
             return
         try:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=STOP_TIMEOUT)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=STOP_TIMEOUT)
             # start_new_session: its process group id is its PID.
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            _terminate(proc)
         finally:
             self.proc = None
 
@@ -213,3 +244,20 @@ class MCImageServer(object):
         except OSError:
             pass
         return len(found), found[:limit]
+
+
+def _terminate(proc):
+    """SIGTERM, SIGKILL after STOP_TIMEOUT; then the process's group."""
+    try:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=STOP_TIMEOUT)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass

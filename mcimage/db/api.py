@@ -70,11 +70,15 @@ def upload_set_state(upload_id, state):
             {'state': state})
 
 
-def upload_get_all(host=None, state=None):
+def upload_get_all(host=None, state=None, vim_id=None, image_id=None):
     with _context_manager.reader.using(_ctx()) as session:
         query = session.query(models.Upload)
         if host is not None:
             query = query.filter_by(host=host)
+        if vim_id is not None:
+            query = query.filter_by(vim_id=vim_id)
+        if image_id is not None:
+            query = query.filter_by(image_id=image_id)
         if state is not None:
             query = query.filter_by(state=state)
         return [dict(r) for r in query.order_by(models.Upload.id).all()]

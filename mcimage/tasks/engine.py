@@ -142,10 +142,17 @@ def settle(task_id, flow_state=None):
         statuses=('pending', 'processing'))
 
 
+def _taken(task_id):
+    """Record that this process runs the task now (crash recovery)."""
+    db_api.task_update(task_id, {'host': CONF.host, 'pid': os.getpid()},
+                       statuses=('pending', 'processing'))
+
+
 def _run_flow(task_id, flow_detail):
     """Run (or resume) a task's flow here, to its end."""
     engine = None
     try:
+        _taken(task_id)
         engine = engines.load_from_detail(flow_detail,
                                           store={'task_id': task_id},
                                           backend=persistence(),
@@ -182,7 +189,6 @@ class EmbeddedRunner(object):
             return
         LOG.info('Resuming task %s, left %s by a stop of mcimage',
                  row['id'], row['status'])
-        db_api.task_update(row['id'], {'pid': os.getpid()})
         self._executor.submit(_run_flow, row['id'], flow_detail)
 
     def shutdown(self):
@@ -266,8 +272,10 @@ class _Conductor(impl_blocking.BlockingConductor):
     """A conductor that makes sure each task it ran is settled."""
 
     def _dispatch_job(self, job):
-        consume = super()._dispatch_job(job)
         task_id = ((job.details or {}).get('store') or {}).get('task_id')
+        if task_id:
+            _taken(task_id)
+        consume = super()._dispatch_job(job)
         if task_id:
             try:
                 state = _flow_detail(task_id).state

@@ -27,6 +27,7 @@ mcimage-api after a restart, or any mcimage-worker.
 
 import datetime
 import json
+import os
 import threading
 import time
 
@@ -104,7 +105,7 @@ class Begin(tf_task.Task):
     def execute(self, task_id):
         row = db_api.task_update(
             task_id, {'status': 'processing', 'host': CONF.host,
-                      'message': None},
+                      'pid': os.getpid(), 'message': None},
             statuses=('pending', 'processing'))
         if row is None:
             raise TaskGone(task_id=task_id)
@@ -276,23 +277,19 @@ class Transfer(tf_task.Task):
 
     def execute(self, task_id, plan, **images):
         row, task_input, context = _load(task_id)
+        targets = _result_targets(db_api.task_get(task_id))
         sending = []
         for index, target in enumerate(plan['targets']):
-            image_id = images.get('image_%d' % index)
             if target['action'] != 'send':
                 continue
             vim = backends.get(target['vim_id'])
-            image = vim.backend.get_image(context, target['tenant_id'],
-                                          image_id)
-            if image.get('status') != 'queued':
-                # A run before this one (a stop, a dead worker) broke off
-                # mid-way: the revert deletes what it left.
-                raise exception.Conflict(
-                    reason='the transfer into image %s of VIM %s was '
-                           'interrupted (it is %s); the task is rolled '
-                           'back' % (image_id, vim.id, image.get('status')))
+            image_id = self._fresh_image(
+                context, vim, target['tenant_id'], plan['fields'],
+                targets[index].get('image_id') or images['image_%d' % index])
+            targets[index]['image_id'] = image_id
+            # Written before a byte is sent: the revert finds it there.
+            _write_targets(task_id, targets)
             sending.append((index, vim, target['tenant_id'], image_id))
-        targets = _result_targets(db_api.task_get(task_id))
         if not sending:
             return self._finish(task_id, targets)
         source = sources.resolve(context, task_input['import_from'])
@@ -340,6 +337,49 @@ class Transfer(tf_task.Task):
                     or len(failures) == len(sending)):
                 raise failures[0]
         return self._finish(task_id, targets)
+
+    @staticmethod
+    def _fresh_image(context, vim, tenant_id, fields, image_id):
+        """``image_id`` if no data ever went into it, else a new image.
+
+        A run of this flow before this one (stopped with mcimage-api, or
+        with a worker that died) may have broken off mid-transfer: its
+        image is then saving, killed, or queued with the trace of that
+        upload left; it is deleted and the transfer starts over.
+        """
+        try:
+            image = vim.backend.get_image(context, tenant_id, image_id)
+        except exception.ImageNotFound:
+            image = None
+        traces = db_api.upload_get_all(vim_id=vim.id, image_id=image_id)
+        if image is not None and image.get('status') == 'queued' and not (
+                traces):
+            return image_id
+        LOG.info('Image %(img)s of VIM %(vim)s holds an interrupted '
+                 'transfer; starting over in a new image',
+                 {'img': image_id, 'vim': vim.id})
+        if image is not None:
+            data.discard_image(context, vim, tenant_id, image_id)
+        for trace in traces:
+            db_api.upload_end(trace['id'])
+        try:
+            return vim.backend.create_image(context, tenant_id,
+                                            fields)['id']
+        except exception.MCImageException as e:
+            raise data.named(e, vim, tenant_id)
+
+    def revert(self, task_id, plan, result=None, **images):
+        """Delete the images this step made in place of broken ones."""
+        _row, _input, context = _load(task_id)
+        targets = _result_targets(db_api.task_get(task_id))
+        for index, target in enumerate(plan['targets']):
+            image_id = (targets[index].get('image_id')
+                        if index < len(targets) else None)
+            if (target['action'] != 'send' or not image_id
+                    or image_id == images.get('image_%d' % index)):
+                continue
+            data.discard_image(context, backends.get(target['vim_id']),
+                               target['tenant_id'], image_id)
 
     def _finish(self, task_id, targets):
         _write_targets(task_id, targets)

@@ -12,6 +12,7 @@
 
 """Building the WSGI application, for mcimage-api and WSGI servers."""
 
+import os
 import threading
 import time
 
@@ -93,7 +94,12 @@ def _recover(registry, rows):
                 LOG.exception('Resuming interrupted tasks failed')
         time.sleep(CONF.upload.cleanup_interval)
         try:
+            # Images the VIM could not delete before, and the uploads of
+            # this host's processes that died since (an mcimage-worker).
             rows = db_api.upload_get_all(host=CONF.host, state='orphaned')
+            rows += [row for row in db_api.upload_get_all(
+                host=CONF.host, state='uploading')
+                if row['pid'] != os.getpid() and utils.is_trace(row)]
         except Exception:
             LOG.exception('Cannot read the uploads to clean up')
             rows = []
