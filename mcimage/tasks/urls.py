@@ -656,18 +656,27 @@ def open_url(url, size_cap=None):
             raise _source_error(checked, 'more than %d redirects ([task] '
                                 'max_redirects)'
                                 % CONF.task.max_redirects)
+        location = location.strip()
         try:
-            next_url = urllib.parse.urljoin(checked.url, location.strip())
-        except ValueError:
-            next_url = location
-        try:
+            if _UNSAFE_CHARS.search(location):
+                # Before urljoin, whose urlsplit silently drops tabs and
+                # newlines: the Location is checked as the server wrote it.
+                next_url = location
+                raise _Refused('the URL contains spaces or control '
+                               'characters; percent-encode them')
+            try:
+                next_url = urllib.parse.urljoin(checked.url, location)
+            except ValueError:
+                next_url = location
             checked = _check(next_url)
         except _Refused as e:
             reason = ('the redirect to %s (from %s) is refused: %s'
                       % (redact(next_url), checked.safe_url, e.reason))
             LOG.info('Import URL %(url)s refused: %(reason)s',
                      {'url': first.safe_url, 'reason': reason})
-            raise exception.URLRefused(url=first.safe_url, reason=reason)
+            raise exception.URLRefused(
+                'Import URL %s was followed to a refused place: %s'
+                % (first.safe_url, reason))
         LOG.debug('Import URL %(url)s redirects to %(target)s',
                   {'url': first.safe_url, 'target': checked.safe_url})
 

@@ -379,6 +379,29 @@ class TestURLImportSafety(base.FunctionalTestCase):
         self.assertNotEqual('created', target['status'])
         self.assertNoImages()
 
+    def test_redirect_location_with_a_tab_is_refused(self):
+        """A redirect is checked like a first URL, tabs included.
+
+        A first URL holding a tab is refused (the unit tests'
+        test_bad_characters: urlsplit would silently drop it, so what is
+        checked would differ from what was written). The allowed server
+        redirects to an allowed place whose path holds a tab: the task
+        must fail the same way, and the trap see nothing.
+        """
+        to = self.trap.url('/\tf')
+        resp = self.create(self.redirect_url(to))
+        self.assertEqual(201, resp.status_code, resp.text)
+        task = self.wait(resp.json()['id'])
+        seen = self.trap.seen()
+        self.assertEqual('failure', task['status'],
+                         'the redirect to %r was followed to %s' % (
+                             to, seen['requests']))
+        self.assertIn('(from %s) is refused: the URL contains spaces or '
+                      'control characters' % self.web.url('/redirect'),
+                      task['message'])
+        self.assertNotReached()
+        self.assertNoImages()
+
     def test_redirect_to_allowed_url_succeeds(self):
         """Control: the redirects refused above are refused for where."""
         to = self.web.url('/disk.img')
