@@ -12,12 +12,14 @@
 
 """POST/GET/DELETE /v1/tasks, run by the embedded engine on FakeGlance."""
 
+import contextlib
 import hashlib
 import subprocess
 import sys
 import time
 
 import fixtures
+from oslo_utils import timeutils
 
 from mcimage import backends
 from mcimage.db import api as db_api
@@ -248,6 +250,20 @@ class TestImportTasks(TaskTestCase):
         engine.resume_tasks()
         task = self.wait(task_id)
         self.assertEqual('success', task['status'], task['message'])
+
+    def test_expired_tasks_purged_with_their_flow_state(self):
+        upload_id = self.staged()
+        old, fresh = (self.create({'import_from': 'upload:' + upload_id,
+                                   'targets': BOTH[:1]}).json['id']
+                      for _ in range(2))
+        for task_id in (old, fresh):
+            self.wait(task_id)
+        db_api.task_update(old, {'expires_at': timeutils.utcnow()})
+        engine.purge_expired()
+        self.assertEqual([fresh], [r['id'] for r in db_api.task_get_all()])
+        with contextlib.closing(
+                engine.persistence().get_connection()) as conn:
+            self.assertEqual([fresh], [b.uuid for b in conn.get_logbooks()])
 
     def test_list_and_visibility(self):
         upload_id = self.staged()
