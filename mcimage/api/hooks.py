@@ -23,6 +23,9 @@ MULTIPART_ENV = 'mcimage.multipart_content_type'
 # Set by a controller whose response Pecan must leave as it is: a streamed
 # body, a HEAD answer (see api.app._Pecan).
 RAW_RESPONSE_ENV = 'mcimage.raw_response'
+# The body of a download a server may splice from the VIM's socket
+# (mcimage.backends.glance.DownloadBody; mcimage-api does).
+SPLICE_BODY_ENV = 'mcimage.splice_body'
 
 
 class StreamingBodyHook(hooks.PecanHook):

@@ -21,6 +21,7 @@ sees; it goes to the log.
 
 import contextlib
 import re
+import ssl
 import threading
 import urllib.parse
 
@@ -348,24 +349,8 @@ class GlanceBackend(object):
         if resp.status_code == 204 or body is None:
             resp.close()
             return resp.status_code, resp.headers, None
-        return resp.status_code, resp.headers, self._stream(resp, image_id)
-
-    def _stream(self, resp, image_id):
-        """The VIM's image data, closing its response at the end."""
-        try:
-            # Not glanceclient's 1 MiB pieces: each would be a fresh mmap
-            # of the allocator, paid in page faults (about 1 s of kernel
-            # time per GiB); pieces this size reuse freed heap.
-            yield from resp.iter_content(DOWNLOAD_PIECE)
-        except (requests.RequestException, ConnectionError) as e:
-            # The status line is gone already: all that is left is to cut
-            # the connection short, so the client sees a truncated body.
-            LOG.warning('VIM %(vim)s broke off the download of %(img)s: '
-                        '%(err)s', {'vim': self.vim.id, 'img': image_id,
-                                    'err': e})
-            raise
-        finally:
-            resp.close()
+        return resp.status_code, resp.headers, DownloadBody(
+            resp, image_id, self.vim.id)
 
     def probe(self, context, tenant_id):
         """What the VIM says of itself, or None if it does not answer."""
@@ -389,6 +374,59 @@ class GlanceBackend(object):
             LOG.info('VIM %(vim)s probe failed: %(err)s',
                      {'vim': self.vim.id, 'err': e})
             return None
+
+
+class DownloadBody(object):
+    """A VIM's image data: iterable pieces, or its socket to splice from.
+
+    The embedded server moves the body from the VIM's socket to the
+    client's in the kernel when it can (mcimage.common.splice); any other
+    server iterates.
+    """
+
+    def __init__(self, resp, image_id, vim_id):
+        self._resp = resp
+        self._image_id = image_id
+        self._vim_id = vim_id
+
+    def __iter__(self):
+        try:
+            # Not glanceclient's 1 MiB pieces: each would be a fresh mmap
+            # of the allocator, paid in page faults (about 1 s of kernel
+            # time per GiB); pieces this size reuse freed heap.
+            yield from self._resp.iter_content(DOWNLOAD_PIECE)
+        except (requests.RequestException, ConnectionError) as e:
+            # The status line is gone already: all that is left is to cut
+            # the connection short, so the client sees a truncated body.
+            LOG.warning('VIM %(vim)s broke off the download of %(img)s: '
+                        '%(err)s', {'vim': self._vim_id,
+                                    'img': self._image_id, 'err': e})
+            raise
+        finally:
+            self._resp.close()
+
+    def splice_source(self, length):
+        """(socket, bytes already buffered, bytes left in the socket).
+
+        None, with nothing read, when the body cannot be taken from the
+        socket as it is: TLS, a chunked or encoded body, or a length that
+        is not ``length``.
+        """
+        raw = self._resp.raw
+        fp = getattr(raw, '_fp', None)
+        connection = getattr(raw, '_connection', None)
+        sock = getattr(connection, 'sock', None)
+        if (fp is None or sock is None or isinstance(sock, ssl.SSLSocket)
+                or getattr(fp, 'chunked', True) or fp.length != length
+                or self._resp.headers.get('Content-Encoding', 'identity')
+                != 'identity' or getattr(raw, '_decoder', None)):
+            return None
+        buffered = fp.fp.peek(0) if fp.length else b''
+        prefix = fp.read(min(len(buffered), fp.length))
+        return sock, prefix, fp.length
+
+    def close(self):
+        self._resp.close()
 
 
 def _reason(e):
