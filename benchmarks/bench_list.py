@@ -328,12 +328,7 @@ def run(args, workdir):
                                          frame[:110]))
             if args.workdir:
                 print('  raw stacks: %s' % out_file)
-        count, lines = mcimage.log_problems()
-        print()
-        print('mcimage-api log: %d WARNING/ERROR line(s)%s' % (
-            count, ':' if lines else ''))
-        for line in lines:
-            print('  ' + line[:200])
+        streaming.print_log_problems(mcimage)
     finally:
         mcimage.stop()
         glance.stop()

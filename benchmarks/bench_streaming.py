@@ -68,16 +68,29 @@ class BenchError(Exception):
 
 # -- /proc ---------------------------------------------------------------
 
-def read_rss_kib(pid):
-    """VmRSS of the process in KiB, or None if it is gone."""
+def read_rss_kib(pid, field=b'VmRSS'):
+    """VmRSS (or another Vm field: VmHWM...) of the process in KiB.
+
+    None if the process is gone.
+    """
     try:
         with open('/proc/%d/status' % pid, 'rb') as f:
             for line in f:
-                if line.startswith(b'VmRSS:'):
+                if line.startswith(field + b':'):
                     return int(line.split()[1])
     except (OSError, ValueError):
         return None
     return None
+
+
+def print_log_problems(mcimage):
+    """The WARNING/ERROR lines of mcimage-api's log, for the report."""
+    count, lines = mcimage.log_problems()
+    print()
+    print('mcimage-api log: %d WARNING/ERROR line(s)%s' % (
+        count, ':' if lines else ''))
+    for line in lines:
+        print('  ' + line[:200])
 
 
 def _stat_fields(pid):
@@ -651,12 +664,7 @@ def run(args, workdir):
         final_mib = (read_rss_kib(mcimage.pid) or 0) / 1024.0
         print_report(args, size, results, cpu, sampler, baseline_mib,
                      final_mib)
-        count, lines = mcimage.log_problems()
-        print()
-        print('mcimage-api log: %d WARNING/ERROR line(s)%s' % (
-            count, ':' if lines else ''))
-        for line in lines:
-            print('  ' + line[:200])
+        print_log_problems(mcimage)
         print('RSS samples taken: %d' % sampler.samples)
     finally:
         if sampler is not None:
