@@ -125,6 +125,32 @@ class TestImportTasks(TaskTestCase):
                                headers=self.headers(), timeout=60)
             self.assertEqual(self.data, got.content)
 
+    def test_url_with_declared_hash_is_idempotent(self):
+        sha512 = hashlib.sha512(self.data).hexdigest()
+        task_input = {'import_from': self.web.url('/disk.img'),
+                      'import_from_format': 'raw',
+                      'os_hash_value': sha512,
+                      'image_properties': {'name': 'declared'},
+                      'targets': self.both()[1:]}
+        task = self.wait(self.create(task_input).json()['id'])
+        self.assertEqual('success', task['status'], task['message'])
+        [created] = task['result']['targets']
+        fetched = self.web.requests.count('/disk.img')
+        # Again: the target holds that sha512 under that name.
+        task = self.wait(self.create(task_input).json()['id'])
+        [target] = task['result']['targets']
+        self.assertEqual(('exists', created['image_id']),
+                         (target['status'], target['image_id']))
+        self.assertEqual(fetched, self.web.requests.count('/disk.img'))
+        self.assertEqual(1, len(self.glance_images(vim=OTHER_VIM)))
+        # A declared hash the data does not have fails, leaving nothing.
+        task = self.wait(self.create(dict(
+            task_input, os_hash_value='0' * 128, force=True,
+            targets=self.both()[:1])).json()['id'])
+        self.assertEqual('failure', task['status'])
+        self.assertIn('os_hash_value', task['message'])
+        self.assertNoImages(self.VIM)
+
     def test_staged_upload_pushed_to_two_vims_then_exists(self):
         data = os.urandom(4 * 1024 * 1024)
         body, ctype = test_onap_upload.multipart_body(

@@ -251,6 +251,27 @@ class TestImportTasks(TaskTestCase):
         task = self.wait(task_id)
         self.assertEqual('success', task['status'], task['message'])
 
+    def test_source_checked_again_when_the_flow_runs(self):
+        upload_id = self.staged()
+        # Accepted and saved; the staged upload goes before it runs.
+        self.useFixture(fixtures.MockPatchObject(
+            engine.EmbeddedRunner, 'submit',
+            lambda self, task_id, count: engine._save_flow(task_id, count)))
+        task_id = self.create({'import_from': 'upload:' + upload_id,
+                               'targets': BOTH}).json['id']
+        self.app.delete('/v1/uploads/%s' % upload_id,
+                        headers=self.headers())
+        dead = subprocess.Popen([sys.executable, '-c', 'pass'])
+        dead.wait()
+        db_api.task_update(task_id, {'pid': dead.pid})
+        engine.resume_tasks()
+        task = self.wait(task_id)
+        self.assertEqual('failure', task['status'])
+        self.assertIn('no staged upload %s' % upload_id, task['message'])
+        self.assertEqual(['seed'], [i['name']
+                                    for i in self.images_of(base.VIM)])
+        self.assertEqual([], self.images_of(base.OTHER_VIM))
+
     def test_expired_tasks_purged_with_their_flow_state(self):
         upload_id = self.staged()
         old, fresh = (self.create({'import_from': 'upload:' + upload_id,
