@@ -13,6 +13,7 @@
 """Small helpers with no better home."""
 
 import os
+import urllib.parse
 
 
 def is_trace(row):
@@ -33,3 +34,41 @@ def is_trace(row):
         # Alive, under another user.
         return False
     return False
+
+
+def format_time(value):
+    """A naive UTC datetime as the API shows times, or None."""
+    return value.strftime('%Y-%m-%dT%H:%M:%SZ') if value else None
+
+
+def page(name, items, last_id, root, params, limit):
+    """A list answer: the items, ``first``, and ``next`` if there may be more.
+
+    ``last_id`` is the id of the page's last row, the next page's marker.
+    """
+    body = {name: items, 'first': root}
+    if len(items) == limit:
+        query = dict(params, marker=last_id)
+        body['next'] = '%s?%s' % (root, urllib.parse.urlencode(
+            sorted(query.items())))
+    return body
+
+
+class IteratorReader(object):
+    """An iterator of byte pieces as a reader.
+
+    read() gives the next piece, b'' at the end; close() closes the
+    iterator if it can be closed.
+    """
+
+    def __init__(self, pieces):
+        self._pieces = pieces
+        self._iter = iter(pieces)
+
+    def read(self, size=None):
+        return next(self._iter, b'')
+
+    def close(self):
+        close = getattr(self._pieces, 'close', None)
+        if close is not None:
+            close()

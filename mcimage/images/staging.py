@@ -21,7 +21,6 @@ send it elsewhere ("upload:<id>").
 """
 
 import datetime
-import urllib.parse
 
 from oslo_config import cfg
 from oslo_log import log as logging
@@ -31,6 +30,7 @@ from oslo_utils import uuidutils
 
 from mcimage.common import exception
 from mcimage.common import policy
+from mcimage.common import utils
 from mcimage.db import api as db_api
 from mcimage.images import data
 from mcimage import store as staging_store
@@ -131,22 +131,18 @@ def kept(error, row):
     message = str(error).rstrip()
     if not message.endswith('.'):
         message += '.'
+    until = utils.format_time(row['expires_at'])
     return type(error)(
         '%s The data is kept as staged upload %s until %s; see '
-        'GET /v1/uploads/%s.' % (message, row['id'],
-                                 _time(row['expires_at']), row['id']),
+        'GET /v1/uploads/%s.' % (message, row['id'], until, row['id']),
         headers=error.headers)
 
 
 # -- the API: list, show, delete ---------------------------------------------
 
-def _time(value):
-    return value.strftime('%Y-%m-%dT%H:%M:%SZ') if value else None
-
-
 def format_upload(row, base_path):
     body = {name: row[name] for name in _SHOWN}
-    body.update((name, _time(row[name])) for name in _TIMES)
+    body.update((name, utils.format_time(row[name])) for name in _TIMES)
     body['self'] = '%s/v1/uploads/%s' % (base_path, row['id'])
     return body
 
@@ -183,14 +179,10 @@ def list_uploads(context, params, base_path):
         raise exception.InvalidParameterValue(
             name='marker', value=marker,
             reason='no staged upload with this id is listed here')
-    root = '%s/v1/uploads' % base_path
-    body = {'uploads': [format_upload(row, base_path) for row in rows],
-            'first': root}
-    if len(rows) == limit:
-        query = dict(params, marker=rows[-1]['id'])
-        body['next'] = '%s?%s' % (root, urllib.parse.urlencode(
-            sorted(query.items())))
-    return body
+    return utils.page('uploads',
+                      [format_upload(row, base_path) for row in rows],
+                      rows[-1]['id'] if rows else None,
+                      '%s/v1/uploads' % base_path, params, limit)
 
 
 def delete_upload(context, upload_id):

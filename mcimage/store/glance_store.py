@@ -23,25 +23,10 @@ from glance_store import exceptions as gs_exceptions
 from oslo_log import log as logging
 
 from mcimage.common import exception
+from mcimage.common import utils
 from mcimage import store
 
 LOG = logging.getLogger(__name__)
-
-
-class _IteratorReader(object):
-    """glance_store's chunk iterator as a reader (read() gives pieces)."""
-
-    def __init__(self, chunks):
-        self._chunks = chunks
-        self._iter = iter(chunks)
-
-    def read(self, size=None):
-        return next(self._iter, b'')
-
-    def close(self):
-        close = getattr(self._chunks, 'close', None)
-        if close is not None:
-            close()
 
 
 class GlanceStore(store.StagingStore):
@@ -85,7 +70,7 @@ class GlanceStore(store.StagingStore):
             chunks, _size = glance_store.get_from_backend(location)
         except gs_exceptions.GlanceStoreException as e:
             raise self._error(e, 'reading staged upload %s' % upload_id)
-        return _IteratorReader(chunks)
+        return utils.IteratorReader(chunks)
 
     def delete(self, upload_id, location):
         if not location:

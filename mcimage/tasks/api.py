@@ -14,7 +14,6 @@
 
 import json
 import os
-import urllib.parse
 
 from oslo_config import cfg
 from oslo_log import log as logging
@@ -25,6 +24,7 @@ from mcimage.api import validation
 from mcimage import backends
 from mcimage.common import exception
 from mcimage.common import policy
+from mcimage.common import utils
 from mcimage.db import api as db_api
 from mcimage.tasks import engine
 from mcimage.tasks import flows
@@ -40,10 +40,6 @@ def _target(owner):
     return {'tenant_id': owner, 'project_id': owner}
 
 
-def _time(value):
-    return value.strftime('%Y-%m-%dT%H:%M:%SZ') if value else None
-
-
 def format_task(row, base_path):
     body = {'id': row['id'], 'type': row['type'], 'status': row['status'],
             'input': json.loads(row['input']),
@@ -52,7 +48,7 @@ def format_task(row, base_path):
             'progress': {'bytes_done': row['progress_done'],
                          'bytes_total': row['progress_total']},
             'owner': row['owner']}
-    body.update((name, _time(row[name])) for name in _TIMES)
+    body.update((name, utils.format_time(row[name])) for name in _TIMES)
     body['self'] = '%s/v1/tasks/%s' % (base_path, row['id'])
     return body
 
@@ -148,14 +144,9 @@ def list_tasks(context, params, base_path):
         raise exception.InvalidParameterValue(
             name='marker', value=marker,
             reason='no task with this id is listed here')
-    root = '%s/v1/tasks' % base_path
-    body = {'tasks': [format_task(row, base_path) for row in rows],
-            'first': root}
-    if len(rows) == limit:
-        query = dict(params, marker=rows[-1]['id'])
-        body['next'] = '%s?%s' % (root, urllib.parse.urlencode(
-            sorted(query.items())))
-    return body
+    return utils.page('tasks', [format_task(row, base_path) for row in rows],
+                      rows[-1]['id'] if rows else None,
+                      '%s/v1/tasks' % base_path, params, limit)
 
 
 def delete_task(context, task_id):

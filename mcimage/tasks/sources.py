@@ -23,6 +23,7 @@ from oslo_config import cfg
 
 from mcimage import backends
 from mcimage.common import exception
+from mcimage.common import utils
 from mcimage.images import api as images_api
 from mcimage.images import staging
 from mcimage import store as staging_store
@@ -78,22 +79,6 @@ class _StagedSource(Source):
                                               self._row['location'])
 
 
-class _Iterated(object):
-    """An iterator of pieces as a reader."""
-
-    def __init__(self, pieces):
-        self._pieces = pieces
-        self._iter = iter(pieces)
-
-    def read(self, size=None):
-        return next(self._iter, b'')
-
-    def close(self):
-        close = getattr(self._pieces, 'close', None)
-        if close is not None:
-            close()
-
-
 class _VimSource(Source):
 
     def __init__(self, context, vim, tenant_id, image):
@@ -116,7 +101,7 @@ class _VimSource(Source):
         if body is None:
             raise exception.SourceError(source=self.description,
                                         reason='the image has no data')
-        return _Iterated(body)
+        return utils.IteratorReader(body)
 
 
 def _invalid(value, reason):
