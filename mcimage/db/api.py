@@ -127,24 +127,37 @@ def staged_upload_get_all(owner=None, status=None, host=None,
     ``marker`` is the id of the last row of the previous page.
     """
     with _context_manager.reader.using(_ctx()) as session:
-        query = session.query(models.StagedUpload)
-        if owner is not None:
-            query = query.filter_by(owner=owner)
-        if status is not None:
-            query = query.filter_by(status=status)
-        if host is not None:
-            query = query.filter_by(host=host)
-        if expired_at is not None:
-            query = query.filter(models.StagedUpload.expires_at <= expired_at)
-        marker_row = None
-        if marker is not None:
-            marker_row = query.filter_by(id=marker).one_or_none()
-            if marker_row is None:
-                raise exception.StagedUploadNotFound(upload_id=marker)
-        query = db_utils.paginate_query(
-            query, models.StagedUpload, limit, ['created_at', 'id'],
-            marker=marker_row, sort_dir='desc')
-        return [dict(r) for r in query.all()]
+        query = _filtered(session, models.StagedUpload, owner=owner,
+                          status=status, host=host, expired_at=expired_at)
+        return _page(query, models.StagedUpload, limit, marker,
+                     ['created_at', 'id'], 'desc',
+                     lambda: exception.StagedUploadNotFound(upload_id=marker))
+
+
+def _filtered(session, model, status=None, expired_at=None, **equal):
+    """A query of ``model``: ``status`` one or a list, the rest equal."""
+    query = session.query(model)
+    for name, value in equal.items():
+        if value is not None:
+            query = query.filter(getattr(model, name) == value)
+    if status is not None:
+        statuses = [status] if isinstance(status, str) else status
+        query = query.filter(model.status.in_(statuses))
+    if expired_at is not None:
+        query = query.filter(model.expires_at <= expired_at)
+    return query
+
+
+def _page(query, model, limit, marker, keys, sort_dir, not_found):
+    """One page of ``query`` after the row ``marker`` (an id), as dicts."""
+    marker_row = None
+    if marker is not None:
+        marker_row = query.filter_by(id=marker).one_or_none()
+        if marker_row is None:
+            raise not_found()
+    query = db_utils.paginate_query(query, model, limit, keys,
+                                    marker=marker_row, sort_dir=sort_dir)
+    return [dict(r) for r in query.all()]
 
 
 def staged_upload_delete(upload_id):
@@ -199,27 +212,11 @@ def task_get_all(owner=None, status=None, type=None, host=None,
                  sort_key='created_at', sort_dir='desc'):
     """Tasks, sorted (then by id); ``marker`` is the previous page's last."""
     with _context_manager.reader.using(_ctx()) as session:
-        query = session.query(models.Task)
-        if owner is not None:
-            query = query.filter_by(owner=owner)
-        if status is not None:
-            statuses = [status] if isinstance(status, str) else status
-            query = query.filter(models.Task.status.in_(statuses))
-        if type is not None:
-            query = query.filter_by(type=type)
-        if host is not None:
-            query = query.filter_by(host=host)
-        if expired_at is not None:
-            query = query.filter(models.Task.expires_at <= expired_at)
-        marker_row = None
-        if marker is not None:
-            marker_row = query.filter_by(id=marker).one_or_none()
-            if marker_row is None:
-                raise exception.TaskNotFound(task_id=marker)
+        query = _filtered(session, models.Task, owner=owner, status=status,
+                          type=type, host=host, expired_at=expired_at)
         keys = [sort_key] + (['id'] if sort_key != 'id' else [])
-        query = db_utils.paginate_query(query, models.Task, limit, keys,
-                                        marker=marker_row, sort_dir=sort_dir)
-        return [dict(r) for r in query.all()]
+        return _page(query, models.Task, limit, marker, keys, sort_dir,
+                     lambda: exception.TaskNotFound(task_id=marker))
 
 
 def task_delete(task_id):
