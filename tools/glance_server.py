@@ -28,7 +28,6 @@ loaded by file path from the tests or run as a script::
 """
 
 import argparse
-import atexit
 import os
 import signal
 import socket
@@ -39,11 +38,14 @@ import time
 
 import requests
 
+# Run as scripts and loaded by path: the shared helpers sit beside them.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import server_common as common  # noqa: E402
+
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
 READY_REQUEST_TIMEOUT = 2.0
 REQUEST_TIMEOUT = 60.0
-LOG_TAIL_CHARS = 3000
 
 API_CONF = """\
 [DEFAULT]
@@ -170,27 +172,8 @@ sa_event.listen(sa_engine.Engine, "begin", _sqlite_begin)
 from glance.wsgi.api import application  # noqa: E402,F401
 '''
 
-# Running servers, stopped at interpreter exit if nobody else did.
-_LIVE_SERVERS = set()
 # python -> bytes of a glance.sqlite fresh from db_sync (about 400 KB).
 _DB_TEMPLATES = {}
-
-
-def _stop_live_servers():
-    for server in list(_LIVE_SERVERS):
-        try:
-            server.stop()
-        except Exception:
-            pass  # best effort at interpreter exit
-
-
-atexit.register(_stop_live_servers)
-
-
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def _port_in_use(port):
@@ -202,46 +185,6 @@ def _port_in_use(port):
         except OSError:
             return True
         return False
-
-
-def _tail(path, chars=LOG_TAIL_CHARS):
-    try:
-        with open(path, 'rb') as f:
-            f.seek(0, os.SEEK_END)
-            size = f.tell()
-            f.seek(max(0, size - chars))
-            return f.read().decode('utf-8', 'replace')
-    except OSError as exc:
-        return '(cannot read: %s)' % exc
-
-
-def _group_alive(pgid):
-    """Whether a process of the group is left that is not a zombie.
-
-    Orphaned workers are reaped by init, maybe late; a zombie holds no
-    socket or file, so it does not count.
-    """
-    try:
-        pids = [int(n) for n in os.listdir('/proc') if n.isdigit()]
-    except OSError:
-        pids = None
-    if pids is None:
-        try:
-            os.killpg(pgid, 0)
-            return True
-        except ProcessLookupError:
-            return False
-    for pid in pids:
-        try:
-            with open('/proc/%d/stat' % pid, 'rb') as f:
-                stat = f.read()
-        except OSError:
-            continue
-        # "pid (comm) state ppid pgrp ...": comm may hold spaces and ')'.
-        fields = stat[stat.rfind(b')') + 2:].split()
-        if int(fields[2]) == pgid and fields[0] not in (b'Z', b'X'):
-            return True
-    return False
 
 
 def _escape_oslo(value):
@@ -309,7 +252,7 @@ class GlanceServer(object):
             attempts = 3 if self._pick_port else 1
             for attempt in range(attempts):
                 if self._pick_port:
-                    self.port = _free_port()
+                    self.port = common.free_port()
                 self.endpoint = 'http://127.0.0.1:%d' % self.port
                 if _port_in_use(self.port):
                     if attempt + 1 < attempts:
@@ -353,7 +296,7 @@ class GlanceServer(object):
             self._kill_group(proc)
         finally:
             self._proc = None
-            _LIVE_SERVERS.discard(self)
+            common.LIVE_SERVERS.discard(self)
 
     def kill(self):
         """SIGKILL every process of the server at once (a dying VIM)."""
@@ -364,7 +307,7 @@ class GlanceServer(object):
             self._kill_group(proc)
         finally:
             self._proc = None
-            _LIVE_SERVERS.discard(self)
+            common.LIVE_SERVERS.discard(self)
 
     def restart(self):
         """Stop, then start on the same port with the same data."""
@@ -468,13 +411,13 @@ class GlanceServer(object):
         except subprocess.TimeoutExpired:
             self._kill_group(proc)
             raise RuntimeError('glance-manage db_sync timed out\n%s'
-                               % _tail(self.db_sync_log))
+                               % common.tail(self.db_sync_log))
         except BaseException:
             self._kill_group(proc)
             raise
         if rc != 0:
             raise RuntimeError('glance-manage db_sync exited %s\n%s'
-                               % (rc, _tail(self.db_sync_log)))
+                               % (rc, common.tail(self.db_sync_log)))
         with open(self.db_file, 'rb') as f:
             _DB_TEMPLATES[self.python] = f.read()
         self._write(self._synced_marker, '')
@@ -497,7 +440,7 @@ class GlanceServer(object):
                 stderr=subprocess.STDOUT, cwd=self.workdir, env=self._env(),
                 start_new_session=True)
         self.pid = self._proc.pid
-        _LIVE_SERVERS.add(self)
+        common.LIVE_SERVERS.add(self)
 
     def _wait_ready(self, deadline):
         url = self.endpoint + '/v2/images'
@@ -554,7 +497,7 @@ class GlanceServer(object):
             pass
         proc.wait()
         deadline = time.monotonic() + STOP_TIMEOUT
-        while _group_alive(proc.pid) and time.monotonic() < deadline:
+        while common.group_alive(proc.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
 
     def _server_log_since_spawn(self):
@@ -570,7 +513,7 @@ class GlanceServer(object):
         # gunicorn's last: a worker that fails to boot ends up there.
         for path in (self.api_log, self.server_log):
             if os.path.exists(path):
-                parts.append('==> %s <==\n%s' % (path, _tail(path)))
+                parts.append('==> %s <==\n%s' % (path, common.tail(path)))
         return '\n'.join(parts)
 
 

@@ -29,7 +29,6 @@ cluster by hand::
 """
 
 import argparse
-import atexit
 import glob
 import os
 import pwd
@@ -37,12 +36,15 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+
+# Run as scripts and loaded by path: the shared helpers sit beside them.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import server_common as common  # noqa: E402
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
@@ -63,20 +65,6 @@ SERVER_SETTINGS = (
 
 _NAME_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]{0,62}$')
 
-# Running servers, stopped at interpreter exit if nobody else did.
-_LIVE_SERVERS = set()
-
-
-def _stop_live_servers():
-    for server in list(_LIVE_SERVERS):
-        try:
-            server.stop()
-        except Exception:
-            pass  # best effort at interpreter exit
-
-
-atexit.register(_stop_live_servers)
-
 
 def find_bindir():
     """The bin directory of the newest PostgreSQL installed, or None."""
@@ -89,23 +77,6 @@ def find_bindir():
     if not found:
         return None
     return max(found)[1]
-
-
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-def _tail(path, chars=LOG_TAIL_CHARS):
-    try:
-        with open(path, 'rb') as f:
-            f.seek(0, os.SEEK_END)
-            size = f.tell()
-            f.seek(max(0, size - chars))
-            return f.read().decode('utf-8', 'replace')
-    except OSError as exc:
-        return '(cannot read: %s)' % exc
 
 
 def _alive(pid):
@@ -171,14 +142,14 @@ class PostgresServer(object):
                 'postgresql)')
         self.workdir = tempfile.mkdtemp(prefix='mcimage-pg-',
                                         dir=self.base_dir)
-        _LIVE_SERVERS.add(self)
+        common.LIVE_SERVERS.add(self)
         try:
             self._prepare()
             self._initdb()
             attempts = 3 if self._pick_port else 1
             for attempt in range(attempts):
                 if self._pick_port:
-                    self.port = _free_port()
+                    self.port = common.free_port()
                 try:
                     self._start_server()
                     break
@@ -186,7 +157,7 @@ class PostgresServer(object):
                     if attempt + 1 == attempts:
                         raise RuntimeError(
                             'PostgreSQL could not bind 127.0.0.1:%d\n%s'
-                            % (self.port, _tail(self.log_file)))
+                            % (self.port, common.tail(self.log_file)))
             self._wait_ready(time.monotonic() + START_TIMEOUT)
             self._pick_port = False
             return self
@@ -212,7 +183,7 @@ class PostgresServer(object):
         finally:
             self.pid = None
             self.workdir = None
-            _LIVE_SERVERS.discard(self)
+            common.LIVE_SERVERS.discard(self)
             shutil.rmtree(workdir, ignore_errors=True)
 
     @property
@@ -339,7 +310,7 @@ class PostgresServer(object):
             if time.monotonic() > deadline:
                 raise RuntimeError('PostgreSQL not ready after %.0f s: %s\n%s'
                                    % (START_TIMEOUT, last,
-                                      _tail(self.log_file)))
+                                      common.tail(self.log_file)))
             time.sleep(0.1)
 
     def _log_since(self, offset):

@@ -28,7 +28,6 @@ script to get a server by hand::
 """
 
 import argparse
-import atexit
 import os
 import shutil
 import signal
@@ -40,25 +39,15 @@ import threading
 import time
 from urllib import parse
 
+# Run as scripts and loaded by path: the shared helpers sit beside them.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import server_common as common  # noqa: E402
+
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 COMMAND_TIMEOUT = 10.0
 LOG_TAIL_CHARS = 3000
 BINARY = 'redis-server'
-
-# Running servers, stopped at interpreter exit if nobody else did.
-_LIVE_SERVERS = set()
-
-
-def _stop_live_servers():
-    for server in list(_LIVE_SERVERS):
-        try:
-            server.stop()
-        except Exception:
-            pass  # best effort at interpreter exit
-
-
-atexit.register(_stop_live_servers)
 
 
 def find_binary():
@@ -66,48 +55,6 @@ def find_binary():
     return shutil.which(BINARY) or (
         '/usr/bin/redis-server'
         if os.access('/usr/bin/redis-server', os.X_OK) else None)
-
-
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-def _tail(path, chars=LOG_TAIL_CHARS):
-    try:
-        with open(path, 'rb') as f:
-            f.seek(0, os.SEEK_END)
-            size = f.tell()
-            f.seek(max(0, size - chars))
-            return f.read().decode('utf-8', 'replace')
-    except OSError as exc:
-        return '(cannot read: %s)' % exc
-
-
-def _group_alive(pgid):
-    """Whether a process of the group is left that is not a zombie."""
-    try:
-        pids = [int(n) for n in os.listdir('/proc') if n.isdigit()]
-    except OSError:
-        pids = None
-    if pids is None:
-        try:
-            os.killpg(pgid, 0)
-            return True
-        except ProcessLookupError:
-            return False
-    for pid in pids:
-        try:
-            with open('/proc/%d/stat' % pid, 'rb') as f:
-                stat = f.read()
-        except OSError:
-            continue
-        # "pid (comm) state ppid pgrp ...": comm may hold spaces and ')'.
-        fields = stat[stat.rfind(b')') + 2:].split()
-        if int(fields[2]) == pgid and fields[0] not in (b'Z', b'X'):
-            return True
-    return False
 
 
 def _quote(value):
@@ -221,13 +168,13 @@ class RedisServer(object):
                                             dir=self.base_dir)
             self.config_file = os.path.join(self.workdir, 'redis.conf')
             self.log_file = os.path.join(self.workdir, 'redis.log')
-        _LIVE_SERVERS.add(self)
+        common.LIVE_SERVERS.add(self)
         try:
             deadline = time.monotonic() + START_TIMEOUT
             attempts = 3 if self._pick_port else 1
             for attempt in range(attempts):
                 if self._pick_port:
-                    self.port = _free_port()
+                    self.port = common.free_port()
                 self._write_config()
                 self._spawn()
                 try:
@@ -238,7 +185,7 @@ class RedisServer(object):
                     if attempt + 1 == attempts:
                         raise RuntimeError(
                             'Redis could not bind 127.0.0.1:%d\n%s'
-                            % (self.port, _tail(self.log_file)))
+                            % (self.port, common.tail(self.log_file)))
             self._pick_port = False
             return self
         except BaseException:
@@ -252,7 +199,7 @@ class RedisServer(object):
         finally:
             self._proc = None
             self.pid = None
-            _LIVE_SERVERS.discard(self)
+            common.LIVE_SERVERS.discard(self)
             workdir, self.workdir = self.workdir, None
             if workdir is not None:
                 shutil.rmtree(workdir, ignore_errors=True)
@@ -329,7 +276,7 @@ class RedisServer(object):
     def log_tail(self, chars=LOG_TAIL_CHARS):
         if self.log_file is None:
             return ''
-        return _tail(self.log_file, chars)
+        return common.tail(self.log_file, chars)
 
     # -- internals ---------------------------------------------------------
 
@@ -426,7 +373,7 @@ class RedisServer(object):
         self._signal_group(signal.SIGKILL)
         proc.wait()
         deadline = time.monotonic() + STOP_TIMEOUT
-        while _group_alive(proc.pid) and time.monotonic() < deadline:
+        while common.group_alive(proc.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
 
 
