@@ -16,9 +16,13 @@ oslo.utils' format inspector reads every piece as it flows; at the end of
 the stream the detected format must agree with the declared disk_format,
 and the image must pass the inspector's safety checks (no qcow2 backing
 file or external data file, no vmdk with external extents...). The rules
-are Glance's own (glance/location.py, ImageProxy.set_data): raw takes any
-safe format; a format the inspector cannot recognise (ami, aki, ari...)
-takes data that looks raw; an ISO with a GPT in front is an ISO.
+are Glance's (glance/location.py, ImageProxy.set_data) made as strict as
+nova's at boot (nova/virt/images.py, do_image_deep_inspection): the data
+must be the format declared, where Glance lets raw take any safe format
+and nova then refuses to boot it. The exceptions are nova's: raw takes a
+whole disk with a partition table (GPT or MBR, both of which the inspector
+calls gpt), an ISO with a GPT in front is an ISO, and a format the
+inspector cannot recognise (ami, aki, ari...) takes data that looks raw.
 Inspection is for container_format bare only, as in Glance.
 """
 
@@ -31,6 +35,9 @@ LOG = logging.getLogger(__name__)
 
 # Kernel and ramdisk images may carry an intentionally invalid MBR.
 _MBR_TOLERANT = ('aki', 'ari')
+# What the inspector may find in data declared as each format, besides the
+# format itself: a raw whole-disk image starts with a partition table.
+_ALSO_DETECTED = {'raw': ('gpt',)}
 
 
 class Inspection(object):
@@ -51,8 +58,6 @@ class Inspection(object):
         if not self.enabled:
             return
         self._wrapper.close()
-        disk_format = self.disk_format
-        inspector = None
         try:
             matches = {str(i): i for i in self._wrapper.formats or []}
             if matches.keys() == {'iso', 'gpt'}:
@@ -60,22 +65,27 @@ class Inspection(object):
             else:
                 # Raises on several formats at once (one hidden in another).
                 inspector = self._wrapper.format
-            detected = str(inspector)
-            if detected == disk_format:
-                self.virtual_size = inspector.virtual_size
-            elif (detected == 'raw'
-                  and disk_format not in format_inspector.ALL_FORMATS):
-                pass
-            elif disk_format != 'raw':
-                raise exception.InvalidImageData(
-                    reason="the data is %s, not the disk_format %s declared"
-                    % (detected, disk_format))
-            inspector.safety_check()
         except format_inspector.ImageFormatError as e:
             raise exception.InvalidImageData(reason=str(e))
+        # An unsafe image is refused as such, whatever it claims to be.
+        self._safety_check(inspector)
+        detected = str(inspector)
+        if detected == self.disk_format:
+            self.virtual_size = inspector.virtual_size
+        elif (detected == 'raw'
+              and self.disk_format not in format_inspector.ALL_FORMATS):
+            pass
+        elif detected not in _ALSO_DETECTED.get(self.disk_format, ()):
+            raise exception.InvalidImageData(
+                reason="the data is %s, not the disk_format %s declared"
+                % (detected, self.disk_format))
+
+    def _safety_check(self, inspector):
+        try:
+            inspector.safety_check()
         except format_inspector.SafetyCheckFailed as e:
             fatal = set(e.failures)
-            if disk_format in _MBR_TOLERANT:
+            if self.disk_format in _MBR_TOLERANT:
                 fatal.discard('mbr')
             if fatal:
                 raise exception.InvalidImageData(
@@ -85,3 +95,5 @@ class Inspection(object):
                             for name in sorted(fatal))))
             LOG.warning('Non-fatal safety check failures: %(f)s',
                         {'f': e.failures})
+        except format_inspector.ImageFormatError as e:
+            raise exception.InvalidImageData(reason=str(e))

@@ -27,6 +27,8 @@ URL = '/v1/%s/p1/images/file' % base.VIM
 # that look like the start of a delimiter.
 DATA = fakes.QCOW2_HEADER + (
     bytes(range(256)) * 97 + b'\r\n--' + b'\x00' * 10) * 3
+# What a raw declaration takes: no format's header (a qcow2 is refused).
+RAW_DATA = DATA[len(fakes.QCOW2_HEADER):]
 
 
 def md5(data):
@@ -139,7 +141,7 @@ class TestUpload(UploadTestCase):
 
     def test_alias_and_name_agreeing(self):
         resp = self.upload(fields=[('imageType', 'raw'),
-                                   ('disk_format', 'raw')])
+                                   ('disk_format', 'raw')], data=RAW_DATA)
         self.assertEqual('raw', self.image(resp)['disk_format'])
 
     def test_alias_and_name_disagreeing_400(self):
@@ -155,7 +157,7 @@ class TestUpload(UploadTestCase):
 
     def test_name_defaults_to_file_name(self):
         resp = self.upload(fields=[('imageType', 'raw')],
-                           filename='disk.qcow2')
+                           filename='disk.qcow2', data=RAW_DATA)
         self.assertEqual('disk.qcow2', resp.json['name'])
         self.assertEqual('disk.qcow2', self.image(resp)['name'])
         self.assertEqual('raw', self.image(resp)['disk_format'])

@@ -42,6 +42,36 @@ def qcow2(backing_file=False, data_file=False):
     return body
 
 
+def mbr(partition_type=0x83):
+    """A disk with an MBR partition table (the inspector says gpt)."""
+    disk = bytearray(64 * 1024)
+    # The first entry: start CHS 0/2/0, its type, start LBA 1.
+    disk[0x1BE + 1:0x1BE + 4] = b'\x00\x02\x00'
+    disk[0x1BE + 4] = partition_type
+    struct.pack_into('<II', disk, 0x1BE + 8, 1, 127)
+    disk[510:512] = b'\x55\xaa'
+    return bytes(disk)
+
+
+def gpt():
+    """A disk with a protective MBR and a GPT header."""
+    disk = bytearray(mbr(partition_type=0xEE))
+    disk[512:520] = b'EFI PART'
+    return bytes(disk)
+
+
+def iso():
+    """An ISO 9660 primary volume descriptor at 32 KiB."""
+    disk = bytearray(64 * 1024)
+    disk[0x8000:0x8006] = b'\x01CD001'
+    return bytes(disk)
+
+
+def hybrid_iso():
+    """An ISO whose first sectors hold a GPT (a bootable USB image)."""
+    return gpt()[:1024] + iso()[1024:]
+
+
 def inspect(data, disk_format, container_format='bare'):
     checked = inspection.Inspection(_Pieces(data), disk_format,
                                     container_format)
@@ -55,6 +85,11 @@ def inspect(data, disk_format, container_format='bare'):
     return checked, read
 
 
+def check(data, disk_format):
+    """inspect(), answering nothing (its data would fill a failure)."""
+    inspect(data, disk_format)
+
+
 class TestInspection(base.TestCase):
 
     def test_qcow2_as_qcow2(self):
@@ -62,10 +97,28 @@ class TestInspection(base.TestCase):
         self.assertEqual(qcow2(), read)
         self.assertEqual(1024 * 1024, checked.virtual_size)
 
-    def test_anything_safe_as_raw(self):
-        # Glance's rule: raw takes any safe format.
-        inspect(qcow2(), 'raw')
+    def test_raw_takes_raw_and_whole_disks(self):
         inspect(b'just bytes' * 100, 'raw')
+        # nova's exceptions: a disk with a partition table is raw.
+        inspect(gpt(), 'raw')
+        inspect(mbr(), 'raw')
+
+    def test_other_formats_declared_raw_refused(self):
+        # Stricter than Glance, as strict as nova at boot. An ISO with a
+        # GPT in front is an ISO (nova's exception for ISOs), not raw.
+        for data, detected in ((qcow2(), 'qcow2'), (iso(), 'iso'),
+                               (hybrid_iso(), 'iso')):
+            e = self.assertRaises(exception.InvalidImageData, check,
+                                  data, 'raw')
+            self.assertIn('the data is %s, not the disk_format raw'
+                          % detected, str(e))
+
+    def test_iso_with_gpt_is_iso(self):
+        inspect(hybrid_iso(), 'iso')
+        inspect(iso(), 'iso')
+        e = self.assertRaises(exception.InvalidImageData, check, gpt(),
+                              'iso')
+        self.assertIn('the data is gpt, not the disk_format iso', str(e))
 
     def test_raw_data_declared_qcow2_refused(self):
         e = self.assertRaises(exception.InvalidImageData, inspect,
