@@ -182,7 +182,11 @@ class StagedUploadNotFound(NotFound):
 
 
 class StagingStoreError(MCImageException):
-    """The staging store failed (a full disk, an unreachable store)."""
+    """The staging store failed (a full disk, an unreachable store).
+
+    ``reason`` is mcimage's own words, never the store's error text: that
+    names paths and endpoints, and goes to the log.
+    """
 
     code = 503
     title = 'Service Unavailable'

@@ -54,7 +54,7 @@ def stage(context, hashing, fields, size=None):
     ``fields`` holds the image's name, disk_format and container_format.
     If anything fails, neither data nor row is kept.
     """
-    store = staging_store.get_store()
+    store = _store()
     now = timeutils.utcnow()
     row = db_api.staged_upload_create({
         'id': uuidutils.generate_uuid(),
@@ -99,6 +99,19 @@ def stage(context, hashing, fields, size=None):
     return row
 
 
+def _store():
+    """The staging store, or a 503 that does not tell its configuration.
+
+    The start of mcimage loads it first and stops on a ConfigInvalid that
+    names paths and the driver's words: those are for the operator.
+    """
+    try:
+        return staging_store.get_store()
+    except exception.ConfigInvalid as e:
+        LOG.error('The staging store cannot be loaded: %s', e)
+        raise exception.StagingStoreError(reason='it is not set up')
+
+
 def push(context, row, targets, created=True):
     """Send a staged upload's data into images [(vim, tenant, image_id)].
 
@@ -106,7 +119,7 @@ def push(context, row, targets, created=True):
     (size, md5, format) against what was staged, and each VIM's record
     against the hashes. Returns the images as they ended.
     """
-    store = staging_store.get_store()
+    store = _store()
     source = store.open(row['id'], row['location'])
     hashing = data.HashingReader(
         source, CONF.upload.image_size_cap,
@@ -197,7 +210,7 @@ def delete_upload(context, upload_id):
 
 def _discard(row):
     """Delete a staged upload's data, then its row."""
-    staging_store.get_store().delete(row['id'], row['location'])
+    _store().delete(row['id'], row['location'])
     db_api.staged_upload_delete(row['id'])
 
 

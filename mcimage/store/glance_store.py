@@ -47,11 +47,16 @@ class GlanceStore(store.StagingStore):
 
     @staticmethod
     def _error(error, what):
+        """The error a user gets for ``error``; the log gets the details.
+
+        A driver's error text names its locations: file paths, swift or
+        s3 endpoints and containers, rbd pools. Not for users.
+        """
+        LOG.error('Staging store: %(what)s failed: %(cls)s: %(err)s',
+                  {'what': what, 'cls': type(error).__name__, 'err': error})
         if isinstance(error, gs_exceptions.StorageFull):
-            reason = 'the staging store is full'
-        else:
-            reason = '%s failed (%s)' % (what, error)
-        return exception.StagingStoreError(reason=reason)
+            return exception.StagingStoreError(reason='it is full')
+        return exception.StagingStoreError(reason='%s failed' % what)
 
     def add(self, upload_id, reader, size=None):
         try:
@@ -61,16 +66,19 @@ class GlanceStore(store.StagingStore):
         except exception.MCImageException:
             # The reader's own error (the drivers delete what they wrote).
             raise
-        except gs_exceptions.GlanceStoreException as e:
-            raise self._error(e, 'writing the staged data')
+        except Exception as e:
+            # Not only GlanceStoreException: drivers let OSError and their
+            # client library's errors through.
+            raise self._error(e, 'writing staged upload %s' % upload_id)
         return location
 
     def open(self, upload_id, location):
+        what = 'reading staged upload %s' % upload_id
         try:
             chunks, _size = glance_store.get_from_backend(location)
-        except gs_exceptions.GlanceStoreException as e:
-            raise self._error(e, 'reading staged upload %s' % upload_id)
-        return utils.IteratorReader(chunks)
+        except Exception as e:
+            raise self._error(e, what)
+        return _Reader(chunks, lambda e: self._error(e, what))
 
     def delete(self, upload_id, location):
         if not location:
@@ -81,7 +89,21 @@ class GlanceStore(store.StagingStore):
             glance_store.delete_from_backend(location)
         except gs_exceptions.NotFound:
             pass
-        except gs_exceptions.GlanceStoreException as e:
-            LOG.warning('Cannot delete staged upload %(id)s from the '
-                        'staging store: %(err)s', {'id': upload_id, 'err': e})
+        except Exception as e:
             raise self._error(e, 'deleting staged upload %s' % upload_id)
+
+
+class _Reader(utils.IteratorReader):
+    """The driver's chunks; its errors while reading told as ours."""
+
+    def __init__(self, chunks, error):
+        super().__init__(chunks)
+        self._to_error = error
+
+    def read(self, size=None):
+        try:
+            return super().read(size)
+        except exception.MCImageException:
+            raise
+        except Exception as e:
+            raise self._to_error(e)

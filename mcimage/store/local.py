@@ -25,14 +25,33 @@ LOG = logging.getLogger(__name__)
 SCHEME = 'file://'
 
 
+def _failed(what, path, error):
+    """The error a user gets for ``error``; the log gets the details.
+
+    An OSError's text names paths of this node: not for users.
+    """
+    LOG.error('Staging directory: %(what)s failed (%(path)s): %(err)s',
+              {'what': what, 'path': path, 'err': error})
+    if getattr(error, 'errno', None) in (errno.ENOSPC, errno.EDQUOT):
+        return exception.StagingStoreError(reason='the staging directory '
+                                                  'is full')
+    return exception.StagingStoreError(reason='%s failed' % what)
+
+
 class _FileReader(object):
 
-    def __init__(self, path, chunk_size):
+    def __init__(self, upload_id, path, chunk_size):
+        self._upload_id = upload_id
+        self._path = path
         self._file = open(path, 'rb')
         self._chunk_size = chunk_size
 
     def read(self, size=None):
-        return self._file.read(self._chunk_size)
+        try:
+            return self._file.read(self._chunk_size)
+        except OSError as e:
+            raise _failed('reading staged upload %s' % self._upload_id,
+                          self._path, e)
 
     def close(self):
         self._file.close()
@@ -71,9 +90,8 @@ class LocalStore(store.StagingStore):
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except OSError as e:
-            raise exception.StagingStoreError(
-                reason='cannot create a file in the staging directory (%s)'
-                       % e.strerror)
+            raise _failed('creating a file in the staging directory', path,
+                          e)
         try:
             with os.fdopen(fd, 'wb') as f:
                 while True:
@@ -83,46 +101,36 @@ class LocalStore(store.StagingStore):
                     try:
                         f.write(piece)
                     except OSError as e:
-                        raise self._write_error(e)
+                        raise _failed('writing to the staging directory',
+                                      path, e)
                 try:
                     f.flush()
                     # A staged upload is a promise the data is still there
                     # after a crash: on disk before it is declared active.
                     os.fsync(f.fileno())
                 except OSError as e:
-                    raise self._write_error(e)
+                    raise _failed('writing to the staging directory', path,
+                                  e)
         except BaseException:
             self._unlink(path)
             raise
         return SCHEME + path
 
-    @staticmethod
-    def _write_error(error):
-        if error.errno == errno.ENOSPC:
-            reason = 'the staging directory is full'
-        else:
-            reason = 'writing to the staging directory failed (%s)' % (
-                error.strerror)
-        return exception.StagingStoreError(reason=reason)
-
     def open(self, upload_id, location):
+        path = self._path(upload_id)
         try:
-            return _FileReader(self._path(upload_id),
-                               self.conf.upload.chunk_size)
+            return _FileReader(upload_id, path, self.conf.upload.chunk_size)
         except OSError as e:
-            raise exception.StagingStoreError(
-                reason='staged upload %s cannot be read (%s)' %
-                       (upload_id, e.strerror))
+            raise _failed('reading staged upload %s' % upload_id, path, e)
 
     def delete(self, upload_id, location):
+        path = self._path(upload_id)
         try:
-            os.unlink(self._path(upload_id))
+            os.unlink(path)
         except FileNotFoundError:
             pass
         except OSError as e:
-            raise exception.StagingStoreError(
-                reason='deleting staged upload %s failed (%s)' %
-                       (upload_id, e.strerror))
+            raise _failed('deleting staged upload %s' % upload_id, path, e)
 
     @staticmethod
     def _unlink(path):

@@ -235,3 +235,55 @@ class TestStageGlanceStore(StageTests, base.FunctionalTestCase):
 
     def staging_dir(self):
         return self.store_dir
+
+    def test_store_failure_answers_a_generic_503(self):
+        # The datadir gone under the running service: glance_store's
+        # driver fails with its path in the error.
+        gone = self.store_dir + '.gone'
+        os.rename(self.store_dir, gone)
+
+        def put_back():
+            if os.path.isdir(gone):
+                os.rename(gone, self.store_dir)
+
+        self.addCleanup(put_back)
+        resp = self.upload(os.urandom(1024 * 1024))
+        error = self.assertError(resp, 503)
+        self.assertEqual('mcimage.staging_store_error', error['code'])
+        self.assertNotIn(self.store_dir, resp.text)
+        self.assertNotIn('No such file', resp.text)
+        # The log has the cause, under the request id the user got.
+        log = self.mcimage.log_tail(50000)
+        self.assertIn(self.store_dir, log)
+        self.assertIn(error['request_id'], log)
+        put_back()
+        self.assertNothingLeft()
+
+    def test_staged_data_gone_task_message_is_generic(self):
+        data = os.urandom(1024 * 1024)
+        resp = self.upload(data)
+        self.assertEqual(201, resp.status_code, resp.text)
+        upload_id = resp.headers[HEADER]
+        os.unlink(os.path.join(self.store_dir, upload_id))
+        resp = requests.post(self.mcimage.url('/v1/tasks'), json={
+            'type': 'import', 'input': {
+                'import_from': 'upload:' + upload_id,
+                'targets': [{'vim_id': OTHER_VIM,
+                             'tenant_id': self.tenant}]}},
+            headers=self.headers(), timeout=60)
+        self.assertEqual(201, resp.status_code, resp.text)
+        task_url = self.mcimage.url('/v1/tasks/' + resp.json()['id'])
+        deadline = time.monotonic() + 120
+        while True:
+            task = requests.get(task_url, headers=self.headers(),
+                                timeout=30).json()
+            if task['status'] in ('success', 'failure'):
+                break
+            self.assertLess(time.monotonic(), deadline, task)
+            time.sleep(0.2)
+        self.assertEqual('failure', task['status'])
+        self.assertIn('staging store', json.dumps(task))
+        self.assertNotIn(self.store_dir, json.dumps(task))
+        self.assertIn(os.path.join(self.store_dir, upload_id),
+                      self.mcimage.log_tail(50000))
+        self.assertEqual([], self.glance_images(vim=OTHER_VIM))

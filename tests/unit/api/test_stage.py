@@ -15,6 +15,7 @@
 import datetime
 import hashlib
 import json
+import logging
 import os
 
 import fixtures
@@ -287,3 +288,23 @@ class TestSweep(StageTestCase):
         self.config(mode='stream', group='upload')
         staging.sweep()
         self.assertFalse(os.path.exists(self.staging_dir))
+
+
+class TestStoreErrorsConcealed(StageTestCase):
+    """A failing store answers with a generic detail; the log has why."""
+
+    def setUp(self):
+        super().setUp()
+        self.log = self.useFixture(fixtures.FakeLogger(level=logging.INFO))
+
+    def test_local_directory_gone_503_no_path(self):
+        self.onap_upload()
+        os.rename(self.staging_dir, self.staging_dir + '.gone')
+        resp = self.onap_upload(status=503)
+        error = self.assertError(resp, 503)
+        self.assertEqual('mcimage.staging_store_error', error['code'])
+        self.assertNotIn(self.state_path, resp.text)
+        self.assertNotIn('No such file', resp.text)
+        self.assertIn(self.staging_dir, self.log.output)
+        self.assertIn('No such file', self.log.output)
+        self.assertEqual([], db_api.staged_upload_get_all(status='saving'))

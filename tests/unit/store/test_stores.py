@@ -13,8 +13,11 @@
 """The staging store drivers: local directory and glance_store."""
 
 import io
+import logging
 import os
+import shutil
 
+import fixtures
 import glance_store
 
 from mcimage.common import exception
@@ -65,6 +68,35 @@ class StoreContract(object):
         self.assertEqual([], self.files())
         # Deleting what is gone is not an error.
         self.store.delete(UPLOAD_ID, location)
+
+    def assertConcealed(self, error, log):
+        """A generic detail, no path; the log has the store's words."""
+        self.assertNotIn(self.directory, str(error))
+        self.assertNotIn(self.state_path, str(error))
+        self.assertIn(self.directory, log.output)
+
+    def test_store_gone_is_a_generic_staging_store_error(self):
+        log = self.useFixture(fixtures.FakeLogger(level=logging.INFO))
+        shutil.rmtree(self.directory)
+        error = self.assertRaises(exception.StagingStoreError,
+                                  self.store.add, UPLOAD_ID, _Pieces())
+        self.assertConcealed(error, log)
+        self.assertEqual(503, error.code)
+
+    def test_data_gone_is_a_generic_staging_store_error(self):
+        location = self.store.add(UPLOAD_ID, _Pieces())
+        os.unlink(os.path.join(self.directory, UPLOAD_ID))
+        log = self.useFixture(fixtures.FakeLogger(level=logging.INFO))
+        error = self.assertRaises(exception.StagingStoreError,
+                                  self.store.open, UPLOAD_ID, location)
+        self.assertConcealed(error, log)
+
+    def test_written_twice_is_a_generic_staging_store_error(self):
+        self.store.add(UPLOAD_ID, _Pieces())
+        log = self.useFixture(fixtures.FakeLogger(level=logging.INFO))
+        error = self.assertRaises(exception.StagingStoreError,
+                                  self.store.add, UPLOAD_ID, _Pieces(b'x'))
+        self.assertConcealed(error, log)
 
     def test_reader_error_goes_on_unchanged_nothing_kept(self):
         error = exception.ChecksumMismatch(name='checksum', declared='a',
@@ -142,6 +174,18 @@ class TestGlanceStore(StoreContract, base.TestCase):
     def test_loaded_by_name(self):
         self.assertIsInstance(self.store, gs_driver.GlanceStore)
         self.assertIsNone(self.store.stored_ids())
+
+    def test_driver_errors_of_any_kind_are_staging_store_errors(self):
+        # Drivers raise their client library's errors too (botocore,
+        # swiftclient...), worded with their endpoints.
+        log = self.useFixture(fixtures.FakeLogger(level=logging.INFO))
+        self.useFixture(fixtures.MockPatchObject(
+            glance_store, 'add_to_backend_with_multihash',
+            side_effect=RuntimeError('https://s3.internal:8080/bucket')))
+        error = self.assertRaises(exception.StagingStoreError,
+                                  self.store.add, UPLOAD_ID, _Pieces())
+        self.assertNotIn('s3.internal', str(error))
+        self.assertIn('https://s3.internal:8080/bucket', log.output)
 
     def test_location_is_the_stores(self):
         location = self.store.add(UPLOAD_ID, _Pieces())
