@@ -182,7 +182,7 @@ class StagedUploadNotFound(NotFound):
 
 
 class StagingStoreError(MCImageException):
-    """The staging store failed (a full disk, an unreachable store).
+    """The staging store failed (an unreachable store, an I/O error).
 
     ``reason`` is mcimage's own words, never the store's error text: that
     names paths and endpoints, and goes to the log.
@@ -193,6 +193,26 @@ class StagingStoreError(MCImageException):
     error_code = 'mcimage.staging_store_error'
     msg_fmt = _('The staging store cannot take or give image data now: '
                 '%(reason)s')
+
+
+class StagingStoreFull(MCImageException):
+    """No room left in the staging store, or not above its floor."""
+
+    code = 507
+    title = 'Insufficient Storage'
+    error_code = 'mcimage.staging_store_full'
+    msg_fmt = _('The staging store has no room for this upload now '
+                '(%(reason)s); try again later.')
+
+
+class StagingQuotaExceeded(RequestTooLarge):
+    error_code = 'mcimage.staging_quota_exceeded'
+    msg_fmt = _('This upload would take project %(project)s over its '
+                'staging quota of %(limit)d bytes ([staging_store] '
+                'project_quota): it has %(usage)d bytes staged or being '
+                'staged, and this upload needs at least %(needed)d bytes. '
+                'Delete the staged uploads it no longer needs (DELETE '
+                '/v1/uploads/{id}) or wait until they expire.')
 
 
 class URLRefused(Invalid):

@@ -11,6 +11,7 @@
 # under the License.
 
 from oslo_config import cfg
+from oslo_utils import units
 
 GROUP = 'staging_store'
 
@@ -27,6 +28,30 @@ opts = [
                help='Directory of the "local" staging store. It holds '
                     'whole images: size it for the largest uploads in '
                     'flight plus those kept until they expire.'),
+    cfg.IntOpt('project_quota',
+               default=units.Ti,
+               min=0,
+               help='Bytes of staged data a project may hold at a time, '
+                    'in bytes (default 1 TiB; 0: no quota). Counted: every '
+                    'staged upload of the project still receiving its data '
+                    '(by its declared size, or as it grows) or kept and '
+                    'not yet expired. An upload that would go over it is '
+                    'refused with 413, before any data is stored when its '
+                    'size is declared, else while it streams. Deleting a '
+                    'staged upload (DELETE /v1/uploads/{id}) gives its '
+                    'room back.'),
+    cfg.IntOpt('min_free_space',
+               default=units.Gi,
+               min=0,
+               help='Free bytes the "local" store leaves on the file '
+                    'system of local_path (default 1 GiB; 0: none). New '
+                    'staged data that would bring the free space below it '
+                    'is refused with 507 Insufficient Storage, checked '
+                    'before an upload of declared size starts and while '
+                    'data is written. It does not apply to the '
+                    '"glance_store" driver, whose free space mcimage '
+                    'cannot measure: size that store and use its own '
+                    'limits, and project_quota.'),
     cfg.IntOpt('upload_time_to_live',
                default=24,
                min=1,

@@ -20,6 +20,7 @@ import os
 from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import utils as db_utils
 from oslo_utils import timeutils
+import sqlalchemy as sa
 
 from mcimage.common import exception
 from mcimage.db import models
@@ -132,6 +133,23 @@ def staged_upload_get_all(owner=None, status=None, host=None,
         return _page(query, models.StagedUpload, limit, marker,
                      ['created_at', 'id'], 'desc',
                      lambda: exception.StagedUploadNotFound(upload_id=marker))
+
+
+def staged_upload_usage(owner, now=None):
+    """Bytes ``owner`` has staged: its rows saving or active, not expired.
+
+    A ``saving`` row's size is the reservation of the data still coming
+    (mcimage.images.staging).
+    """
+    now = now or timeutils.utcnow()
+    with _context_manager.reader.using(_ctx()) as session:
+        total = session.query(sa.func.coalesce(
+            sa.func.sum(models.StagedUpload.size), 0)).filter(
+                models.StagedUpload.owner == owner,
+                models.StagedUpload.status.in_(('saving', 'active')),
+                models.StagedUpload.expires_at > now).scalar()
+    # PostgreSQL sums a BIGINT as NUMERIC.
+    return int(total)
 
 
 def _filtered(session, model, status=None, expired_at=None, **equal):

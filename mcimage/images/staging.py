@@ -26,6 +26,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_utils import excutils
 from oslo_utils import timeutils
+from oslo_utils import units
 from oslo_utils import uuidutils
 
 from mcimage.common import exception
@@ -51,8 +52,10 @@ def enabled():
 def stage(context, hashing, fields, size=None):
     """Write ``hashing``'s bytes to the staging store; the active row.
 
-    ``fields`` holds the image's name, disk_format and container_format.
-    If anything fails, neither data nor row is kept.
+    ``fields`` holds the image's name, disk_format and container_format;
+    ``size`` is the size declared up front, if any. The project's staged
+    bytes stay within [staging_store] project_quota (413). If anything
+    fails, neither data nor row is kept.
     """
     store = _store()
     now = timeutils.utcnow()
@@ -70,17 +73,20 @@ def stage(context, hashing, fields, size=None):
         'expires_at': now + datetime.timedelta(
             hours=CONF.staging_store.upload_time_to_live),
     })
+    reader = _QuotaReader(hashing, row)
     try:
         try:
-            location = store.add(row['id'], hashing, size=size)
+            # Refused before a byte is read when the declared size is over.
+            reader.reserve(size or 0, size or RESERVE_STEP)
+            location = store.add(row['id'], reader, size=size)
         except Exception:
             # The reader's own error is the real cause, whatever the store
             # made of it.
-            hashing.raise_error()
+            reader.raise_error()
             raise
         finally:
             hashing.close()
-        hashing.raise_error()
+        reader.raise_error()
         row = db_api.staged_upload_update(row['id'], {
             'status': 'active',
             'size': hashing.size,
@@ -97,6 +103,77 @@ def stage(context, hashing, fields, size=None):
     LOG.info('Staged upload %(id)s: %(size)d bytes, md5 %(md5)s',
              {'id': row['id'], 'size': row['size'], 'md5': row['checksum']})
     return row
+
+
+# Bytes reserved ahead of the data when its size is not declared: the
+# quota costs two queries per step, not per piece.
+RESERVE_STEP = 64 * units.Mi
+
+
+class _QuotaReader(object):
+    """Keeps a project's staged bytes within [staging_store] project_quota.
+
+    The reservation is the ``saving`` row's size: the declared size, else
+    what has arrived plus a step, grown as data flows. Uploads of one
+    project may run in several threads, processes and API nodes that
+    share only the database, so each one first *commits* its reservation
+    and only then reads the project's total (db_api.staged_upload_usage):
+    of two uploads that together go over, the one that committed last
+    reads the other's reservation too and is refused. Both may be refused
+    when they reserve at the same moment near the limit; never both let
+    through.
+    """
+
+    def __init__(self, source, row):
+        self._source = source
+        self._row = row
+        self._limit = CONF.staging_store.project_quota
+        self.reserved = 0
+        self.received = 0
+        self.error = None
+
+    def read(self, size=None):
+        try:
+            piece = self._source.read()
+            self.received += len(piece)
+            if self.received > self.reserved:
+                self.reserve(self.received, self.received + RESERVE_STEP)
+            return piece
+        except exception.MCImageException as e:
+            self.error = e
+            raise
+
+    def raise_error(self):
+        if self.error is not None:
+            raise self.error
+        self._source.raise_error()
+
+    def reserve(self, needed, wanted):
+        """Reserve ``wanted`` bytes, or at least ``needed``; else 413."""
+        if not self._limit:
+            self.reserved = float('inf')
+            return
+        amount = max(wanted, needed)
+        for _attempt in range(2):
+            db_api.staged_upload_update(self._row['id'], {'size': amount},
+                                        status='saving')
+            total = db_api.staged_upload_usage(self._row['owner'])
+            others = total - amount
+            if total <= self._limit:
+                self.reserved = amount
+                return
+            # Less than wanted may do: what the others leave, if enough.
+            amount = self._limit - others
+            if amount < needed:
+                break
+        LOG.info('Staged upload %(id)s refused: project %(owner)s has '
+                 '%(usage)d bytes staged, needs %(needed)d more, quota '
+                 '%(limit)d', {'id': self._row['id'],
+                               'owner': self._row['owner'], 'usage': others,
+                               'needed': needed, 'limit': self._limit})
+        raise exception.StagingQuotaExceeded(
+            project=self._row['owner'], limit=self._limit, usage=others,
+            needed=needed)
 
 
 def _store():
@@ -155,6 +232,9 @@ def kept(error, row):
 
 def format_upload(row, base_path):
     body = {name: row[name] for name in _SHOWN}
+    if row['status'] == 'saving':
+        # Its quota reservation, not yet the size of its data.
+        body['size'] = None
     body.update((name, utils.format_time(row[name])) for name in _TIMES)
     body['self'] = '%s/v1/uploads/%s' % (base_path, row['id'])
     return body

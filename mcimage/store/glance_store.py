@@ -55,7 +55,7 @@ class GlanceStore(store.StagingStore):
         LOG.error('Staging store: %(what)s failed: %(cls)s: %(err)s',
                   {'what': what, 'cls': type(error).__name__, 'err': error})
         if isinstance(error, gs_exceptions.StorageFull):
-            return exception.StagingStoreError(reason='it is full')
+            return exception.StagingStoreFull(reason='it is full')
         return exception.StagingStoreError(reason='%s failed' % what)
 
     def add(self, upload_id, reader, size=None):

@@ -33,8 +33,7 @@ def _failed(what, path, error):
     LOG.error('Staging directory: %(what)s failed (%(path)s): %(err)s',
               {'what': what, 'path': path, 'err': error})
     if getattr(error, 'errno', None) in (errno.ENOSPC, errno.EDQUOT):
-        return exception.StagingStoreError(reason='the staging directory '
-                                                  'is full')
+        return exception.StagingStoreFull(reason='it is full')
     return exception.StagingStoreError(reason='%s failed' % what)
 
 
@@ -85,8 +84,30 @@ class LocalStore(store.StagingStore):
             raise ValueError('not an upload id: %r' % upload_id)
         return os.path.join(self.path, upload_id)
 
+    def _check_room(self, needed):
+        """507 when ``needed`` more bytes go below min_free_space."""
+        floor = self.conf.staging_store.min_free_space
+        if not floor:
+            return
+        try:
+            stat = os.statvfs(self.path)
+        except OSError as e:
+            raise _failed('measuring the free space', self.path, e)
+        free = stat.f_bavail * stat.f_frsize
+        if free - needed < floor:
+            LOG.warning('Staging directory %(path)s: %(free)d bytes free, '
+                        '%(needed)d more would leave less than '
+                        '[staging_store] min_free_space (%(floor)d)',
+                        {'path': self.path, 'free': free, 'needed': needed,
+                         'floor': floor})
+            raise exception.StagingStoreFull(
+                reason='its free space would drop below [staging_store] '
+                       'min_free_space')
+
     def add(self, upload_id, reader, size=None):
         path = self._path(upload_id)
+        # Refused before a byte is read when the declared size does not fit.
+        self._check_room(size or 0)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except OSError as e:
@@ -98,6 +119,10 @@ class LocalStore(store.StagingStore):
                     piece = reader.read()
                     if not piece:
                         break
+                    # Every piece: other uploads and other programs write
+                    # to this file system too (a statvfs costs about a
+                    # microsecond).
+                    self._check_room(len(piece))
                     try:
                         f.write(piece)
                     except OSError as e:

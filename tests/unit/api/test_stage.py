@@ -14,18 +14,22 @@
 
 import datetime
 import hashlib
+import io
 import json
 import logging
 import os
+import threading
 
 import fixtures
 from oslo_utils import timeutils
 
+from mcimage.common import context
 from mcimage.common import exception
 from mcimage.db import api as db_api
 from mcimage.images import data
 from mcimage.images import staging
 from mcimage import store as staging_store
+from mcimage.store import local
 from tests.unit.api import base
 from tests.unit import fakes
 
@@ -288,6 +292,208 @@ class TestSweep(StageTestCase):
         self.config(mode='stream', group='upload')
         staging.sweep()
         self.assertFalse(os.path.exists(self.staging_dir))
+
+
+class _Pause(object):
+    """A piece source that gives one piece, then waits to be let go."""
+
+    def __init__(self, data):
+        self._pieces = [data[:65536], data[65536:]]
+        self.started = threading.Event()
+        self.go_on = threading.Event()
+
+    def read(self, size=None):
+        if len(self._pieces) == 1:
+            self.started.set()
+            self.go_on.wait(30)
+        return self._pieces.pop(0) if self._pieces else b''
+
+
+class TestStagingQuota(StageTestCase):
+    """[staging_store] project_quota: bytes a project may have staged."""
+
+    def setUp(self):
+        super().setUp()
+        self.store_add = self.useFixture(fixtures.MockPatchObject(
+            local.LocalStore, 'add', autospec=True,
+            side_effect=local.LocalStore.add)).mock
+
+    def put_image(self, status, payload=DATA, headers=None):
+        image = self.fake.add_image('p1', disk_format='qcow2',
+                                    container_format='bare')
+        url = '/v1/%s/p1/images/%s/file' % (base.VIM, image['id'])
+        resp = self.app.put(url, params=payload, headers=dict(
+            self.headers(), **{'Content-Type': 'application/octet-stream'},
+            **(headers or {})), expect_errors=status >= 400)
+        self.assertEqual(status, resp.status_int, resp.text)
+        return image, resp
+
+    def assertQuotaError(self, resp, usage, limit):
+        error = self.assertError(resp, 413, '[staging_store] project_quota')
+        self.assertEqual('mcimage.staging_quota_exceeded', error['code'])
+        self.assertIn('%d bytes' % usage, error['detail'])
+        self.assertIn('%d bytes' % limit, error['detail'])
+        return error
+
+    def test_declared_size_over_quota_refused_before_a_byte_is_stored(self):
+        limit = len(DATA) + 10
+        self.config(project_quota=limit, group='staging_store')
+        kept = self.onap_upload().headers[HEADER]
+        self.store_add.reset_mock()
+        resp = self.onap_upload(status=413,
+                                extra=[('size', str(len(DATA)))])
+        self.assertQuotaError(resp, len(DATA), limit)
+        self.assertEqual([], self.store_add.call_args_list)
+        self.assertEqual([kept], self.staged_files())
+        self.assertEqual([kept], [r['id'] for r in
+                                  db_api.staged_upload_get_all()])
+        self.assertEqual(1, len(self.fake.images))
+
+    def test_content_length_over_quota_refused_before_a_byte_is_stored(self):
+        self.config(project_quota=len(DATA) - 1, group='staging_store')
+        image, resp = self.put_image(413)
+        self.assertQuotaError(resp, 0, len(DATA) - 1)
+        self.assertEqual([], self.store_add.call_args_list)
+        self.assertEqual([], self.staged_files())
+        self.assertEqual([], db_api.staged_upload_get_all())
+        self.assertEqual('queued', self.fake.images[image['id']]['status'])
+
+    def test_size_unknown_stopped_while_streaming(self):
+        self.config(project_quota=len(DATA) - 1, group='staging_store')
+        resp = self.onap_upload(status=413)
+        self.assertQuotaError(resp, 0, len(DATA) - 1)
+        # Refused on the way: the store was writing it.
+        self.assertEqual(1, len(self.store_add.call_args_list))
+        self.assertEqual([], self.staged_files())
+        self.assertEqual([], db_api.staged_upload_get_all())
+        self.assertEqual({}, self.fake.images)
+
+    def test_uploads_within_the_quota_pass_the_next_one_is_refused(self):
+        limit = 2 * len(DATA)
+        self.config(project_quota=limit, group='staging_store')
+        first = self.onap_upload(extra=[('size', str(len(DATA)))])
+        second = self.onap_upload()
+        self.assertEqual(sorted([first.headers[HEADER],
+                                 second.headers[HEADER]]),
+                         self.staged_files())
+        resp = self.onap_upload(status=413, payload=DATA[:100000])
+        self.assertQuotaError(resp, limit, limit)
+        self.assertEqual(2, len(self.staged_files()))
+        # Another project has a quota of its own.
+        resp = self.app.post('/v1/%s/p2/images/file' % base.VIM,
+                             params=[('imageType', 'qcow2')],
+                             upload_files=[('file', 'd.qcow2', DATA)],
+                             headers=self.headers('other_member'))
+        self.assertEqual(201, resp.status_int)
+        # Deleting a staged upload gives its room back.
+        self.app.delete('/v1/uploads/%s' % first.headers[HEADER],
+                        headers=self.headers())
+        self.onap_upload()
+
+    def test_expired_uploads_do_not_count(self):
+        self.config(project_quota=len(DATA), group='staging_store')
+        old = self.onap_upload().headers[HEADER]
+        db_api.staged_upload_update(old, {
+            'expires_at': timeutils.utcnow() - datetime.timedelta(seconds=1)})
+        self.onap_upload()
+
+    def test_an_upload_in_flight_counts(self):
+        limit = len(DATA) + len(DATA) // 2
+        self.config(project_quota=limit, group='staging_store')
+        ctx = context.RequestContext(project_id='p1', user_id='u1')
+        fields = {'name': 'x', 'disk_format': 'raw',
+                  'container_format': 'bare'}
+        pause = _Pause(DATA)
+        result = {}
+
+        def first():
+            hashing = data.HashingReader(pause, 10 * len(DATA))
+            result['row'] = staging.stage(ctx, hashing, fields,
+                                          size=len(DATA))
+
+        thread = threading.Thread(target=first)
+        thread.start()
+        self.addCleanup(thread.join, 30)
+        self.addCleanup(pause.go_on.set)
+        self.assertTrue(pause.started.wait(30))
+        # The first one's declared size is reserved while its data flows.
+        error = self.assertRaises(
+            exception.StagingQuotaExceeded, staging.stage, ctx,
+            data.HashingReader(io.BytesIO(DATA), 10 * len(DATA)), fields,
+            size=len(DATA))
+        self.assertIn('%d bytes' % len(DATA), str(error))
+        pause.go_on.set()
+        thread.join(30)
+        self.assertEqual('active', result['row']['status'])
+        self.assertEqual([result['row']['id']], self.staged_files())
+
+    def test_a_saving_upload_shows_no_size(self):
+        # The reservation is bookkeeping, not the size of the data.
+        self.config(project_quota=10 * len(DATA), group='staging_store')
+        row = db_api.staged_upload_create({
+            'id': '11111111-2222-3333-4444-555555555555', 'owner': 'p1',
+            'status': 'saving', 'store': 'local', 'size': len(DATA),
+            'expires_at': timeutils.utcnow() + datetime.timedelta(hours=1)})
+        resp = self.app.get('/v1/uploads/%s' % row['id'],
+                            headers=self.headers())
+        self.assertIsNone(resp.json['size'])
+
+
+class _FreeSpace(object):
+    """os.statvfs of the staging directory: START less what it holds."""
+
+    def __init__(self, directory, start):
+        self.directory = directory
+        self.start = start
+        self._real = os.statvfs
+
+    def __call__(self, path):
+        result = self._real(path)
+        if os.path.abspath(path) != os.path.abspath(self.directory):
+            return result
+        used = sum(os.path.getsize(os.path.join(self.directory, name))
+                   for name in os.listdir(self.directory))
+        free = max(self.start - used, 0) // result.f_frsize
+        fields = list(result)
+        # f_bfree, f_bavail
+        fields[3] = fields[4] = free
+        return os.statvfs_result(fields)
+
+
+class TestFreeSpaceFloor(StageTestCase):
+    """[staging_store] min_free_space: 507 rather than a full disk."""
+
+    FLOOR = 64 * 1024 * 1024
+
+    def use_free_space(self, start):
+        os.makedirs(self.staging_dir, exist_ok=True)
+        self.useFixture(fixtures.MonkeyPatch(
+            'os.statvfs', _FreeSpace(self.staging_dir, start)))
+
+    def assertFull(self, resp):
+        error = self.assertError(resp, 507, '[staging_store] min_free_space')
+        self.assertEqual('mcimage.staging_store_full', error['code'])
+        self.assertNotIn(self.staging_dir, resp.text)
+        self.assertEqual([], self.staged_files())
+        self.assertEqual([], db_api.staged_upload_get_all())
+        self.assertEqual({}, self.fake.images)
+
+    def test_declared_size_refused_up_front(self):
+        self.config(min_free_space=self.FLOOR, group='staging_store')
+        self.use_free_space(self.FLOOR + len(DATA) - 1)
+        self.assertFull(self.onap_upload(
+            status=507, extra=[('size', str(len(DATA)))]))
+
+    def test_refused_while_streaming(self):
+        self.config(min_free_space=self.FLOOR, group='staging_store')
+        self.use_free_space(self.FLOOR + len(DATA) // 2)
+        self.assertFull(self.onap_upload(status=507))
+
+    def test_enough_room_passes(self):
+        self.config(min_free_space=self.FLOOR, group='staging_store')
+        # Free space is counted in blocks: one spare.
+        self.use_free_space(self.FLOOR + len(DATA) + 4096)
+        self.onap_upload(extra=[('size', str(len(DATA)))])
 
 
 class TestStoreErrorsConcealed(StageTestCase):

@@ -299,6 +299,21 @@ class DBAPITestsMixin(object):
         self.assertEqual([OTHER_IMAGE], [
             r['id'] for r in db_api.staged_upload_get_all()])
 
+    def test_staged_upload_usage_counts_what_is_kept_or_coming(self):
+        ids = ['%08d-0000-4000-8000-000000000000' % i for i in range(6)]
+        self._stage(ids[0], size=5 * 1024 ** 4)
+        # A reservation: the size of data still arriving.
+        self._stage(ids[1], status='saving', size=7)
+        self._stage(ids[2], status='saving')
+        # Expired (the sweep deletes it), another owner's: not counted.
+        self._stage(ids[3], size=100, expires_in=-1)
+        self._stage(ids[4], size=1000, owner='other')
+        self._stage(ids[5], status='killed', size=10000)
+        self.assertEqual(5 * 1024 ** 4 + 7,
+                         db_api.staged_upload_usage(TENANT))
+        self.assertEqual(1000, db_api.staged_upload_usage('other'))
+        self.assertEqual(0, db_api.staged_upload_usage('nobody'))
+
     def test_staged_upload_same_id_is_a_duplicate(self):
         self._stage(IMAGE)
         self.assertRaises(db_exc.DBDuplicateEntry, self._stage, IMAGE)

@@ -12,6 +12,7 @@
 
 """The staging store drivers: local directory and glance_store."""
 
+import errno
 import io
 import logging
 import os
@@ -19,6 +20,7 @@ import shutil
 
 import fixtures
 import glance_store
+from glance_store import exceptions as gs_exceptions
 
 from mcimage.common import exception
 from mcimage import store as staging_store
@@ -133,6 +135,30 @@ class TestLocalStore(StoreContract, base.TestCase):
                           UPLOAD_ID, _Pieces(b'other'))
         self.assertEqual(DATA, _read_all(self.store.open(UPLOAD_ID, None)))
 
+    def test_full_disk_is_507_nothing_kept(self):
+        real_fdopen = os.fdopen
+
+        class Full(object):
+
+            def __init__(self, f):
+                self._f = f
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                self._f.close()
+
+            def write(self, piece):
+                raise OSError(errno.ENOSPC, 'No space left on device')
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'os.fdopen', lambda fd, mode: Full(real_fdopen(fd, mode))))
+        error = self.assertRaises(exception.StagingStoreFull,
+                                  self.store.add, UPLOAD_ID, _Pieces())
+        self.assertEqual(507, error.code)
+        self.assertEqual([], self.files())
+
     def test_unwritable_directory_stops_the_start(self):
         path = os.path.join(self.state_path, 'file')
         open(path, 'w').close()
@@ -174,6 +200,14 @@ class TestGlanceStore(StoreContract, base.TestCase):
     def test_loaded_by_name(self):
         self.assertIsInstance(self.store, gs_driver.GlanceStore)
         self.assertIsNone(self.store.stored_ids())
+
+    def test_full_store_is_507(self):
+        self.useFixture(fixtures.MockPatchObject(
+            glance_store, 'add_to_backend_with_multihash',
+            side_effect=gs_exceptions.StorageFull()))
+        error = self.assertRaises(exception.StagingStoreFull,
+                                  self.store.add, UPLOAD_ID, _Pieces())
+        self.assertEqual(507, error.code)
 
     def test_driver_errors_of_any_kind_are_staging_store_errors(self):
         # Drivers raise their client library's errors too (botocore,
