@@ -15,35 +15,46 @@
 from pecan import hooks
 
 from mcimage.api import errors
-from mcimage.api import multipart
 from mcimage.api import versions
 from mcimage.common import context
 
-MULTIPART_ENV = 'mcimage.multipart_content_type'
+# The request's own Content-Type, hidden from WebOb (StreamingBodyHook);
+# read it with mcimage.api.validation.content_type().
+CONTENT_TYPE_ENV = 'mcimage.content_type'
+# The request body as the server gave it, before the body limit
+# (middleware.BodyLimit); a data route takes it back once it has checked
+# the Content-Type (validation.data_body).
+RAW_INPUT_ENV = 'mcimage.raw_input'
 # Set by a controller whose response Pecan must leave as it is: a streamed
 # body, a HEAD answer (see api.app._Pecan).
 RAW_RESPONSE_ENV = 'mcimage.raw_response'
 # The body of a download a server may splice from the VIM's socket
 # (mcimage.backends.glance.DownloadBody; mcimage-api does).
 SPLICE_BODY_ENV = 'mcimage.splice_body'
+# What stands in for the request's Content-Type while it is hidden: WebOb
+# parses no body of this type, and Pecan's routing reads none.
+_HIDDEN_TYPE = 'application/octet-stream'
 
 
 class StreamingBodyHook(hooks.PecanHook):
-    """Hide a multipart body from WebOb before Pecan's routing reads it.
+    """Hide every request body's Content-Type before Pecan's routing.
 
-    Pecan's find_controller reads req.params for every non-JSON POST, and
-    WebOb would then parse the whole multipart body, spooling the file to
-    disk. The real Content-Type is kept in the environ for the controller,
-    which parses the body itself (mcimage.api.multipart).
+    Pecan's find_controller reads req.params for every non-GET request
+    that is not JSON (WebOb then parses a whole form or multipart body,
+    and a body without a Content-Type as a form) and req.json for a JSON
+    one, before any controller could refuse the body. With the type
+    hidden, nothing reads a byte until a controller has checked the real
+    type (mcimage.api.validation: json_body, data_body), kept here in the
+    environ.
     """
 
     priority = 1
 
     def on_route(self, state):
         environ = state.request.environ
-        if multipart.is_multipart(environ.get('CONTENT_TYPE')):
-            environ[MULTIPART_ENV] = environ['CONTENT_TYPE']
-            environ['CONTENT_TYPE'] = 'application/octet-stream'
+        if CONTENT_TYPE_ENV not in environ:
+            environ[CONTENT_TYPE_ENV] = environ.get('CONTENT_TYPE', '')
+        environ['CONTENT_TYPE'] = _HIDDEN_TYPE
 
 
 class ContextHook(hooks.PecanHook):

@@ -17,18 +17,20 @@ from oslo_log import log as logging
 from oslo_middleware import base
 from oslo_middleware import cors
 from oslo_middleware.healthcheck import pluginbase
-from oslo_middleware import sizelimit
 import sqlalchemy as sa
 import webob.dec
 import webob.exc
 
 from mcimage.api import errors
+from mcimage.api import hooks
+from mcimage.api import validation
 from mcimage.common import exception
 from mcimage.db import api as db_api
 
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
 
+_READ_SIZE = 64 * 1024
 # Content types whose bodies are JSON documents; image data never is.
 _JSON_TYPES = ('application/json',
                'application/openstack-images-v2.1-json-patch',
@@ -75,32 +77,83 @@ class NoAuth(base.ConfigurableMiddleware):
         return req.get_response(self.application)
 
 
-class JsonBodyLimit(base.ConfigurableMiddleware):
-    """Cap JSON request bodies; never touches any other body.
+class _CappedInput(object):
+    """wsgi.input that refuses to give more than ``limit`` bytes.
 
-    oslo.middleware's sizelimit would cap image data too (DESIGN, STYLE
-    §13); image data is capped by [upload] image_size_cap on the stream.
+    Raises RequestTooLarge as soon as a read goes past the limit; a read of
+    everything reads in pieces, so an endless body is never held whole.
+    """
+
+    def __init__(self, stream, limit):
+        self._stream = stream
+        self._limit = limit
+        self._count = 0
+
+    def _counted(self, data):
+        self._count += len(data)
+        if self._count > self._limit:
+            raise validation.too_large(self._limit)
+        return data
+
+    def read(self, size=-1):
+        if size is not None and size >= 0:
+            return self._counted(self._stream.read(size))
+        chunks = []
+        while True:
+            chunk = self._counted(self._stream.read(_READ_SIZE))
+            if not chunk:
+                return b''.join(chunks)
+            chunks.append(chunk)
+
+    def readline(self, size=-1):
+        if size is None or size < 0:
+            # A line is no excuse to read past the limit.
+            size = self._limit + 1 - self._count
+        return self._counted(self._stream.readline(size))
+
+    def readlines(self, hint=-1):
+        return list(self)
+
+    def __iter__(self):
+        while True:
+            line = self.readline()
+            if not line:
+                return
+            yield line
+
+
+class BodyLimit(base.ConfigurableMiddleware):
+    """Cap every request body at [api] max_json_body_size.
+
+    Image data is the exception, and only once a data route has checked
+    its Content-Type (validation.data_body takes the uncapped input back):
+    [upload] image_size_cap limits it while it streams. oslo.middleware's
+    sizelimit would cap image data too; a cap by Content-Type alone would
+    let any route read a body of another type whole.
     """
 
     @webob.dec.wsgify
     def __call__(self, req):
+        limit = CONF.api.max_json_body_size
         ctype = (req.content_type or '').lower()
-        if ctype in _JSON_TYPES or ctype.endswith('+json'):
-            limit = CONF.api.max_json_body_size
-            if req.content_length is not None and req.content_length > limit:
-                return errors.error_response(
-                    req.environ, exception.RequestTooLarge(
-                        reason='The JSON body is larger than %d bytes '
-                               '([api] max_json_body_size).' % limit))
-            if req.content_length is None and req.is_body_readable:
-                req.body_file = sizelimit.LimitingReader(req.body_file,
-                                                         limit)
+        if ((ctype in _JSON_TYPES or ctype.endswith('+json'))
+                and req.content_length is not None
+                and req.content_length > limit):
+            # Never a body anywhere: no need to route it first.
+            return errors.error_response(req.environ,
+                                         validation.too_large(limit))
+        environ = req.environ
+        raw = environ.get('wsgi.input')
+        if raw is not None:
+            environ[hooks.RAW_INPUT_ENV] = raw
+            environ['wsgi.input'] = _CappedInput(raw, limit)
+            # WebOb would seek it back to the start.
+            environ['webob.is_body_seekable'] = False
         try:
             return req.get_response(self.application)
-        except webob.exc.HTTPRequestEntityTooLarge as e:
-            return errors.error_response(
-                req.environ, exception.RequestTooLarge(
-                    reason=str(e.detail or e.explanation)))
+        except exception.RequestTooLarge as e:
+            # Read by a filter, out of reach of the API's error hook.
+            return errors.error_response(environ, e)
 
 
 class DatabaseHealthcheck(pluginbase.HealthcheckBaseExtension):

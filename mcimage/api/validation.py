@@ -13,9 +13,15 @@
 """JSON Schema validation with errors that name the field and the value."""
 
 import jsonschema
+from oslo_config import cfg
 from oslo_serialization import jsonutils
 
+from mcimage.api import hooks
 from mcimage.common import exception
+
+CONF = cfg.CONF
+JSON = 'application/json'
+_READ_SIZE = 64 * 1024
 
 
 def validate(schema, data):
@@ -57,15 +63,79 @@ def validate(schema, data):
                                           reason=reason)
 
 
-def json_body(request, schema=None):
-    """The request's JSON document, validated against ``schema``."""
+def content_type(request):
+    """The request's media type, lowercased, without its parameters.
+
+    '' when the request names none. The real one: the routing hides it
+    from WebOb (hooks.StreamingBodyHook).
+    """
+    value = request.environ.get(hooks.CONTENT_TYPE_ENV,
+                                request.environ.get('CONTENT_TYPE')) or ''
+    return value.split(';')[0].strip().lower()
+
+
+def full_content_type(request):
+    """The request's Content-Type header as sent (a boundary and all)."""
+    return request.environ.get(hooks.CONTENT_TYPE_ENV,
+                               request.environ.get('CONTENT_TYPE')) or ''
+
+
+def require_content_type(request, *media_types):
+    """415 naming what came and what is taken, before reading a byte."""
+    if content_type(request) not in media_types:
+        raise exception.UnsupportedMediaType(
+            content_type=full_content_type(request),
+            expected=' or '.join(media_types))
+
+
+def data_body(request, media_type):
+    """The body of a data route, uncapped, once its type is checked.
+
+    Every body is capped at [api] max_json_body_size (middleware.BodyLimit)
+    but image data, which [upload] image_size_cap limits as it streams.
+    """
+    require_content_type(request, media_type)
+    raw = request.environ.pop(hooks.RAW_INPUT_ENV, None)
+    if raw is not None:
+        request.environ['wsgi.input'] = raw
+    return request.body_file
+
+
+def json_body(request, schema=None, media_types=(JSON,)):
+    """The request's JSON document, validated against ``schema``.
+
+    415 for a body of another type (or of none: a body with no
+    Content-Type is a form to WebOb and to curl -d) and 413 for one over
+    [api] max_json_body_size, both before reading it.
+    """
+    require_content_type(request, *media_types)
+    limit = CONF.api.max_json_body_size
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large(limit)
+    stream = request.body_file
+    chunks, size = [], 0
+    while True:
+        # At most one byte past the limit: enough to know it is over.
+        chunk = stream.read(min(_READ_SIZE, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
     try:
-        body = jsonutils.loads(request.body.decode('utf-8') or 'null')
+        body = jsonutils.loads(b''.join(chunks).decode('utf-8') or 'null')
     except (ValueError, UnicodeDecodeError) as e:
         raise exception.Invalid(reason='the body is not valid JSON: %s' % e)
     if schema is not None:
         validate(schema, body)
     return body
+
+
+def too_large(limit):
+    return exception.RequestTooLarge(
+        reason='The request body is larger than %d bytes ([api] '
+               'max_json_body_size); only image data may be larger.' % limit)
 
 
 def query(request, schema, repeatable=()):

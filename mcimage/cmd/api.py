@@ -44,6 +44,8 @@ SOCKET_TIMEOUT = 60
 # quadratic in the size of one write: a download of 1 MiB pieces ran at a
 # tenth of Glance's speed. Pieces this small go out in a send or two.
 WRITE_SIZE = 120 * 1024
+# Pieces of a request body the application did not read, thrown away.
+DISCARD_SIZE = 64 * 1024
 
 
 class _SmallWrites(object):
@@ -80,6 +82,7 @@ class Gateway(cheroot_wsgi.Gateway_10):
     def respond(self):
         response = self.req.server.wsgi_app(self.env, self.start_response)
         try:
+            self._discard_unread_body()
             source = self._splice_source(response)
             if source is not None:
                 sock, prefix, count = source
@@ -95,6 +98,21 @@ class Gateway(cheroot_wsgi.Gateway_10):
             self.req.ensure_headers_sent()
             if hasattr(response, 'close'):
                 response.close()
+
+    def _discard_unread_body(self):
+        """Read out, piece by piece, what the application left of the body.
+
+        To keep the connection, cheroot reads the rest of a body a route
+        refused in one read() before it answers: memory the size of the
+        body. A chunked body it leaves on the socket, for the next request
+        to trip on.
+        """
+        rfile = self.req.rfile
+        if (not self.req.chunked_read
+                and not getattr(rfile, 'remaining', 0)):
+            return
+        while rfile.read(DISCARD_SIZE):
+            pass
 
     def _splice_source(self, response):
         body = getattr(response, 'body', None)

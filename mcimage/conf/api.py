@@ -39,9 +39,11 @@ opts = [
     cfg.IntOpt('max_json_body_size',
                default=1024 * 1024,
                min=1024,
-               help='Largest JSON request body accepted, in bytes. It '
-                    'applies to JSON bodies only: image data is limited by '
-                    '[upload] image_size_cap.'),
+               help='Largest request body accepted, in bytes, whatever its '
+                    'Content-Type, chunked or not: every body but the image '
+                    'data of an upload (application/octet-stream on PUT '
+                    '.../file, multipart/form-data on the upload routes), '
+                    'which [upload] image_size_cap limits.'),
     cfg.IntOpt('server_threads',
                default=32,
                min=2,

@@ -16,8 +16,9 @@ import pecan
 import webob
 
 from mcimage.api import hooks
+from mcimage.api import multipart
 from mcimage.api import utils
-from mcimage.common import exception
+from mcimage.api import validation
 from mcimage.images import api as images_api
 from mcimage.images import staging
 
@@ -53,14 +54,14 @@ def _download(vim, tenant_id, image_id):
     return resp
 
 
-def _multipart_type(expected):
-    """The request's multipart Content-Type (hidden from WebOb), or 415."""
+def _multipart_body():
+    """The multipart body and its Content-Type (boundary included), or 415.
+
+    The type is checked before a byte is read.
+    """
     request = pecan.request
-    content_type = request.environ.get(hooks.MULTIPART_ENV)
-    if content_type is None:
-        raise exception.UnsupportedMediaType(
-            content_type=request.content_type, expected=expected)
-    return content_type
+    stream = validation.data_body(request, multipart.MULTIPART)
+    return stream, validation.full_content_type(request)
 
 
 class ImageDataController(object):
@@ -82,9 +83,10 @@ class ImageDataController(object):
     @index.when(method='PUT')
     def index_put(self):
         request = pecan.request
+        stream = validation.data_body(request, images_api.OCTET_STREAM)
         _image, staged = images_api.upload_data(
             utils.context(), self.vim, self.tenant_id, self.image_id,
-            request.body_file, request.content_type,
+            stream, validation.full_content_type(request),
             content_length=request.content_length,
             content_md5=request.headers.get('Content-MD5'))
         # Glance's answer.
@@ -106,10 +108,9 @@ class ImageFileController(object):
 
     @index.when(method='POST', template='json')
     def index_post(self):
+        stream, content_type = _multipart_body()
         image, staged = images_api.upload_multipart(
-            utils.context(), self.vim, self.tenant_id,
-            pecan.request.body_file,
-            _multipart_type('multipart/form-data with a "file" part'))
+            utils.context(), self.vim, self.tenant_id, stream, content_type)
         pecan.response.status = 201
         if staged is not None:
             pecan.response.headers[STAGED_UPLOAD_HEADER] = staged['id']
@@ -139,10 +140,9 @@ class MultiCloudFileController(object):
 
     @index.when(method='POST', template='json')
     def index_post(self):
+        stream, content_type = _multipart_body()
         done, staged = images_api.upload_multipart_to(
-            utils.context(), None, pecan.request.body_file,
-            _multipart_type('multipart/form-data with a "targets" field '
-                            'and a "file" part'))
+            utils.context(), None, stream, content_type)
         pecan.response.status = 201
         body = {'images': [
             images_api.format_image(image, vim, tenant_id,

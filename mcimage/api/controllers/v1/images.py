@@ -119,10 +119,11 @@ class ImageController(object):
     @index.when(method='PATCH', template='json')
     def index_patch(self):
         request = pecan.request
-        ops = validation.json_body(request)
+        ops = validation.json_body(request,
+                                   media_types=images_api.PATCH_TYPES)
         image = images_api.update_image(
             utils.context(), self.vim, self.tenant_id, self.image_id, ops,
-            request.content_type)
+            validation.content_type(request))
         return self._format(image)
 
     @index.when(method='DELETE')
