@@ -84,6 +84,10 @@ class MCImageServer(object):
                  'enabled_vims = %s' % ','.join(self.vims),
                  'log_file = %s' % self.log_file,
                  'debug = %s' % str(self.debug).lower(),
+                 # Under gunicorn, mcimage cannot see that it is bound to
+                 # 127.0.0.1 (below): the operator's explicit opt-in.
+                 'allow_insecure_noauth = %s' % str(
+                     self.server == 'gunicorn').lower(),
                  '[api]',
                  'bind_host = 127.0.0.1',
                  'bind_port = %d' % self.port]

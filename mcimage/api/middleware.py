@@ -12,6 +12,10 @@
 
 """WSGI middleware of the Paste pipeline (etc/mcimage/api-paste.ini)."""
 
+import ipaddress
+import re
+import urllib.parse
+
 from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_middleware import base
@@ -31,6 +35,8 @@ LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
 
 _READ_SIZE = 64 * 1024
+# What a host name or address may hold (IPv6 without its brackets).
+_HOSTNAME = re.compile(r'[a-z0-9._:-]+')
 # Content types whose bodies are JSON documents; image data never is.
 _JSON_TYPES = ('application/json',
                'application/openstack-images-v2.1-json-patch',
@@ -59,14 +65,35 @@ class NoAuth(base.ConfigurableMiddleware):
     Fills X-Project-Id, X-User-Id and X-Roles only where they are absent,
     so a test or a lab user can act as any persona; policy still decides
     what that identity may do.
+
+    Any web page the user opens could use that identity through the
+    browser: a text/plain or multipart POST needs no CORS preflight, and a
+    page whose name is made to resolve to 127.0.0.1 (DNS rebinding) is its
+    own origin. So requests a page sends (an Origin not allowed by [cors],
+    Sec-Fetch-Site cross-site or same-site) and requests addressed to
+    another host than this one are refused.
     """
 
     DEFAULTS = {'HTTP_X_PROJECT_ID': 'admin',
                 'HTTP_X_USER_ID': 'admin',
                 'HTTP_X_ROLES': 'admin,member,reader'}
+    # Any other port of localhost is "same-site": a local dev server or
+    # another local service's page. mcimage serves no page of its own.
+    _REFUSED_FETCH_SITES = ('cross-site', 'same-site')
+
+    def __init__(self, application, conf=None):
+        super().__init__(application, conf)
+        CONF.register_opts(cors.OPTS, group='cors')
 
     @webob.dec.wsgify
     def __call__(self, req):
+        reason = self._refusal(req)
+        if reason is not None:
+            LOG.warning('noauth: refused %(method)s %(path)s: %(reason)s',
+                        {'method': req.method, 'path': req.path,
+                         'reason': reason})
+            return errors.error_response(
+                req.environ, exception.NoAuthRefused(reason=reason))
         for key, value in self.DEFAULTS.items():
             # Only an absent header takes the default: "X-Roles:" (empty)
             # asserts no role at all, never the admin identity.
@@ -75,6 +102,76 @@ class NoAuth(base.ConfigurableMiddleware):
         req.environ['HTTP_X_IDENTITY_STATUS'] = 'Confirmed'
         req.environ.pop('HTTP_X_AUTH_TOKEN', None)
         return req.get_response(self.application)
+
+    def _refusal(self, req):
+        host = req.environ.get('HTTP_HOST')
+        if host and not _is_this_host(host):
+            return ('the Host header %r names neither a loopback name, nor '
+                    '[api] bind_host, nor the host of [api] '
+                    'public_endpoint (a web page may be reaching this API '
+                    'through DNS rebinding). Call it as http://127.0.0.1 '
+                    'or http://localhost, or set [api] public_endpoint to '
+                    'the URL clients use.' % host)
+        origin = req.headers.get('Origin')
+        if origin is not None:
+            if _origin_allowed(origin):
+                return None
+            return ('it comes from a web page of origin %r, which '
+                    '[cors] allowed_origin does not list: with noauth, '
+                    'that page would act as admin through your browser. '
+                    'Call the API from a client (openstack CLI, curl), or '
+                    'list the origin in [cors] allowed_origin if you trust '
+                    'the page.' % origin)
+        site = (req.headers.get('Sec-Fetch-Site') or '').strip().lower()
+        if site in self._REFUSED_FETCH_SITES:
+            return ('the browser marks it as sent by a page of another '
+                    'site (Sec-Fetch-Site: %s): with noauth, that page '
+                    'would act as admin through your browser. Call the '
+                    'API from a client (openstack CLI, curl).' % site)
+        return None
+
+
+def is_loopback(host):
+    """A loopback name or address: only this machine reaches it."""
+    host = (host or '').lower().strip('[]').rstrip('.')
+    if host == 'localhost' or host.endswith('.localhost'):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(address, 'ipv4_mapped', None)
+    return address.is_loopback or bool(mapped and mapped.is_loopback)
+
+
+def _hostname(value):
+    """The host of a Host header or URL, lowercased; None if malformed."""
+    try:
+        name = urllib.parse.urlsplit(
+            value if '//' in value else '//' + value).hostname
+    except ValueError:
+        return None
+    if not name or not _HOSTNAME.fullmatch(name):
+        return None
+    return name.rstrip('.')
+
+
+def _is_this_host(host):
+    name = _hostname(host)
+    if name is None:
+        return False
+    if is_loopback(name):
+        return True
+    allowed = {(CONF.api.bind_host or '').lower().strip('[]').rstrip('.')}
+    if CONF.api.public_endpoint:
+        allowed.add(_hostname(CONF.api.public_endpoint))
+    return name in allowed - {None, ''}
+
+
+def _origin_allowed(origin):
+    allowed = [o.rstrip('/').lower()
+               for o in CONF.cors.allowed_origin or ()]
+    return '*' in allowed or origin.rstrip('/').lower() in allowed
 
 
 class _CappedInput(object):

@@ -19,7 +19,6 @@ and wsgiref hangs on chunked input). Production runs
 mcimage.wsgi.api:application under gunicorn -k gthread instead.
 """
 
-import ipaddress
 import signal
 import sys
 import threading
@@ -144,31 +143,8 @@ def small_writes(app):
     return wrapped
 
 
-def _is_loopback(host):
-    if host == 'localhost':
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _check_noauth():
-    if CONF.auth_strategy != 'noauth':
-        return
-    if not _is_loopback(CONF.api.bind_host):
-        raise exception.ConfigInvalid(
-            group='DEFAULT', option='auth_strategy',
-            reason='noauth lets any caller claim any identity, so it is '
-                   'served on loopback only, and [api] bind_host is %s' %
-                   CONF.api.bind_host)
-    banner = '*' * 72
-    msg = ('auth_strategy = noauth: NO AUTHENTICATION. Any local caller may '
-           'act as any project, admin included (X-Project-Id, X-Roles). '
-           'For a lab on 127.0.0.1 only; use auth_strategy = keystone for '
-           'anything else.')
-    LOG.warning('%(b)s %(msg)s %(b)s', {'b': banner, 'msg': msg})
-    print('%s\n%s\n%s' % (banner, msg, banner), file=sys.stderr)
+    wsgi.check_noauth(bind_host=CONF.api.bind_host)
 
 
 def main(argv=None):

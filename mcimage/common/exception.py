@@ -105,6 +105,11 @@ class Forbidden(MCImageException):
     msg_fmt = _('Policy does not allow %(action)s.')
 
 
+class NoAuthRefused(Forbidden):
+    error_code = 'mcimage.noauth_refused'
+    msg_fmt = _('auth_strategy = noauth refuses this request: %(reason)s')
+
+
 class NotFound(MCImageException):
     code = 404
     title = 'Not Found'

@@ -25,6 +25,24 @@ opts = [
                          'still enforced on that identity. Only for a '
                          'Keystone-less lab on 127.0.0.1.')],
                help='How API callers are authenticated.'),
+    cfg.BoolOpt('allow_insecure_noauth',
+                default=False,
+                help='Serve auth_strategy = noauth where mcimage cannot '
+                     'make sure only this host reaches it: mcimage-api '
+                     'bound to an address that is not loopback, or '
+                     'mcimage.wsgi.api under a WSGI server (gunicorn, '
+                     'uWSGI, mod_wsgi), whose listening address mcimage '
+                     'does not know. Without it, both refuse to start with '
+                     'noauth. RISK: with noauth, anyone who can reach the '
+                     'API acts as any project, admin included, with the '
+                     'credentials mcimage holds for every VIM. Set it only '
+                     'for a WSGI server bound to 127.0.0.1, or a lab on a '
+                     'network you trust entirely. Requests from web pages '
+                     '(an Origin not in [cors] allowed_origin, '
+                     'Sec-Fetch-Site cross-site or same-site) and requests '
+                     'whose Host is not a loopback name, [api] bind_host or '
+                     'the host of [api] public_endpoint are refused either '
+                     'way.'),
     cfg.StrOpt('state_path',
                default=os.path.expanduser('~/.local/share/mcimage'),
                sample_default='~/.local/share/mcimage',

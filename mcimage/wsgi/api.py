@@ -14,25 +14,38 @@
 
 For gunicorn (-k gthread), uWSGI or mod_wsgi. The configuration comes
 from the default files (/etc/mcimage/mcimage.conf...) or from the files
-named, comma-separated, in $MCIMAGE_CONFIG_FILES. Command-line arguments
-of the WSGI server are not read (oslo.config would reject them).
+named, comma-separated, in $MCIMAGE_CONFIG_FILES, read when the module is
+imported. Command-line arguments of the WSGI server are not read
+(oslo.config would reject them). auth_strategy = noauth is refused unless
+[DEFAULT] allow_insecure_noauth is set: mcimage cannot know the address the
+WSGI server listens on.
 """
 
 import os
+import sys
 import threading
 
+from oslo_log import log as logging
+
+from mcimage.common import exception
 from mcimage.common import service
 from mcimage import wsgi
 
+LOG = logging.getLogger(__name__)
 _LOCK = threading.Lock()
 _APPLICATION = None
 
 
-def _build():
+def _configure():
     files = [f for f in os.environ.get('MCIMAGE_CONFIG_FILES', '').split(',')
              if f]
     service.prepare_service([], default_config_files=files or None)
-    return wsgi.init_application()
+    try:
+        wsgi.check_noauth()
+    except exception.ConfigInvalid as e:
+        LOG.error('%(err)s', {'err': e})
+        print('mcimage.wsgi.api: %s' % e, file=sys.stderr)
+        raise
 
 
 def application(environ, start_response):
@@ -40,5 +53,11 @@ def application(environ, start_response):
     if _APPLICATION is None:
         with _LOCK:
             if _APPLICATION is None:
-                _APPLICATION = _build()
+                _APPLICATION = wsgi.init_application()
     return _APPLICATION(environ, start_response)
+
+
+# As the WSGI server loads this module: a configuration refused here (noauth
+# without [DEFAULT] allow_insecure_noauth) stops its workers from booting,
+# and gunicorn exits, instead of every request failing.
+_configure()
