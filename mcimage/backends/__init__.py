@@ -27,7 +27,7 @@ LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
 
 # ONAP's {cloud-owner}_{cloud-region-id}; no '/' so it fits a path segment.
-_VIM_ID_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._~-]*$')
+_VIM_ID_RE = re.compile(r'[A-Za-z0-9][A-Za-z0-9._~-]*')
 
 _REGISTRY = None
 _LOCK = threading.Lock()
@@ -100,7 +100,7 @@ class Registry(object):
     def __init__(self, conf):
         self.vims = {}
         for vim_id in conf.enabled_vims:
-            if not _VIM_ID_RE.match(vim_id) or vim_id in self.vims:
+            if not _VIM_ID_RE.fullmatch(vim_id) or vim_id in self.vims:
                 raise exception.ConfigInvalid(
                     group='DEFAULT', option='enabled_vims',
                     reason='%r is not a valid, unique VIM id' % vim_id)

@@ -57,6 +57,30 @@ _PASSED_THROUGH = {
 }
 
 
+# C0 controls and DEL: never part of a value sent in a URL path.
+_CONTROL = re.compile('[\x00-\x1f\x7f]')
+
+
+def v2_path(*segments):
+    """/v2/<segment>/...: each value percent-encoded as one whole segment.
+
+    Nothing a value holds can end the path ('?', '#'), add a segment ('/')
+    or be decoded twice ('%'). Values that cannot be one segment at all are
+    refused: empty (the collection instead), '.' or '..' (removed as dot
+    segments by requests before they reach the VIM) and control
+    characters.
+    """
+    encoded = []
+    for segment in segments:
+        segment = str(segment)
+        if not segment.strip('.') or _CONTROL.search(segment):
+            raise exception.InvalidParameterValue(
+                name='path segment', value=segment,
+                reason='not a value a VIM URL path can carry')
+        encoded.append(urllib.parse.quote(segment, safe=''))
+    return '/v2/' + '/'.join(encoded)
+
+
 class _CatalogTokenAuth(ks_plugin.BaseAuthPlugin):
     """The caller's token, and the endpoint from the caller's catalog."""
 
@@ -233,7 +257,7 @@ class GlanceBackend(object):
 
     def get_image(self, context, tenant_id, image_id, as_service=False):
         return self._call(context, tenant_id, 'get',
-                          '/v2/images/%s' % image_id, image_id=image_id,
+                          v2_path('images', image_id), image_id=image_id,
                           as_service=as_service)[1]
 
     def list_images(self, context, tenant_id, params):
@@ -245,33 +269,33 @@ class GlanceBackend(object):
     def update_image(self, context, tenant_id, image_id, patch):
         """Apply a JSON patch (Glance's 2.1 media type)."""
         return self._call(
-            context, tenant_id, 'patch', '/v2/images/%s' % image_id,
+            context, tenant_id, 'patch', v2_path('images', image_id),
             image_id=image_id, data=jsonutils.dumps(patch),
             headers={'Content-Type': PATCH_2_1})[1]
 
     def delete_image(self, context, tenant_id, image_id, as_service=False):
-        self._call(context, tenant_id, 'delete', '/v2/images/%s' % image_id,
+        self._call(context, tenant_id, 'delete', v2_path('images', image_id),
                    image_id=image_id, as_service=as_service)
 
     def image_action(self, context, tenant_id, image_id, action):
         """deactivate or reactivate."""
         self._call(context, tenant_id, 'post',
-                   '/v2/images/%s/actions/%s' % (image_id, action),
+                   v2_path('images', image_id, 'actions', action),
                    image_id=image_id)
 
     def add_tag(self, context, tenant_id, image_id, tag):
-        self._call(context, tenant_id, 'put', '/v2/images/%s/tags/%s' % (
-            image_id, urllib.parse.quote(tag, safe='')), image_id=image_id)
+        self._call(context, tenant_id, 'put',
+                   v2_path('images', image_id, 'tags', tag),
+                   image_id=image_id)
 
     def delete_tag(self, context, tenant_id, image_id, tag):
         self._call(context, tenant_id, 'delete',
-                   '/v2/images/%s/tags/%s' % (
-                       image_id, urllib.parse.quote(tag, safe='')),
+                   v2_path('images', image_id, 'tags', tag),
                    image_id=image_id)
 
     def list_members(self, context, tenant_id, image_id):
         return self._call(context, tenant_id, 'get',
-                          '/v2/images/%s/members' % image_id,
+                          v2_path('images', image_id, 'members'),
                           image_id=image_id)[1]
 
     def _member_not_found(self, image_id, member_id):
@@ -283,27 +307,27 @@ class GlanceBackend(object):
 
     def get_member(self, context, tenant_id, image_id, member_id):
         return self._call(context, tenant_id, 'get',
-                          '/v2/images/%s/members/%s' % (image_id, member_id),
+                          v2_path('images', image_id, 'members', member_id),
                           image_id=image_id,
                           not_found=self._member_not_found(image_id,
                                                            member_id))[1]
 
     def add_member(self, context, tenant_id, image_id, member_id):
         return self._call(context, tenant_id, 'post',
-                          '/v2/images/%s/members' % image_id,
+                          v2_path('images', image_id, 'members'),
                           image_id=image_id, data={'member': member_id})[1]
 
     def update_member(self, context, tenant_id, image_id, member_id,
                       status):
         return self._call(context, tenant_id, 'put',
-                          '/v2/images/%s/members/%s' % (image_id, member_id),
+                          v2_path('images', image_id, 'members', member_id),
                           image_id=image_id, data={'status': status},
                           not_found=self._member_not_found(image_id,
                                                            member_id))[1]
 
     def delete_member(self, context, tenant_id, image_id, member_id):
         self._call(context, tenant_id, 'delete',
-                   '/v2/images/%s/members/%s' % (image_id, member_id),
+                   v2_path('images', image_id, 'members', member_id),
                    image_id=image_id,
                    not_found=self._member_not_found(image_id, member_id))
 
@@ -317,7 +341,7 @@ class GlanceBackend(object):
 
     def get_schema(self, context, tenant_id, name):
         return self._call(context, tenant_id, 'get',
-                          '/v2/schemas/%s' % name)[1]
+                          v2_path('schemas', name))[1]
 
     def upload(self, context, tenant_id, image_id, reader, size=None):
         """Stream ``reader`` (an object with read()) into the image.
@@ -329,7 +353,7 @@ class GlanceBackend(object):
         # glanceclient reads a file-like ``data`` piece by piece and sends
         # it chunked.
         self._call(context, tenant_id, 'put',
-                   '/v2/images/%s/file' % image_id, image_id=image_id,
+                   v2_path('images', image_id, 'file'), image_id=image_id,
                    headers={'Content-Type': 'application/octet-stream'},
                    extra_headers=({'x-openstack-image-size': str(size)}
                                   if size is not None else None),
@@ -345,7 +369,7 @@ class GlanceBackend(object):
         with self.translate(image_id):
             client = self.client(context, tenant_id, extra_headers=headers)
             resp, body = client.http_client.get(
-                '/v2/images/%s/file' % image_id)
+                v2_path('images', image_id, 'file'))
         if resp.status_code == 204 or body is None:
             resp.close()
             return resp.status_code, resp.headers, None

@@ -63,6 +63,32 @@ def image_target(tenant_id, image=None, member_status=None,
             'protected': image.get('protected')}
 
 
+def check_path_value(name, value, schema):
+    """400 naming ``name`` and the value, unless ``schema`` takes it.
+
+    Values from a request path end up in the VIM's URLs and mcimage's
+    links: they are checked before any policy or VIM call.
+    """
+    validation.validate({'type': 'object', 'properties': {name: schema}},
+                        {name: value})
+
+
+def check_image_id(image_id):
+    check_path_value('image_id', image_id, schemas.IMAGE_ID)
+
+
+def check_tenant_id(tenant_id):
+    check_path_value('tenant_id', tenant_id, schemas.TENANT_ID)
+
+
+def check_tag(tag):
+    check_path_value('tag', tag, schemas.TAG)
+
+
+def check_member_id(member_id):
+    check_path_value('member_id', member_id, schemas.MEMBER_ID)
+
+
 def glance_names(fields):
     """Fields with ONAP's names (imageType...) turned into Glance's."""
     out = {}
@@ -324,14 +350,13 @@ def image_action(context, vim, tenant_id, image_id, action):
 
 
 def add_tag(context, vim, tenant_id, image_id, tag):
-    validation.validate({'type': 'object', 'properties': {
-        'tag': schemas.create_body['properties']['tags']['items']}},
-        {'tag': tag})
+    check_tag(tag)
     authorize_image(context, vim, tenant_id, image_id, 'mcimage:image:update')
     vim.backend.add_tag(context, tenant_id, image_id, tag)
 
 
 def delete_tag(context, vim, tenant_id, image_id, tag):
+    check_tag(tag)
     image = authorize_image(context, vim, tenant_id, image_id,
                             'mcimage:image:update')
     if tag not in (image.get('tags') or []):
@@ -397,7 +422,7 @@ def head_headers(image):
 
 
 # One range of bytes (RFC 9110): first-last, first-, or -suffix length.
-_RANGE_RE = re.compile(r'^bytes=(\d+-\d*|-\d+)$')
+_RANGE_RE = re.compile(r'bytes=(\d+-\d*|-\d+)')
 
 
 def download(context, vim, tenant_id, image_id, byte_range=None):
@@ -408,7 +433,7 @@ def download(context, vim, tenant_id, image_id, byte_range=None):
     """
     image = get_image(context, vim, tenant_id, image_id,
                       rule='mcimage:image:download')
-    if byte_range and not _RANGE_RE.match(byte_range.strip()):
+    if byte_range and not _RANGE_RE.fullmatch(byte_range.strip()):
         byte_range = None
     try:
         return vim.backend.download(context, tenant_id, image_id,
@@ -659,7 +684,7 @@ def _content_md5(value):
     if value is None:
         return None
     value = value.strip()
-    if re.match('^[0-9a-fA-F]{32}$', value):
+    if re.fullmatch('[0-9a-fA-F]{32}', value):
         return value.lower()
     try:
         digest = base64.b64decode(value, validate=True)

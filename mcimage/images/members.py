@@ -76,6 +76,7 @@ def list_members(context, vim, tenant_id, image_id, base_path):
 
 
 def get_member(context, vim, tenant_id, image_id, member_id):
+    images_api.check_member_id(member_id)
     image = _image(context, vim, tenant_id, image_id)
     policy.authorize(context, 'mcimage:member:get',
                      _target(tenant_id, image, member_id),
@@ -100,6 +101,7 @@ def add_member(context, vim, tenant_id, image_id, body):
 
 
 def update_member(context, vim, tenant_id, image_id, member_id, body):
+    images_api.check_member_id(member_id)
     validation.validate(schemas.member_status_body, body)
     image = _image(context, vim, tenant_id, image_id, write=True)
     policy.authorize(context, 'mcimage:member:update',
@@ -109,6 +111,7 @@ def update_member(context, vim, tenant_id, image_id, member_id, body):
 
 
 def delete_member(context, vim, tenant_id, image_id, member_id):
+    images_api.check_member_id(member_id)
     image = _image(context, vim, tenant_id, image_id, write=True)
     policy.authorize(context, 'mcimage:member:delete',
                      _target(tenant_id, image, member_id))

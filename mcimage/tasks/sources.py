@@ -132,6 +132,13 @@ def resolve(context, import_from):
             raise _invalid(import_from, 'expected vim:<vim_id>/<tenant_id>/'
                                         '<image_id>')
         vim_id, tenant_id, image_id = parts
+        # The same checks as the image's own path: these values go into
+        # the VIM's URLs and headers.
+        try:
+            images_api.check_tenant_id(tenant_id)
+            images_api.check_image_id(image_id)
+        except exception.Invalid as e:
+            raise _invalid(import_from, str(e))
         if not backends.exists(vim_id):
             raise _invalid(import_from, 'VIM %s is not known to this '
                                         'service' % vim_id)

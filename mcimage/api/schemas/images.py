@@ -33,6 +33,39 @@ ONAP_ALIASES = {'imageType': 'disk_format',
                 'containerFormat': 'container_format'}
 
 _PROPERTY_NAME = '^[A-Za-z0-9_:.-]{1,255}$'
+# Patterns match the whole value: '\Z', not '$', which also matches
+# before a trailing newline (jsonschema uses re.search).
+# How Glance names images (its own schemas' pattern for an id).
+UUID_PATTERN = r'^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\Z'
+# No C0 control character (CR, LF, NUL...) nor DEL.
+_NO_CONTROL = r'^[^\x00-\x1f\x7f]*\Z'
+# A value that can be one segment of a URL path: no control character,
+# and not '.' or '..', which URL clients drop as dot segments.
+_ONE_SEGMENT = r'^(?!\.{1,2}\Z)[^\x00-\x1f\x7f]+\Z'
+
+# Values taken from a request path (and the same values in bodies).
+IMAGE_ID = {'type': 'string', 'pattern': UUID_PATTERN,
+            'description': 'an image id (a UUID)'}
+# Glance keeps tags and member ids in 255 characters and takes any
+# other text; mcimage also refuses what no URL path can carry.
+TAG = {'type': 'string', 'minLength': 1, 'maxLength': 255,
+       'pattern': _ONE_SEGMENT,
+       'description': 'a tag: 1 to 255 characters, no control '
+                      'characters, not "." or ".."'}
+MEMBER_ID = {'type': 'string', 'minLength': 1, 'maxLength': 255,
+             'pattern': _ONE_SEGMENT,
+             'description': 'a project id: 1 to 255 characters, no '
+                            'control characters, not "." or ".."'}
+TENANT_ID = {'type': 'string', 'minLength': 1, 'maxLength': 255,
+             'pattern': _NO_CONTROL,
+             'description': 'a project id: 1 to 255 characters, no '
+                            'control characters'}
+VIM_ID = {'type': 'string', 'minLength': 1, 'maxLength': 255,
+          'pattern': _NO_CONTROL,
+          'description': 'a VIM id: 1 to 255 characters, no control '
+                         'characters'}
+_TAGS = {'type': 'array', 'maxItems': 128, 'uniqueItems': True,
+         'items': TAG}
 
 # The ONAP multipart form (POST .../images/file), after aliases and the
 # conversion of its text values (see mcimage.images.api).
@@ -46,10 +79,8 @@ upload_form = {
         'min_disk': {'type': 'integer', 'minimum': 0},
         'min_ram': {'type': 'integer', 'minimum': 0},
         'protected': {'type': 'boolean'},
-        'tags': {'type': 'array', 'maxItems': 128, 'uniqueItems': True,
-                 'items': {'type': 'string', 'minLength': 1,
-                           'maxLength': 255}},
-        'checksum': {'type': 'string', 'pattern': '^[0-9a-fA-F]{32}$'},
+        'tags': _TAGS,
+        'checksum': {'type': 'string', 'pattern': r'^[0-9a-fA-F]{32}\Z'},
         'size': {'type': 'integer', 'minimum': 0},
         'properties': {
             'type': 'object',
@@ -75,8 +106,7 @@ _WRITABLE = {
     'min_ram': {'type': 'integer', 'minimum': 0, 'maximum': 2 ** 31 - 1},
     'protected': {'type': 'boolean'},
     'os_hidden': {'type': 'boolean'},
-    'tags': {'type': 'array', 'maxItems': 128, 'uniqueItems': True,
-             'items': {'type': 'string', 'minLength': 1, 'maxLength': 255}},
+    'tags': _TAGS,
 }
 WRITABLE_FIELDS = frozenset(_WRITABLE)
 READ_ONLY_FIELDS = RESERVED_PROPERTIES - WRITABLE_FIELDS - frozenset(
@@ -87,10 +117,7 @@ PROPERTY_VALUE = {'type': 'string', 'maxLength': 65535}
 # into Glance names before validation).
 create_body = {
     'type': 'object',
-    'properties': dict(_WRITABLE, id={
-        'type': 'string',
-        'pattern': '^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?'
-                   '[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$'}),
+    'properties': dict(_WRITABLE, id=IMAGE_ID),
     'propertyNames': {'pattern': _PROPERTY_NAME,
                       'not': {'enum': sorted(READ_ONLY_FIELDS - {'id'})}},
     'additionalProperties': PROPERTY_VALUE,
@@ -105,7 +132,7 @@ patch_body = {
         'type': 'object',
         'properties': {
             'op': {'type': 'string', 'enum': ['add', 'replace', 'remove']},
-            'path': {'type': 'string', 'pattern': '^/[^/]+$'},
+            'path': {'type': 'string', 'pattern': r'^/[^/]+\Z'},
             'value': {},
         },
         'required': ['op', 'path'],
@@ -120,11 +147,11 @@ SORT_KEYS = ['name', 'status', 'container_format', 'disk_format', 'size',
 SORT_DIRS = ['asc', 'desc']
 _DATE_FILTER = ('^(gt|gte|lt|lte|eq|neq):'
                 r'\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?'
-                r'(Z|[+-]\d{2}:?\d{2})?)?$')
+                r'(Z|[+-]\d{2}:?\d{2})?)?\Z')
 _DATE_QUERY = {'type': 'string', 'pattern': _DATE_FILTER,
                'description': 'OP:TIME, OP one of gt, gte, lt, lte, eq, '
                               'neq and TIME an ISO 8601 time'}
-_INTEGER = {'type': 'string', 'pattern': r'^\d{1,19}$',
+_INTEGER = {'type': 'string', 'pattern': r'^\d{1,19}\Z',
             'description': 'a non-negative integer'}
 _BOOLEAN = {'type': 'string', 'enum': ['true', 'false', 'True', 'False']}
 IMAGE_STATUSES = ['queued', 'saving', 'active', 'killed', 'deleted',
@@ -135,7 +162,7 @@ def _enum_or_in(values):
     """One value, or Glance's 'in:a,b' form."""
     return {'type': 'string',
             'anyOf': [{'enum': values},
-                      {'pattern': '^in:(%s)(,(%s))*$' % (
+                      {'pattern': r'^in:(%s)(,(%s))*\Z' % (
                           '|'.join(values), '|'.join(values))}]}
 
 
@@ -145,8 +172,7 @@ list_query = {
     'type': 'object',
     'properties': {
         'limit': _INTEGER,
-        'marker': {'type': 'string', 'pattern': '^[0-9a-fA-F-]{32,36}$',
-                   'description': 'an image id'},
+        'marker': IMAGE_ID,
         'sort': {'type': 'string', 'minLength': 1},
         'sort_key': {'type': 'array',
                      'items': {'type': 'string', 'enum': SORT_KEYS}},
@@ -161,9 +187,7 @@ list_query = {
                                    'all']},
         'owner': {'type': 'string', 'maxLength': 255},
         'status': _enum_or_in(IMAGE_STATUSES),
-        'tag': {'type': 'array',
-                'items': {'type': 'string', 'minLength': 1,
-                          'maxLength': 255}},
+        'tag': {'type': 'array', 'items': TAG},
         'disk_format': _enum_or_in(DISK_FORMATS),
         'container_format': _enum_or_in(CONTAINER_FORMATS),
         'size_min': _INTEGER,
@@ -185,9 +209,8 @@ upload_targets = {
     'items': {
         'type': 'object',
         'properties': {
-            'vim_id': {'type': 'string', 'minLength': 1, 'maxLength': 255},
-            'tenant_id': {'type': 'string', 'minLength': 1,
-                          'maxLength': 255},
+            'vim_id': VIM_ID,
+            'tenant_id': TENANT_ID,
         },
         'required': ['vim_id', 'tenant_id'],
         'additionalProperties': False,
@@ -206,8 +229,7 @@ member_status_body = {
 # POST .../members
 member_create_body = {
     'type': 'object',
-    'properties': {'member': {'type': 'string', 'minLength': 1,
-                              'maxLength': 255}},
+    'properties': {'member': MEMBER_ID},
     'required': ['member'],
     'additionalProperties': False,
 }

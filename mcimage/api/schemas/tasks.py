@@ -43,7 +43,7 @@ create_body = {
                 'force': {'type': 'boolean'},
                 'match_name': {'type': 'boolean'},
                 'os_hash_value': {
-                    'type': 'string', 'pattern': '^[0-9a-fA-F]{128}$',
+                    'type': 'string', 'pattern': r'^[0-9a-fA-F]{128}\Z',
                     'description': 'the sha512 of the data, 128 hex digits'},
             },
             'required': ['import_from', 'targets'],
@@ -59,11 +59,11 @@ TASK_STATUSES = ['pending', 'processing', 'success', 'failure']
 list_query = {
     'type': 'object',
     'properties': {
-        'limit': {'type': 'string', 'pattern': r'^[1-9]\d{0,8}$',
+        'limit': {'type': 'string', 'pattern': r'^[1-9]\d{0,8}\Z',
                   'description': 'a positive integer'},
         'marker': {'type': 'string',
-                   'pattern': '^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}'
-                              '[0-9a-fA-F]{12}$',
+                   'pattern': (r'^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}'
+                               r'[0-9a-fA-F]{12}\Z'),
                    'description': 'a task id'},
         'status': {'type': 'string', 'enum': TASK_STATUSES},
         'type': {'type': 'string', 'enum': ['import']},

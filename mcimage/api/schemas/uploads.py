@@ -16,11 +16,11 @@
 list_query = {
     'type': 'object',
     'properties': {
-        'limit': {'type': 'string', 'pattern': r'^[1-9]\d{0,8}$',
+        'limit': {'type': 'string', 'pattern': r'^[1-9]\d{0,8}\Z',
                   'description': 'a positive integer'},
         'marker': {'type': 'string',
-                   'pattern': '^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}'
-                              '[0-9a-fA-F]{12}$',
+                   'pattern': (r'^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}'
+                               r'[0-9a-fA-F]{12}\Z'),
                    'description': 'a staged upload id'},
         'status': {'type': 'string', 'enum': ['saving', 'active']},
     },

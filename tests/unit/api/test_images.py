@@ -773,3 +773,283 @@ class TestNothingLeaks(ImagesTestCase):
         # And the VIM's own record still has them (nothing was changed).
         self.assertIn('direct_url', copy.deepcopy(
             self.fake.images[image['id']]))
+
+
+# What a path value must never smuggle into a VIM URL, as sent on the
+# wire (webtest, like cheroot, decodes them into PATH_INFO).
+HOSTILE_SUFFIXES = ('%3F', '%3F/tags/t', '%2F..', '%2F..%2F..', '%23',
+                    '%00', '%0D%0A', '%0D%0AX-Roles:%20admin', '%20', '%25')
+HOSTILE_VALUES = ('..', '%2E%2E', '.', '%2E', '%3F', '%23', '%00',
+                  '%0D%0A')
+_BACKEND_METHODS = (
+    'create_image', 'get_image', 'list_images', 'update_image',
+    'delete_image', 'image_action', 'add_tag', 'delete_tag', 'list_members',
+    'get_member', 'add_member', 'update_member', 'delete_member',
+    'member_status', 'get_schema', 'upload', 'download')
+
+
+class TestPathValues(ImagesTestCase):
+    """Every id position of every route, with hostile values in it.
+
+    Each answer is a 400 or a 404, and the VIM is asked nothing, or only
+    about exactly what the route names (the real image, the literal tag
+    or member).
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.image = self.add(visibility='shared', tags=['t'])
+        self.fake.members[(self.image['id'], 'p2')] = 'accepted'
+        self.seen = self._record_every_backend_call()
+
+    def _record_every_backend_call(self):
+        seen = []
+        for name in _BACKEND_METHODS:
+            original = getattr(self.fake, name)
+
+            def wrapper(*args, _name=name, _original=original, **kwargs):
+                # (method, tenant, values...) without the context.
+                seen.append((_name,) + args[1:])
+                return _original(*args, **kwargs)
+            setattr(self.fake, name, wrapper)
+        return seen
+
+    def routes(self, image_id, tag='t', member='p2', tenant='p1'):
+        """(method, url, body, content type, persona) of every route."""
+        root = '/v1/%s/%s/images' % (base.VIM, tenant)
+        image = '%s/%s' % (root, image_id)
+        json_type = 'application/json'
+        return [
+            ('GET', image, None, None, 'member'),
+            ('HEAD', image, None, None, 'member'),
+            ('PATCH', image, json.dumps([{'op': 'add', 'path': '/x',
+                                          'value': 'y'}]), PATCH_2_1,
+             'member'),
+            ('DELETE', image, None, None, 'member'),
+            ('GET', image + '/file', None, None, 'member'),
+            ('PUT', image + '/file', 'data', 'application/octet-stream',
+             'member'),
+            ('GET', '%s/file/%s' % (root, image_id), None, None, 'member'),
+            ('PUT', '%s/tags/%s' % (image, tag), None, None, 'member'),
+            ('DELETE', '%s/tags/%s' % (image, tag), None, None, 'member'),
+            ('POST', image + '/actions/deactivate', None, None, 'admin'),
+            ('POST', image + '/actions/reactivate', None, None, 'admin'),
+            ('GET', image + '/members', None, None, 'member'),
+            ('POST', image + '/members', json.dumps({'member': member}),
+             json_type, 'member'),
+            ('GET', '%s/members/%s' % (image, member), None, None, 'member'),
+            ('PUT', '%s/members/%s' % (image, member),
+             json.dumps({'status': 'accepted'}), json_type, 'member'),
+            ('DELETE', '%s/members/%s' % (image, member), None, None,
+             'member'),
+        ]
+
+    def request(self, method, url, body, content_type, persona):
+        headers = self.headers(persona)
+        if content_type:
+            headers['Content-Type'] = content_type
+        return self.app.request(url, method=method,
+                                body=(body or '').encode(), headers=headers,
+                                expect_errors=True)
+
+    def assertRefused(self, method, url, resp, allowed=(400, 404)):
+        where = '%s %s: %s' % (method, url, resp.text)
+        self.assertIn(resp.status_int, allowed, where)
+        if method != 'HEAD':
+            self.assertError(resp, resp.status_int)
+            self.assertNotIn('Traceback', resp.text)
+
+    def assertImageIntact(self):
+        image = self.fake.images.get(self.image['id'])
+        self.assertIsNotNone(image, 'the image was deleted')
+        self.assertEqual(['t'], image['tags'])
+        self.assertEqual('active', image['status'])
+        self.assertEqual('accepted',
+                         self.fake.members.get((self.image['id'], 'p2')))
+
+    def test_hostile_image_ids_400_and_no_vim_call(self):
+        real = self.image['id']
+        values = [real + suffix for suffix in HOSTILE_SUFFIXES]
+        values += list(HOSTILE_VALUES) + [real.upper()[:-1] + 'G',
+                                          real.replace('-', ''),
+                                          '{%s}' % real]
+        for value in values:
+            for method, url, body, ctype, persona in self.routes(value):
+                del self.seen[:]
+                resp = self.request(method, url, body, ctype, persona)
+                self.assertRefused(method, url, resp)
+                self.assertEqual([], self.seen, '%s %s' % (method, url))
+        self.assertImageIntact()
+
+    def test_malformed_image_id_400_names_image_id_and_value(self):
+        for value, shown in (('not-an-id', 'not-an-id'),
+                             (self.image['id'] + '%3F',
+                              self.image['id'] + '?')):
+            for method, url, body, ctype, persona in self.routes(value):
+                if '/%s' % value not in url.split('/members')[0].split(
+                        '/tags')[0]:
+                    continue
+                resp = self.request(method, url, body, ctype, persona)
+                self.assertEqual(400, resp.status_int,
+                                 '%s %s: %s' % (method, url, resp.text))
+                if method != 'HEAD':
+                    error = self.assertError(resp, 400, 'image_id')
+                    self.assertIn(shown, error['detail'])
+                    self.assertEqual('mcimage.invalid_parameter',
+                                     error['code'])
+        self.assertEqual([], self.seen)
+
+    def test_the_exploit_delete_tag_with_query_in_the_id(self):
+        # DELETE .../images/{id}%3F/tags/t would reach Glance as
+        # DELETE /v2/images/{id}?/tags/t: a delete of the image.
+        url = self.url(self.image['id'] + '%3F', suffix='/tags/t')
+        resp = self.app.delete(url, headers=self.headers(),
+                               expect_errors=True)
+        self.assertError(resp, 400, 'image_id')
+        self.assertEqual([], self.seen)
+        self.assertImageIntact()
+
+    def test_hostile_tags(self):
+        real = self.image['id']
+        for value in ('..', '%2E%2E', '.', '%00', 't%00', 't%0D%0A',
+                      '%0D%0AX:%20y', 't%7F', 'x' * 256):
+            for method in ('PUT', 'DELETE'):
+                url = self.url(real, suffix='/tags/' + value)
+                del self.seen[:]
+                resp = self.app.request(url, method=method,
+                                        headers=self.headers(),
+                                        expect_errors=True)
+                self.assertRefused(method, url, resp, allowed=(400,))
+                self.assertIn('tag', resp.json['errors'][0]['detail'])
+                self.assertEqual([], self.seen, url)
+        for value in ('t%2F..', 't%2F..%2F..', 'a%2Fb'):
+            for method in ('PUT', 'DELETE'):
+                url = self.url(real, suffix='/tags/' + value)
+                resp = self.app.request(url, method=method,
+                                        headers=self.headers(),
+                                        expect_errors=True)
+                self.assertRefused(method, url, resp)
+        # What Glance accepts in a tag is a tag: sent as it is, for the
+        # real image only.
+        for value, tag in (('t%3F', 't?'), ('t%23x', 't#x'),
+                           ('t%25', 't%'), ('a%20b', 'a b')):
+            del self.seen[:]
+            url = self.url(real, suffix='/tags/' + value)
+            self.assertEqual(204, self.app.put(
+                url, headers=self.headers()).status_int)
+            self.assertEqual(('add_tag', 'p1', real, tag), self.seen[-1])
+            for call in self.seen:
+                self.assertEqual(real, call[2], call)
+            self.assertEqual(204, self.app.delete(
+                url, headers=self.headers()).status_int)
+            self.assertEqual(('delete_tag', 'p1', real, tag), self.seen[-1])
+        self.assertImageIntact()
+
+    def test_hostile_member_ids(self):
+        real = self.image['id']
+        for value in ('..', '%2E%2E', '.', '%00', 'p2%00', 'p2%0D%0A',
+                      '%0D%0AX-Roles:%20admin', 'p2%1B', 'x' * 256):
+            for method, url, body, ctype, persona in self.routes(
+                    real, member=value)[-3:]:
+                del self.seen[:]
+                resp = self.request(method, url, body, ctype, persona)
+                self.assertRefused(method, url, resp, allowed=(400,))
+                self.assertIn('member', resp.json['errors'][0]['detail'])
+                self.assertEqual([], self.seen, url)
+        for value in ('p2%2F..', 'p2%2F..%2F..'):
+            for method, url, body, ctype, persona in self.routes(
+                    real, member=value)[-3:]:
+                resp = self.request(method, url, body, ctype, persona)
+                self.assertRefused(method, url, resp)
+        # Glance takes any other project id: asked about that one only
+        # (the owner may not answer for a member: 403 on PUT).
+        for value, member in (('p2%3F', 'p2?'), ('p2%23', 'p2#')):
+            for method, url, body, ctype, persona in self.routes(
+                    real, member=value)[-3:]:
+                del self.seen[:]
+                resp = self.request(method, url, body, ctype, persona)
+                self.assertRefused(method, url, resp, allowed=(403, 404))
+                for call in self.seen:
+                    self.assertEqual(real, call[2], call)
+                    if call[0] in ('get_member', 'update_member',
+                                   'delete_member'):
+                        self.assertEqual(member, call[3], call)
+        self.assertImageIntact()
+
+    def test_hostile_members_in_the_body(self):
+        for member in ('', '.', '..', 'p3\r\nX: y', 'p3\x00', 'x' * 256):
+            resp = self.app.post_json(self.url(self.image['id'],
+                                               suffix='/members'),
+                                      {'member': member},
+                                      headers=self.headers(),
+                                      expect_errors=True)
+            self.assertError(resp, 400, 'member')
+        self.assertEqual([], [c for c in self.seen if c[0] == 'add_member'])
+
+    def test_hostile_tags_in_bodies(self):
+        for tag in ('.', '..', 't\n', 't\r\nX: y', '\x00'):
+            resp = self.app.post_json(URL, {'name': 'n', 'tags': [tag]},
+                                      headers=self.headers(),
+                                      expect_errors=True)
+            self.assertError(resp, 400, 'tags')
+            resp = self.app.patch(
+                self.url(self.image['id']),
+                json.dumps([{'op': 'replace', 'path': '/tags',
+                             'value': [tag]}]),
+                headers=self.headers(**{'Content-Type': PATCH_2_1}),
+                expect_errors=True)
+            self.assertError(resp, 400, 'tags')
+        self.assertEqual([], [c for c in self.seen
+                              if c[0] in ('create_image', 'update_image')])
+        self.assertImageIntact()
+
+    def test_hostile_tenant_ids(self):
+        real = self.image['id']
+        for tenant in ('p1%00', 'p1%0D%0A', 'p1%0D%0AX-Roles:%20admin',
+                       '%0A'):
+            for method, url, body, ctype, persona in (
+                    self.routes(real, tenant=tenant)
+                    + [('GET', '/v1/%s/%s/images' % (base.VIM, tenant),
+                        None, None, 'admin'),
+                       ('POST', '/v1/%s/%s/images' % (base.VIM, tenant),
+                        '{}', 'application/json', 'admin'),
+                       ('GET', '/v1/%s/%s/schemas/image' % (base.VIM,
+                                                            tenant),
+                        None, None, 'admin')]):
+                del self.seen[:]
+                # The admin may name any tenant: only the value refuses.
+                resp = self.request(method, url, body, ctype, 'admin')
+                self.assertRefused(method, url, resp, allowed=(400,))
+                if method != 'HEAD':
+                    self.assertIn('tenant_id',
+                                  resp.json['errors'][0]['detail'])
+                self.assertEqual([], self.seen, url)
+        self.assertImageIntact()
+
+    def test_hostile_vim_ids_404(self):
+        for vim in (base.VIM + '%00', base.VIM + '%0D%0A', '..'):
+            url = '/v1/%s/p1/images/%s' % (vim, self.image['id'])
+            resp = self.app.get(url, headers=self.headers(),
+                                expect_errors=True)
+            self.assertRefused('GET', url, resp, allowed=(404,))
+        self.assertEqual([], self.seen)
+        self.assertEqual([], self.glance[base.OTHER_VIM].calls)
+
+    def test_vim_task_source_with_a_hostile_image_id_400(self):
+        real = self.image['id']
+        for source, shown in (
+                ('vim:%s/p1/%s?' % (base.VIM, real), real + '?'),
+                ('vim:%s/p1/%s#' % (base.VIM, real), real + '#'),
+                ('vim:%s/p1/..' % base.VIM, '..'),
+                ('vim:%s/p1/%s\r\n' % (base.VIM, real), real),
+                ('vim:%s/p1\r\n/%s' % (base.VIM, real), 'tenant_id')):
+            resp = self.app.post_json(
+                '/v1/tasks', {'type': 'import', 'input': {
+                    'import_from': source,
+                    'targets': [{'vim_id': base.OTHER_VIM,
+                                 'tenant_id': 'p1'}]}},
+                headers=self.headers(), expect_errors=True)
+            error = self.assertError(resp, 400, 'input.import_from')
+            self.assertIn(shown, error['detail'])
+        self.assertEqual([], self.seen)
+        self.assertEqual([], self.glance[base.OTHER_VIM].calls)

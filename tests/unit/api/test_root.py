@@ -10,6 +10,8 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import uuid
+
 import webtest
 
 from mcimage.api import app as api_app
@@ -126,8 +128,8 @@ class TestErrors(base.APITestCase):
         def boom(*args, **kwargs):
             raise RuntimeError('secret internals /etc/passwd')
         self.fake.get_image = boom
-        resp = self.app.get('/v1/%s/p1/images/x' % base.VIM,
-                            headers=self.headers(), expect_errors=True)
+        url = '/v1/%s/p1/images/%s' % (base.VIM, uuid.uuid4())
+        resp = self.app.get(url, headers=self.headers(), expect_errors=True)
         error = self.assertError(resp, 500)
         self.assertNotIn('secret', resp.text)
         self.assertEqual('mcimage.internal_error', error['code'])

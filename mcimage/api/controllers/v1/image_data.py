@@ -123,6 +123,7 @@ class ImageFileController(object):
     def _lookup(self, image_id, *remainder):
         if remainder:
             pecan.abort(404)
+        images_api.check_image_id(image_id)
         return ImageDataController(self.vim, self.tenant_id,
                                    image_id), remainder
 

@@ -160,6 +160,7 @@ class ImagesController(object):
 
     @index.when(method='GET', template='json')
     def index_get(self):
+        images_api.check_tenant_id(self.tenant_id)
         params = validation.query(pecan.request, schemas.list_query,
                                   schemas.REPEATABLE_QUERY)
         return images_api.list_images(utils.context(), self.vim,
@@ -168,6 +169,7 @@ class ImagesController(object):
 
     @index.when(method='POST', template='json')
     def index_post(self):
+        images_api.check_tenant_id(self.tenant_id)
         body = validation.json_body(pecan.request)
         image = images_api.create_image(utils.context(), self.vim,
                                         self.tenant_id, body)
@@ -179,9 +181,13 @@ class ImagesController(object):
 
     @pecan.expose()
     def _lookup(self, segment, *remainder):
+        # Path values are checked before any route runs: they go into the
+        # VIM's URLs and headers, and into links.
+        images_api.check_tenant_id(self.tenant_id)
         if segment == 'file':
             return image_data.ImageFileController(
                 self.vim, self.tenant_id), remainder
+        images_api.check_image_id(segment)
         return ImageController(self.vim, self.tenant_id, segment), remainder
 
 
@@ -196,6 +202,7 @@ class SchemasController(object):
 
     @pecan.expose()
     def _lookup(self, name, *remainder):
+        images_api.check_tenant_id(self.tenant_id)
         if name not in self._NAMES or remainder:
             pecan.abort(404)
         return _SchemaController(self.vim, self.tenant_id, name), ()

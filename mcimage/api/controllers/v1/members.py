@@ -16,6 +16,7 @@ import pecan
 
 from mcimage.api import utils
 from mcimage.api import validation
+from mcimage.images import api as images_api
 from mcimage.images import members as members_api
 
 
@@ -85,5 +86,6 @@ class MembersController(object):
     def _lookup(self, member_id, *remainder):
         if remainder:
             pecan.abort(404)
+        images_api.check_member_id(member_id)
         return MemberController(self.vim, self.tenant_id, self.image_id,
                                 member_id), remainder
