@@ -393,7 +393,12 @@ _HEAD_FIELDS = (('id', 'Id'), ('name', 'Name'),
                 ('min_disk', 'Min_disk'), ('min_ram', 'Min_ram'),
                 ('protected', 'Protected'), ('created_at', 'Created_at'),
                 ('updated_at', 'Updated_at'))
+# What a header value may hold as it is: printable ASCII ('%' is the
+# escape). Control characters (CR, LF, NUL...) never are.
 _HEADER_SAFE = " !\"#$&'()*+,-./:;<=>?@[]^_`{|}~"
+# RFC 9110 tchar (quote() keeps letters, digits and '_.-~' itself), less
+# '%', the escape: a header name built of these is always a token.
+_TOKEN_SAFE = "!#$&'*+^`|"
 _NOT_PROPERTIES = frozenset(schemas.RESERVED_PROPERTIES) | frozenset(
     f for f, _h in _HEAD_FIELDS)
 
@@ -417,7 +422,12 @@ def head_headers(image):
     headers['X-Image-Meta-Deleted'] = 'False'
     for key, value in sorted(image.items()):
         if key not in _NOT_PROPERTIES:
-            headers['X-Image-Meta-Property-' + key] = _header_value(value)
+            # A VIM's property names can be anything (set in Glance
+            # directly): every character that is not a token character is
+            # %-encoded (UTF-8), so no name can end the header or split
+            # the response, and hw:cpu_policy reads hw%3Acpu_policy.
+            name = urllib.parse.quote(str(key), safe=_TOKEN_SAFE)
+            headers['X-Image-Meta-Property-' + name] = _header_value(value)
     return headers
 
 

@@ -32,9 +32,9 @@ RESERVED_PROPERTIES = frozenset([
 ONAP_ALIASES = {'imageType': 'disk_format',
                 'containerFormat': 'container_format'}
 
-_PROPERTY_NAME = '^[A-Za-z0-9_:.-]{1,255}$'
 # Patterns match the whole value: '\Z', not '$', which also matches
 # before a trailing newline (jsonschema uses re.search).
+_PROPERTY_NAME = r'^[A-Za-z0-9_:.-]{1,255}\Z'
 # How Glance names images (its own schemas' pattern for an id).
 UUID_PATTERN = r'^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\Z'
 # No C0 control character (CR, LF, NUL...) nor DEL.

@@ -14,7 +14,10 @@
 
 import copy
 import json
+import re
 import uuid
+
+import webtest
 
 from tests.unit.api import base
 from tests.unit.api import response_schemas
@@ -488,6 +491,102 @@ class TestHead(ImagesTestCase):
     def test_someone_elses_tenant_403(self):
         image = self.add(owner='p2', visibility='public')
         self.head(image['id'], tenant='p2', status=403)
+
+    def test_property_names_are_always_tokens(self):
+        # Set in Glance directly, a property may have any name: each is
+        # sent as a token, its other characters %-encoded.
+        names = {
+            'hw:cpu_policy': 'hw%3Acpu_policy',
+            'with space': 'with%20space',
+            'caf\u00e9': 'caf%C3%A9',
+            '50%': '50%25',
+            'a%3Ab': 'a%253Ab',
+            'x\r\nSet-Cookie: owned=1': 'x%0D%0ASet-Cookie%3A%20owned%3D1',
+            'nl\n': 'nl%0A',
+            'nul\x00': 'nul%00',
+            'tab\there': 'tab%09here',
+            'sep()<>@,;\\"/[]?={}': ('sep%28%29%3C%3E%40%2C%3B%5C%22%2F'
+                                     '%5B%5D%3F%3D%7B%7D'),
+            "tchars!#$&'*+-.^_`|~": "tchars!#$&'*+-.^_`|~",
+        }
+        image = self.add(**{name: 'v\r\nX-Injected: 1' for name in names})
+        # webtest's lint takes only [A-Za-z0-9_-] in a header name, fewer
+        # than RFC 9110's token characters: the token check is below.
+        app = webtest.TestApp(self.app.app, lint=False)
+        resp = app.head(self.url(image['id']), headers=self.headers())
+        self.assertEqual(200, resp.status_int)
+        headers = resp.headers
+        for name, encoded in names.items():
+            self.assertEqual('v%0D%0AX-Injected: 1',
+                             headers.get('X-Image-Meta-Property-' + encoded),
+                             name)
+        token = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+        for name, value in headers.items():
+            self.assertTrue(token.fullmatch(name), repr(name))
+            self.assertIsNone(re.search('[\x00-\x1f\x7f]', value),
+                              repr(value))
+        self.assertNotIn('X-Injected', headers)
+        self.assertNotIn('Set-Cookie', headers)
+
+    def test_values_never_carry_control_characters(self):
+        image = self.add(name='n\r\nX: 1\x00', os_distro='\n')
+        headers = self.head(image['id']).headers
+        self.assertEqual('n%0D%0AX: 1%00', headers['X-Image-Meta-Name'])
+        self.assertEqual('%0A', headers['X-Image-Meta-Property-os_distro'])
+
+
+class TestPropertyNamesMatchedWhole(ImagesTestCase):
+    """'$' let a name with a trailing newline through: no longer."""
+
+    BAD = ('name_with_newline\n', 'os_distro\n', 'hw:cpu\r\n', 'a\nb')
+
+    def test_create(self):
+        for name in self.BAD:
+            resp = self.app.post_json(URL, {name: 'v'},
+                                      headers=self.headers(),
+                                      expect_errors=True)
+            self.assertError(resp, 400, name)
+        self.assertEqual([], self.calls('create_image'))
+
+    def test_patch(self):
+        image = self.add()
+        for name in self.BAD:
+            for op in ('add', 'replace'):
+                resp = self.app.patch(
+                    self.url(image['id']),
+                    json.dumps([{'op': op, 'path': '/' + name,
+                                 'value': 'v'}]),
+                    headers=self.headers(**{'Content-Type': PATCH_2_1}),
+                    expect_errors=True)
+                self.assertError(resp, 400, name)
+        self.assertEqual([], self.calls('update_image'))
+
+    def test_multipart(self):
+        for name in self.BAD:
+            resp = self.app.post(
+                URL + '/file',
+                params=[('imageType', 'raw'),
+                        ('properties', json.dumps({name: 'v'}))],
+                upload_files=[('file', 'disk.raw', b'data')],
+                headers=self.headers(), expect_errors=True)
+            self.assertError(resp, 400, repr(name)[1:-1])
+        self.assertEqual([], self.calls('create_image'))
+
+    def test_task_image_properties(self):
+        for name in self.BAD:
+            resp = self.app.post_json(
+                '/v1/tasks', {'type': 'import', 'input': {
+                    'import_from': 'http://example.com/x.img',
+                    'image_properties': {name: 'v'},
+                    'targets': [{'vim_id': base.VIM, 'tenant_id': 'p1'}]}},
+                headers=self.headers(), expect_errors=True)
+            self.assertError(resp, 400, repr(name)[1:-1])
+
+    def test_whole_names_still_taken(self):
+        resp = self.app.post_json(URL, {'hw:cpu_policy': 'dedicated',
+                                        'os.distro-x_1': 'y'},
+                                  headers=self.headers())
+        self.assertEqual(201, resp.status_int)
 
 
 class TestActions(ImagesTestCase):
@@ -1053,3 +1152,31 @@ class TestPathValues(ImagesTestCase):
             self.assertIn(shown, error['detail'])
         self.assertEqual([], self.seen)
         self.assertEqual([], self.glance[base.OTHER_VIM].calls)
+
+
+class TestSchemaPatterns(base.APITestCase):
+
+    def test_every_pattern_matches_the_whole_value(self):
+        from mcimage.api.schemas import images as images_schemas
+        from mcimage.api.schemas import tasks as tasks_schemas
+        from mcimage.api.schemas import uploads as uploads_schemas
+
+        patterns = []
+
+        def walk(node):
+            if isinstance(node, dict):
+                if isinstance(node.get('pattern'), str):
+                    patterns.append(node['pattern'])
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, (list, tuple)):
+                for value in node:
+                    walk(value)
+
+        for module in (images_schemas, tasks_schemas, uploads_schemas):
+            walk([v for k, v in vars(module).items()
+                  if not k.startswith('__')])
+        self.assertGreater(len(patterns), 10)
+        for pattern in patterns:
+            self.assertTrue(pattern.startswith('^'), pattern)
+            self.assertTrue(pattern.endswith('\\Z'), pattern)
