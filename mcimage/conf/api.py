@@ -36,6 +36,21 @@ opts = [
                min=1,
                help='The most items one page of a list holds, whatever '
                     'limit the request asks for.'),
+    cfg.IntOpt('max_list_scan',
+               default=5000,
+               min=1,
+               help='The most images one image list request reads from a '
+                    'VIM. A VIM\'s account may list images the caller may '
+                    'not see, which mcimage leaves out; a page short of its '
+                    'limit is then filled from further VIM pages, each '
+                    'larger than the last (up to max_limit), until it is '
+                    'full, the VIM has no more, or this many images were '
+                    'read. Then the page holds what was found and its '
+                    '"next" link starts after the last image shown; if no '
+                    'image was shown at all, the page is empty and has no '
+                    '"next" link (the list ends there: narrow it with '
+                    'filters, or raise this bound). A hidden image is '
+                    'never named.'),
     cfg.IntOpt('max_json_body_size',
                default=1024 * 1024,
                min=1024,

@@ -174,43 +174,80 @@ def _sort_params(params):
                 reason='the direction must be asc or desc')
 
 
-def _page_link(link, root, params):
-    """Glance's first/next link, as the same query on mcimage.
+def _page_link(root, params, marker=None):
+    """A first/next link: the same query on mcimage, from ``marker``.
 
-    Built from the request's own parameters and the marker of Glance's
-    link: Glance keeps only the last value of a repeated parameter (tag,
-    sort_key, sort_dir) in its links, so following them drops filters.
+    Built from the request's own parameters: Glance keeps only the last
+    value of a repeated parameter (tag, sort_key, sort_dir) in its links,
+    so following them drops filters. The marker is always an image the
+    caller was shown, never the VIM's (DESIGN §3).
     """
-    marker = urllib.parse.parse_qs(
-        urllib.parse.urlsplit(link).query).get('marker')
     query = [(k, v) for k, v in params.items() if k != 'marker']
     if marker:
-        query.append(('marker', marker[-1]))
+        query.append(('marker', marker))
     query = urllib.parse.urlencode(query, doseq=True)
     return '%s/images%s' % (root, '?' + query if query else '')
 
 
-def list_images(context, vim, tenant_id, params, base_path):
-    """One page of images the caller may see, with links into mcimage."""
-    policy.authorize(context, 'mcimage:image:get_all',
-                     image_target(tenant_id))
-    _sort_params(params)
-    params = dict(params)
-    limit = params.get('limit')
-    if limit is not None:
-        params['limit'] = str(min(int(limit), CONF.api.max_limit))
+def _unknown_marker(marker):
+    # One answer for a marker that is not there and one the caller may
+    # not see: no existence oracle.
+    return exception.InvalidParameterValue(
+        name='marker', value=marker,
+        reason='no image with this id is listed here')
+
+
+def _check_marker(context, vim, tenant_id, marker):
+    """The marker must name an image the caller may see.
+
+    Else the VIM, whose account may see more, would page from an image
+    the caller cannot see, and answer differently than for an unknown one.
+    """
     try:
-        page = vim.backend.list_images(context, tenant_id, params)
+        get_image(context, vim, tenant_id, marker)
+    except (exception.NotFound, exception.Forbidden):
+        raise _unknown_marker(marker)
+
+
+def _vim_page(context, vim, tenant_id, params):
+    try:
+        return vim.backend.list_images(context, tenant_id, params)
     except (exception.Invalid, exception.Forbidden) as e:
         marker = params.get('marker')
         if marker and marker in str(e):
             # Glance: 400 for an unknown marker, 403 for an image the
-            # caller may not see. One answer for both: no existence leak.
-            raise exception.InvalidParameterValue(
-                name='marker', value=marker,
-                reason='no image with this id is listed here')
+            # caller may not see.
+            raise _unknown_marker(marker)
         raise
-    images = []
+
+
+def list_images(context, vim, tenant_id, params, base_path):
+    """One page of images the caller may see, with links into mcimage.
+
+    The VIM's account may list images the caller may not see (service
+    mode, an admin account): they are left out, and a page left short is
+    filled from further VIM pages. Bounded by [api] max_list_scan images
+    read in all: when it is reached the page holds what was found and
+    ``next`` starts after the last image shown; with none shown there is
+    no ``next`` (nothing to start after that the caller may know of).
+    When nothing is left out, this is one VIM call.
+    """
+    policy.authorize(context, 'mcimage:image:get_all',
+                     image_target(tenant_id))
+    _sort_params(params)
+    params = dict(params)
+    if params.get('marker'):
+        _check_marker(context, vim, tenant_id, params['marker'])
+    # The page size: the caller's limit, else the VIM's own default, read
+    # from its first page.
+    wanted = None
+    if params.get('limit') is not None:
+        wanted = min(int(params['limit']), CONF.api.max_limit)
+        params['limit'] = str(wanted)
+    budget = CONF.api.max_list_scan
+    vim_params = dict(params)
+    if wanted is not None:
+        vim_params['limit'] = str(min(wanted, budget))
     # A page's images have few distinct (owner, visibility, membership)
     # triples, and oslo.policy is most of a list's cost: check each once.
     checked = {}
@@ -222,7 +259,7 @@ def list_images(context, vim, tenant_id, params, base_path):
             checked[key] = policy.check(context, 'mcimage:image:get', target)
         return checked[key]
 
-    for image in page.get('images', []):
+    def visible(image):
         member_status = None
         if (image.get('visibility') == 'shared'
                 and image.get('owner') != tenant_id and not may_see(image)):
@@ -231,16 +268,52 @@ def list_images(context, vim, tenant_id, params, base_path):
             # no member of (an admin service user sees them all).
             member_status = _member_status(context, vim, tenant_id, image)
         if may_see(image, member_status):
-            images.append(format_image(image, vim, tenant_id, base_path))
+            return True
+        LOG.info('Image %(img)s of VIM %(vim)s filtered out of a list by '
+                 'policy', {'img': image.get('id'), 'vim': vim.id})
+        return False
+
+    images = []
+    scanned = 0
+    more = False
+    while True:
+        page = _vim_page(context, vim, tenant_id, vim_params)
+        batch = page.get('images', [])
+        if wanted is None:
+            wanted = len(batch)
+        for i, image in enumerate(batch):
+            if len(images) == wanted:
+                break
+            scanned += 1
+            if visible(image):
+                images.append(image)
         else:
-            LOG.info('Image %(img)s of VIM %(vim)s filtered out of a list '
-                     'by policy', {'img': image.get('id'), 'vim': vim.id})
+            i = len(batch)
+        # More after this page: images of this VIM page not looked at, or
+        # a next VIM page.
+        more = i < len(batch) or bool(page.get('next'))
+        if len(images) >= wanted or not more or not batch:
+            break
+        if scanned >= budget:
+            LOG.warning('Image list of VIM %(vim)s for tenant %(tenant)s '
+                        'stopped after %(n)d images read ([api] '
+                        'max_list_scan) with %(shown)d of %(wanted)d shown',
+                        {'vim': vim.id, 'tenant': tenant_id, 'n': scanned,
+                         'shown': len(images), 'wanted': wanted})
+            break
+        # Read on after the last image read (never shown to anyone), in
+        # larger pages: what is left out now is likely left out again.
+        vim_params['marker'] = batch[-1]['id']
+        vim_params['limit'] = str(max(1, min(
+            2 * int(vim_params.get('limit') or len(batch)),
+            CONF.api.max_limit, budget - scanned)))
     root = tenant_path(base_path, vim, tenant_id)
-    body = {'images': images,
-            'first': _page_link(page.get('first', ''), root, params),
+    body = {'images': [format_image(image, vim, tenant_id, base_path)
+                       for image in images],
+            'first': _page_link(root, params),
             'schema': root + '/schemas/images'}
-    if page.get('next'):
-        body['next'] = _page_link(page['next'], root, params)
+    if more and images:
+        body['next'] = _page_link(root, params, images[-1]['id'])
     return body
 
 

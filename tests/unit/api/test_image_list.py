@@ -324,3 +324,163 @@ class TestListPolicy(ListTestCase):
         url = '/v1/%s/p1/images' % base.OTHER_VIM
         self.assertEqual([other['id']], self.ids(url=url))
         self.assertNotIn(other['id'], self.ids())
+
+
+class TestPagingHidesWhatPolicyHides(ListTestCase):
+    """Paging never names an image the caller may not see.
+
+    The VIM's account lists other tenants' private images (service mode
+    with an account that sees more); a page is filled from further VIM
+    pages when policy left some out.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.visible = []
+        self.hidden = []
+
+    def make(self, pattern):
+        """'v' a p1 image, 'h' one p1 may not see, in creation order."""
+        for kind in pattern:
+            if kind == 'v':
+                self.visible.append(self.add()['id'])
+            elif kind == 'h':
+                self.hidden.append(self.add(owner='p2')['id'])
+            else:
+                # A share with p1 still pending: hidden as well.
+                image = self.add(owner='p2', visibility='shared')
+                self.fake.members[(image['id'], 'p1')] = 'pending'
+                self.hidden.append(image['id'])
+
+    def list_calls(self):
+        return [c for c in self.fake.calls if c[0] == 'list_images']
+
+    def walk(self, query):
+        """Every page of the list: [(ids, response body)]."""
+        pages = []
+        url = '%s?%s' % (URL, query)
+        while url:
+            resp = self.app.get(url, headers=self.headers())
+            response_schemas.check(response_schemas.IMAGE_LIST, resp.json)
+            for hidden in self.hidden:
+                self.assertNotIn(hidden, resp.text)
+            pages.append(([i['id'] for i in resp.json['images']],
+                          resp.json))
+            url = resp.json.get('next')
+            self.assertLess(len(pages), 50, 'paging does not end')
+        return pages
+
+    def assertWalk(self, query, limit):
+        pages = self.walk(query)
+        seen = [i for ids, _body in pages for i in ids]
+        self.assertEqual(self.visible, seen)
+        for ids, body in pages[:-1]:
+            self.assertEqual(limit, len(ids), body)
+            marker = urllib.parse.parse_qs(urllib.parse.urlsplit(
+                body['next']).query)['marker']
+            self.assertEqual([ids[-1]], marker)
+        return pages
+
+    def test_hidden_in_the_middle(self):
+        self.make('vhhvhvvhhhvvhv')
+        self.assertWalk('limit=3&sort=created_at:asc', 3)
+
+    def test_hidden_at_vim_page_ends(self):
+        # The VIM's pages of 2 end on hidden images: its next marker is
+        # one, and must never show.
+        self.make('vhvhvhvh')
+        self.assertWalk('limit=2&sort=created_at:asc', 2)
+
+    def test_pending_shares_hidden_too(self):
+        self.make('vpvpvpp')
+        self.assertWalk('limit=2&sort=created_at:asc', 2)
+
+    def test_first_page_filled_from_further_vim_pages(self):
+        self.make('vhhhhhhvhv')
+        resp = self.list('limit=3&sort=created_at:asc')
+        self.assertEqual(self.visible,
+                         [i['id'] for i in resp.json['images']])
+        self.assertNotIn('next', resp.json)
+        # Asked for more each time, the caller's limit first.
+        limits = [c[2]['limit'] for c in self.list_calls()]
+        self.assertEqual('3', limits[0])
+        self.assertEqual(sorted(limits, key=int), limits)
+        self.assertGreater(int(limits[1]), 3)
+
+    def test_vim_page_growth_capped_by_max_limit(self):
+        self.config(max_limit=4, group='api')
+        self.make('v' + 'h' * 30 + 'v')
+        resp = self.list('limit=2&sort=created_at:asc')
+        self.assertEqual(self.visible,
+                         [i['id'] for i in resp.json['images']])
+        limits = [int(c[2]['limit']) for c in self.list_calls()]
+        self.assertEqual(2, limits[0])
+        self.assertEqual(4, max(limits))
+
+    def test_one_vim_call_when_nothing_is_hidden(self):
+        self.make('vvvvvv')
+        resp = self.list('limit=3&sort=created_at:asc')
+        self.assertEqual(self.visible[:3],
+                         [i['id'] for i in resp.json['images']])
+        self.assertEqual(1, len(self.list_calls()))
+        self.assertIn('marker=' + self.visible[2], resp.json['next'])
+        self.fake.calls.clear()
+        resp = self.list('sort=created_at:asc')
+        self.assertEqual(1, len(self.list_calls()))
+
+    def test_no_limit_fills_the_vims_default_page(self):
+        self.make('vh' * 30)
+        pages = self.walk('sort=created_at:asc')
+        self.assertEqual(fakes_default_limit(), len(pages[0][0]))
+        self.assertEqual(self.visible, [i for ids, _b in pages for i in ids])
+        for _ids, body in pages:
+            self.assertNotIn('limit=', body.get('next', ''))
+
+    def test_scan_bound_reached_page_answered_with_what_was_found(self):
+        self.config(max_list_scan=6, group='api')
+        self.make('vhhhhhhhhhvv')
+        resp = self.list('limit=3&sort=created_at:asc')
+        self.assertEqual(self.visible[:1],
+                         [i['id'] for i in resp.json['images']])
+        # The next page starts after the last image shown.
+        self.assertIn('marker=' + self.visible[0], resp.json['next'])
+        # No more images were asked of the VIM than the bound.
+        self.assertLessEqual(
+            sum(int(c[2]['limit']) for c in self.list_calls()), 6)
+
+    def test_scan_bound_reached_with_nothing_shown(self):
+        self.config(max_list_scan=5, group='api')
+        self.make('hhhhhhhhv')
+        resp = self.list('limit=3&sort=created_at:asc')
+        self.assertEqual([], resp.json['images'])
+        # No image to point after: the list ends here, naming nothing.
+        self.assertNotIn('next', resp.json)
+
+    def test_hidden_marker_is_an_unknown_marker(self):
+        self.make('vhvpv')
+        unknown = str(uuid.uuid4())
+        answers = []
+        for marker in (unknown, self.hidden[0], self.hidden[1]):
+            self.fake.calls.clear()
+            resp = self.list('marker=%s&sort=created_at:asc' % marker,
+                             status=400)
+            error = self.assertError(resp, 400, marker)
+            answers.append((error['code'], error['title'],
+                            error['detail'].replace(marker, 'X')))
+            self.assertEqual([], self.list_calls())
+        self.assertEqual(1, len(set(answers)), answers)
+        # A marker the caller may see works.
+        resp = self.list('marker=%s&sort=created_at:asc' % self.visible[0])
+        self.assertEqual(self.visible[1:],
+                         [i['id'] for i in resp.json['images']])
+
+    def test_hidden_marker_with_filters_no_oracle(self):
+        self.make('vhv')
+        for marker in (self.hidden[0], str(uuid.uuid4())):
+            resp = self.list('marker=%s&name=nothing' % marker, status=400)
+            self.assertError(resp, 400, marker)
+
+
+def fakes_default_limit():
+    from tests.unit import fakes
+    return fakes.DEFAULT_LIMIT
