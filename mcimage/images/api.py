@@ -103,7 +103,9 @@ def glance_names(fields):
 
 
 def tenant_path(base_path, vim, tenant_id):
-    return '%s/v1/%s/%s' % (base_path, vim.id, tenant_id)
+    # Each value one segment of the link, whatever it holds.
+    return '%s/v1/%s/%s' % (base_path, urllib.parse.quote(vim.id, safe=''),
+                            urllib.parse.quote(tenant_id, safe=''))
 
 
 def format_image(image, vim, tenant_id, base_path, onap=False):

@@ -56,10 +56,8 @@ MEMBER_ID = {'type': 'string', 'minLength': 1, 'maxLength': 255,
              'pattern': _ONE_SEGMENT,
              'description': 'a project id: 1 to 255 characters, no '
                             'control characters, not "." or ".."'}
-TENANT_ID = {'type': 'string', 'minLength': 1, 'maxLength': 255,
-             'pattern': _NO_CONTROL,
-             'description': 'a project id: 1 to 255 characters, no '
-                            'control characters'}
+# A tenant is also a member id (the caller's own membership).
+TENANT_ID = MEMBER_ID
 VIM_ID = {'type': 'string', 'minLength': 1, 'maxLength': 255,
           'pattern': _NO_CONTROL,
           'description': 'a VIM id: 1 to 255 characters, no control '

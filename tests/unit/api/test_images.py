@@ -1105,7 +1105,7 @@ class TestPathValues(ImagesTestCase):
     def test_hostile_tenant_ids(self):
         real = self.image['id']
         for tenant in ('p1%00', 'p1%0D%0A', 'p1%0D%0AX-Roles:%20admin',
-                       '%0A'):
+                       '%0A', '%2E%2E', '.'):
             for method, url, body, ctype, persona in (
                     self.routes(real, tenant=tenant)
                     + [('GET', '/v1/%s/%s/images' % (base.VIM, tenant),
@@ -1124,6 +1124,17 @@ class TestPathValues(ImagesTestCase):
                                   resp.json['errors'][0]['detail'])
                 self.assertEqual([], self.seen, url)
         self.assertImageIntact()
+
+    def test_links_encode_the_tenant(self):
+        # An admin may name any tenant: the links keep it one segment.
+        resp = self.app.get('/v1/%s/p%%3Fx%%23y/images' % base.VIM,
+                            headers=self.headers('admin'))
+        self.assertEqual('/v1/%s/p%%3Fx%%23y/images' % base.VIM,
+                         resp.json['first'])
+        self.assertEqual('/v1/%s/p%%3Fx%%23y/schemas/images' % base.VIM,
+                         resp.json['schema'])
+        self.assertEqual([('list_images', 'p?x#y')],
+                         [c[:2] for c in self.seen])
 
     def test_hostile_vim_ids_404(self):
         for vim in (base.VIM + '%00', base.VIM + '%0D%0A', '..'):
