@@ -26,8 +26,25 @@ from mcimage.common import exception
 LOG = logging.getLogger(__name__)
 
 
+_GENERIC_500 = ('An unexpected error occurred; the request id above finds '
+                'it in the log.')
+
+
 def error_response(environ, exc):
-    """A WebOb response for ``exc``; a stray exception is a plain 500."""
+    """A WebOb response for ``exc``; any 500 has a generic detail.
+
+    mcimage's own 500s (a configuration problem met at request time...)
+    carry file names and library text: the log has them, with the request
+    id the caller is given.
+    """
+    request_id = environ.get(request_id_mw.ENV_REQUEST_ID)
+    if isinstance(exc, exception.MCImageException) and exc.code == 500:
+        LOG.error('Answering 500 to %(method)s %(path)s (request '
+                  '%(req)s): %(err)s',
+                  {'method': environ.get('REQUEST_METHOD'),
+                   'path': environ.get('PATH_INFO'), 'req': request_id,
+                   'err': exc})
+        exc = None
     if isinstance(exc, exception.MCImageException):
         status, title, detail = exc.code, exc.title, exc.message
         code = exc.error_code
@@ -45,19 +62,20 @@ def error_response(environ, exc):
         code = 'mcimage.http_%d' % status
         headers = {}
     else:
-        LOG.error('Unexpected error on %(method)s %(path)s',
-                  {'method': environ.get('REQUEST_METHOD'),
-                   'path': environ.get('PATH_INFO')}, exc_info=exc)
+        if exc is not None:
+            LOG.error('Unexpected error on %(method)s %(path)s (request '
+                      '%(req)s)', {'method': environ.get('REQUEST_METHOD'),
+                                   'path': environ.get('PATH_INFO'),
+                                   'req': request_id}, exc_info=exc)
         status, title = 500, 'Internal Server Error'
-        detail = ('An unexpected error occurred; the request id above '
-                  'finds it in the log.')
+        detail = _GENERIC_500
         code = 'mcimage.internal_error'
         headers = {}
     if status >= 500:
         LOG.warning('Answering %(status)s: %(detail)s',
                     {'status': status, 'detail': detail})
     body = {'errors': [{
-        'request_id': environ.get(request_id_mw.ENV_REQUEST_ID),
+        'request_id': request_id,
         'code': code,
         'status': status,
         'title': title,

@@ -12,9 +12,12 @@
 
 import uuid
 
+import fixtures
+
 import webtest
 
 from mcimage.api import app as api_app
+from mcimage.common import exception
 from tests.unit.api import base
 
 
@@ -133,6 +136,25 @@ class TestErrors(base.APITestCase):
         error = self.assertError(resp, 500)
         self.assertNotIn('secret', resp.text)
         self.assertEqual('mcimage.internal_error', error['code'])
+
+    def test_our_own_500_is_generic_too(self):
+        # A configuration problem met at request time names files and
+        # library text: the log gets it, the caller a generic detail.
+        logged = self.useFixture(fixtures.FakeLogger())
+
+        def misconfigured(*args, **kwargs):
+            raise exception.ConfigInvalid(
+                group='task', option='allowed_networks',
+                reason='/etc/mcimage/secret.conf: bad network')
+        self.fake.get_image = misconfigured
+        url = '/v1/%s/p1/images/%s' % (base.VIM, uuid.uuid4())
+        resp = self.app.get(url, headers=self.headers(), expect_errors=True)
+        error = self.assertError(resp, 500, 'request id')
+        self.assertNotIn('secret', resp.text)
+        self.assertNotIn('allowed_networks', resp.text)
+        self.assertEqual('mcimage.internal_error', error['code'])
+        self.assertIn('/etc/mcimage/secret.conf', logged.output)
+        self.assertIn(error['request_id'], logged.output)
 
     def test_json_body_over_limit_413(self):
         self.config(max_json_body_size=1024, group='api')
