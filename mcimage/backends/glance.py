@@ -209,6 +209,7 @@ class GlanceBackend(object):
                 code = int(match.group(1)) if match else None
             LOG.info('VIM %(vim)s answered %(code)s: %(reason)s',
                      {'vim': vim_id, 'code': code, 'reason': reason})
+            reason = _shown(reason)
             if code == 404:
                 if not_found is not None:
                     raise not_found
@@ -453,6 +454,16 @@ class DownloadBody(object):
         self._resp.close()
 
 
+# A URL in a VIM's message (a proxy's error page, a redirect) names hosts
+# of the VIM's own network: the log keeps it, the caller sees the mark.
+_URL_RE = re.compile(r'\b[a-zA-Z][a-zA-Z0-9+.-]*://\S*')
+
+
 def _reason(e):
     details = getattr(e, 'details', None) or ''
     return ' '.join(str(details).split())[:1000] or e.__class__.__name__
+
+
+def _shown(reason):
+    """A VIM's message as a caller of mcimage may see it."""
+    return _URL_RE.sub('<URL>', reason)

@@ -41,13 +41,14 @@ class _RecordingAdapter(requests.adapters.BaseAdapter):
         super().__init__()
         self.requests = []
         self.answer = {}
+        self.status = 200
 
     def send(self, request, **kwargs):
         self.requests.append(request)
         resp = requests.Response()
         resp.request = request
         resp.url = request.url
-        resp.status_code = 200
+        resp.status_code = self.status
         if request.path_url.split('?')[0].endswith('/file'):
             resp.headers['Content-Type'] = 'application/octet-stream'
             resp.headers['Content-Length'] = '4'
@@ -191,3 +192,21 @@ class TestPaths(GlanceBackendTestCase):
             [('GET', '/v2/schemas/image'),
              ('GET', '/v2/images?name=a%26b%3Dc%23d&tag=x&tag=y%3F&marker='
               + IMAGE_ID)], self.sent())
+
+
+class TestErrors(GlanceBackendTestCase):
+
+    def test_a_vims_message_is_passed_on_without_urls(self):
+        # A proxy's error page in front of a VIM names internal hosts.
+        self.wire.status = 502
+        self.wire.answer = {'error': {
+            'message': 'Bad gateway: http://10.1.2.3:9292/v2/images '
+                       'upstream https://glance.internal.example/x?token=abc '
+                       'refused'}}
+        e = self.assertRaises(exception.BackendError,
+                              self.backend.get_image, self.context, 'p1',
+                              IMAGE_ID)
+        self.assertIn('Bad gateway', str(e))
+        self.assertIn('upstream', str(e))
+        for secret in ('10.1.2.3', 'glance.internal', 'token=abc'):
+            self.assertNotIn(secret, str(e))
