@@ -261,11 +261,12 @@ class GlanceBackend(object):
                           v2_path('images', image_id), image_id=image_id,
                           as_service=as_service)[1]
 
-    def list_images(self, context, tenant_id, params):
+    def list_images(self, context, tenant_id, params, as_service=False):
         """One page of GET /v2/images: {"images", "first", "next"...}."""
         query = urllib.parse.urlencode(params, doseq=True)
         return self._call(context, tenant_id, 'get',
-                          '/v2/images' + ('?' + query if query else ''))[1]
+                          '/v2/images' + ('?' + query if query else ''),
+                          as_service=as_service)[1]
 
     def update_image(self, context, tenant_id, image_id, patch):
         """Apply a JSON patch (Glance's 2.1 media type)."""
@@ -278,11 +279,12 @@ class GlanceBackend(object):
         self._call(context, tenant_id, 'delete', v2_path('images', image_id),
                    image_id=image_id, as_service=as_service)
 
-    def image_action(self, context, tenant_id, image_id, action):
+    def image_action(self, context, tenant_id, image_id, action,
+                     as_service=False):
         """deactivate or reactivate."""
         self._call(context, tenant_id, 'post',
                    v2_path('images', image_id, 'actions', action),
-                   image_id=image_id)
+                   image_id=image_id, as_service=as_service)
 
     def add_tag(self, context, tenant_id, image_id, tag):
         self._call(context, tenant_id, 'put',

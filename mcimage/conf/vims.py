@@ -24,6 +24,15 @@ from oslo_config import cfg
 
 GROUP_PREFIX = 'vim:'
 AUTH_MODES = ('token', 'service', 'trusted')
+# Seconds of keystoneauth's session ``timeout``: each connect and each read
+# or write of a socket to the VIM, not a whole transfer. Without a bound, a
+# VIM that stops reading or answering holds a request or a task forever.
+DEFAULT_TIMEOUT = 60
+TIMEOUT_HELP = ('Seconds mcimage waits on each connect to this VIM and on '
+                'each read or write of its socket (default %d). It bounds '
+                'a VIM that stops reading or answering, never a whole '
+                'transfer: an upload or download of any length goes on '
+                'while data moves.' % DEFAULT_TIMEOUT)
 
 default_opts = [
     cfg.ListOpt('enabled_vims',
@@ -73,11 +82,23 @@ def register_opts(conf):
     conf.register_opts(default_opts)
 
 
+def _session_opts():
+    """keystoneauth's session options, with mcimage's timeout default."""
+    opts = ks_loading.get_session_conf_options()
+    cfg.set_defaults(opts, timeout=DEFAULT_TIMEOUT)
+    for opt in opts:
+        if opt.dest == 'timeout':
+            # A fresh copy made for the sample configuration.
+            opt.help = TIMEOUT_HELP
+    return opts
+
+
 def register_vim_opts(conf, vim_id):
     """Register the options of one VIM's group; returns the group name."""
     group = group_name(vim_id)
     conf.register_opts(copy.deepcopy(vim_opts), group=group)
     ks_loading.register_session_conf_options(conf, group)
+    conf.set_default('timeout', DEFAULT_TIMEOUT, group=group)
     ks_loading.register_auth_conf_options(conf, group)
     ks_loading.register_adapter_conf_options(conf, group)
     conf.set_default('service_type', 'image', group=group)
@@ -87,7 +108,7 @@ def register_vim_opts(conf, vim_id):
 def list_vim_opts():
     """The options of a [vim:ID] group, for the sample configuration."""
     return (vim_opts
-            + ks_loading.get_session_conf_options()
+            + _session_opts()
             + ks_loading.get_auth_common_conf_options()
             + ks_loading.get_auth_plugin_conf_options('password')
             + _adapter_opts())

@@ -49,15 +49,27 @@ def _ctx():
 
 
 def upload_start(vim_id, tenant_id, image_id, user_id=None, host=None,
-                 image_created=True):
+                 image_created=True, marker=None):
+    """A new uploads row; its id.
+
+    ``image_id`` is None for an image not created yet (``marker`` then
+    names it). Raises DBDuplicateEntry if the image has a row already.
+    """
     with _context_manager.writer.using(_ctx()) as session:
         row = models.Upload(vim_id=vim_id, tenant_id=tenant_id,
                             image_id=image_id, user_id=user_id, host=host,
                             pid=os.getpid(), state='uploading',
-                            image_created=image_created,
+                            image_created=image_created, marker=marker,
                             created_at=timeutils.utcnow())
         session.add(row)
     return row.id
+
+
+def upload_set_image(upload_id, image_id):
+    """The id of the image the VIM made for this row."""
+    with _context_manager.writer.using(_ctx()) as session:
+        session.query(models.Upload).filter_by(id=upload_id).update(
+            {'image_id': image_id})
 
 
 def upload_end(upload_id):

@@ -24,9 +24,10 @@ class Base(models.ModelBase, orm.DeclarativeBase):
 class Upload(Base):
     """An image mcimage created in a VIM and is still filling with data.
 
-    Written when the image is created, deleted when the upload ends either
-    way; a row found at start-up is the trace of a crash, and its image is
-    deleted from the VIM.
+    Written before the image is created (no ``image_id`` yet; the image is
+    created with ``marker`` in a property), deleted when the upload ends
+    either way; a row found at start-up is the trace of a crash, and its
+    image (found by its id, or by its marker) is deleted from the VIM.
     """
 
     __tablename__ = 'uploads'
@@ -38,7 +39,8 @@ class Upload(Base):
     id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
     vim_id = sa.Column(sa.String(255), nullable=False)
     tenant_id = sa.Column(sa.String(255), nullable=False)
-    image_id = sa.Column(sa.String(36), nullable=False)
+    # None until the VIM has answered the create.
+    image_id = sa.Column(sa.String(36), nullable=True)
     user_id = sa.Column(sa.String(255), nullable=True)
     host = sa.Column(sa.String(255), nullable=True)
     pid = sa.Column(sa.Integer, nullable=True)
@@ -48,6 +50,8 @@ class Upload(Base):
     image_created = sa.Column(sa.Boolean, nullable=False, default=True,
                               server_default=sa.true())
     created_at = sa.Column(sa.DateTime, nullable=False)
+    # The value of the image's mcimage_upload_id property (a UUID).
+    marker = sa.Column(sa.String(36), nullable=True)
 
 
 class StagedUpload(Base):

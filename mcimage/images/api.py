@@ -25,6 +25,7 @@ import urllib.parse
 
 from oslo_config import cfg
 from oslo_log import log as logging
+from oslo_utils import excutils
 from oslo_utils import strutils
 
 from mcimage.api import multipart
@@ -40,7 +41,7 @@ LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
 
 # What a VIM's image says that a caller of mcimage must never see.
-_HIDDEN = ('direct_url', 'locations', 'stores')
+_HIDDEN = ('direct_url', 'locations', 'stores', data.MARKER_PROPERTY)
 
 _MAX_FIELD = 64 * 1024
 _FORM_FIELDS = frozenset(schemas.upload_form['properties']) | frozenset(
@@ -712,12 +713,18 @@ def upload_multipart_to(context, targets, stream, content_type):
         reader.finish()
     try:
         created = _create_images(context, targets, fields)
-        if staged is not None:
-            images = staging.push(context, staged, created)
-        else:
-            images = data.stream_into_images(context, created, hashing,
-                                             finish=reader.finish,
-                                             size=declared_size)
+        try:
+            if staged is not None:
+                images = staging.push(context, staged, created)
+            else:
+                images = data.stream_into_images(context, created, hashing,
+                                                 finish=reader.finish,
+                                                 size=declared_size)
+        except Exception:
+            with excutils.save_and_reraise_exception():
+                # Those whose upload never began (the staged data could
+                # not be read...).
+                data.abandon(context, created)
     except exception.MCImageException as e:
         if staged is None:
             raise
@@ -739,11 +746,11 @@ def _create_images(context, targets, fields):
     created = []
     try:
         for vim, tenant_id in targets:
-            image = vim.backend.create_image(context, tenant_id, fields)
+            image = data.create_image(context, vim, tenant_id, fields)
             created.append((vim, tenant_id, image['id']))
     except exception.MCImageException:
         for vim, tenant_id, image_id in created:
-            data.discard_image(context, vim, tenant_id, image_id)
+            data.discard_created(context, vim, tenant_id, image_id)
         raise
     return created
 

@@ -219,8 +219,10 @@ class CreateImage(tf_task.Task):
         _row, _input, context = _load(task_id)
         vim = backends.get(target['vim_id'])
         try:
-            image = vim.backend.create_image(context, target['tenant_id'],
-                                             plan['fields'])
+            # Recorded before it exists: a crash before this step's result
+            # is saved leaves a row, and recovery deletes the image.
+            image = data.create_image(context, vim, target['tenant_id'],
+                                      plan['fields'])
         except exception.MCImageException as e:
             raise data.named(e, vim, target['tenant_id'])
         return image['id']
@@ -231,7 +233,7 @@ class CreateImage(tf_task.Task):
         target = plan['targets'][self.index]
         vim = backends.get(target['vim_id'])
         _row, _input, context = _load(task_id)
-        data.discard_image(context, vim, target['tenant_id'], result)
+        data.discard_created(context, vim, target['tenant_id'], result)
 
 
 class _Progress(object):
@@ -252,14 +254,22 @@ class _Progress(object):
     def read(self, size=None):
         piece = self._source.read()
         self.done += len(piece)
-        now = time.monotonic()
-        if now - self._last >= PROGRESS_INTERVAL or not piece:
-            self._last = now
-            row = db_api.task_update(self._task_id,
-                                     {'progress_done': self.done})
-            if row is not None and row['cancel_requested']:
-                raise Cancelled()
+        self._tick(force=not piece)
         return piece
+
+    def check(self):
+        """Cancelled, if asked for: also while no target takes data."""
+        self._tick()
+
+    def _tick(self, force=False):
+        now = time.monotonic()
+        with self._lock:
+            if not force and now - self._last < PROGRESS_INTERVAL:
+                return
+            self._last = now
+        row = db_api.task_update(self._task_id, {'progress_done': self.done})
+        if row is not None and row['cancel_requested']:
+            raise Cancelled()
 
     def close(self):
         close = getattr(self._source, 'close', None)
@@ -311,7 +321,7 @@ class Transfer(tf_task.Task):
             outcomes = data.stream_into_each(
                 context, [t[1:] for t in sending], hashing, size=source.size,
                 all_or_nothing=task_input.get('all_targets_must_succeed',
-                                              True))
+                                              True), stop=progress.check)
         finally:
             reader.close()
         failures = []
@@ -328,9 +338,12 @@ class Transfer(tf_task.Task):
             else:
                 target.update(status='created', message=None)
         if failures:
-            for index, _vim, _tenant, _image in sending:
-                if targets[index]['status'] == 'failed':
-                    # Deleted by its upload's clean-up already.
+            for (index, _vim, _tenant, _image), outcome in zip(sending,
+                                                               outcomes):
+                if (targets[index]['status'] == 'failed'
+                        and not isinstance(outcome, data.UnverifiedData)):
+                    # Deleted by its upload's clean-up already (an
+                    # UnverifiedData says what became of it itself).
                     targets[index]['message'] += ' (its image was deleted)'
             _write_targets(task_id, targets)
             if (task_input.get('all_targets_must_succeed', True)
@@ -351,7 +364,10 @@ class Transfer(tf_task.Task):
             image = vim.backend.get_image(context, tenant_id, image_id)
         except exception.ImageNotFound:
             image = None
-        traces = db_api.upload_get_all(vim_id=vim.id, image_id=image_id)
+        rows = db_api.upload_get_all(vim_id=vim.id, image_id=image_id)
+        # This process's own row is CreateImage's, written as it made it;
+        # another's is the trace of a run that broke off.
+        traces = [row for row in rows if not data.is_own(row)]
         if image is not None and image.get('status') == 'queued' and not (
                 traces):
             return image_id
@@ -360,11 +376,10 @@ class Transfer(tf_task.Task):
                  {'img': image_id, 'vim': vim.id})
         if image is not None:
             data.discard_image(context, vim, tenant_id, image_id)
-        for trace in traces:
-            db_api.upload_end(trace['id'])
+        for row in rows:
+            db_api.upload_end(row['id'])
         try:
-            return vim.backend.create_image(context, tenant_id,
-                                            fields)['id']
+            return data.create_image(context, vim, tenant_id, fields)['id']
         except exception.MCImageException as e:
             raise data.named(e, vim, tenant_id)
 
@@ -378,8 +393,8 @@ class Transfer(tf_task.Task):
             if (target['action'] != 'send' or not image_id
                     or image_id == images.get('image_%d' % index)):
                 continue
-            data.discard_image(context, backends.get(target['vim_id']),
-                               target['tenant_id'], image_id)
+            data.discard_created(context, backends.get(target['vim_id']),
+                                 target['tenant_id'], image_id)
 
     def _finish(self, task_id, targets):
         _write_targets(task_id, targets)

@@ -204,7 +204,7 @@ class FakeGlance(object):
         dirs = params.get('sort_dir') or ['desc']
         return keys[0], dirs[0]
 
-    def list_images(self, context, tenant_id, params):
+    def list_images(self, context, tenant_id, params, as_service=False):
         self.calls.append(('list_images', tenant_id, dict(params)))
         images = [image for image in self.images.values()
                   if self._listed(image, tenant_id, params)
@@ -267,8 +267,9 @@ class FakeGlance(object):
         image.update(new)
         return dict(image)
 
-    def image_action(self, context, tenant_id, image_id, action):
-        self.calls.append(('image_action', image_id, action))
+    def image_action(self, context, tenant_id, image_id, action,
+                     as_service=False):
+        self.calls.append(('image_action', image_id, action, as_service))
         image = self._get(image_id)
         before, after = (('active', 'deactivated') if action == 'deactivate'
                          else ('deactivated', 'active'))

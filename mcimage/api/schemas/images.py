@@ -26,7 +26,7 @@ RESERVED_PROPERTIES = frozenset([
     'protected', 'tags', 'created_at', 'updated_at', 'deleted', 'deleted_at',
     'direct_url', 'locations', 'self', 'file', 'schema', 'os_hash_algo',
     'os_hash_value', 'os_hidden', 'stores', 'imageType', 'containerFormat',
-    'vimId', 'tenantId'])
+    'vimId', 'tenantId', 'mcimage_upload_id'])
 
 # ONAP's names (seed 000) and the Glance fields they stand for.
 ONAP_ALIASES = {'imageType': 'disk_format',

@@ -26,7 +26,7 @@ from tests.unit import fakes
 DATA = fakes.QCOW2_HEADER + b'\x01' * 300000
 
 
-class TestPutData(base.APITestCase):
+class PutTestCase(base.APITestCase):
 
     def setUp(self):
         super().setUp()
@@ -46,6 +46,9 @@ class TestPutData(base.APITestCase):
         self.assertEqual(status, resp.status_int, resp.text)
         self.assertEqual([], db_api.upload_get_all())
         return resp
+
+
+class TestPutData(PutTestCase):
 
     def test_put_204_data_stored(self):
         sizes = []
@@ -123,3 +126,82 @@ class TestPutData(base.APITestCase):
             headers=self.headers('other_member'), expect_errors=True)
         self.assertError(resp, 404)
         self.assertNotIn(self.image['id'], self.fake.data)
+
+
+def corrupt_recorded(fake, **changes):
+    """Make ``fake`` record other values than the data it received."""
+    upload = fake.upload
+
+    def corrupting(context, tenant_id, image_id, reader, size=None):
+        upload(context, tenant_id, image_id, reader, size=size)
+        fake.images[image_id].update(changes or {'checksum': '0' * 32})
+
+    fake.upload = corrupting
+
+
+class TestPutUnverified(PutTestCase):
+    """Data the VIM recorded wrongly never stays usable."""
+
+    def test_502_record_deactivated_and_said_so(self):
+        corrupt_recorded(self.fake)
+        resp = self.put(status=502)
+        error = self.assertError(resp, 502, 'The image was deactivated')
+        self.assertIn('did not record the data sent into image %s'
+                      % self.image['id'], error['detail'])
+        self.assertIn('checksum 00000000', error['detail'])
+        self.assertEqual('deactivated',
+                         self.fake.images[self.image['id']]['status'])
+        # Its data cannot be downloaded.
+        resp = self.app.get('/v1/%s/p1/images/%s/file' % (
+            base.VIM, self.image['id']), headers=self.headers(),
+            expect_errors=True)
+        self.assertEqual(403, resp.status_int)
+
+    def test_stage_mode_502_record_deactivated(self):
+        self.config(mode='stage', group='upload')
+        corrupt_recorded(self.fake, size=1)
+        resp = self.put(status=502)
+        self.assertError(resp, 502, 'The image was deactivated')
+        self.assertEqual('deactivated',
+                         self.fake.images[self.image['id']]['status'])
+
+
+class TestConcurrentPut(PutTestCase):
+    """The losing one of two PUTs never discards the winner's image."""
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.MockPatchObject(data, 'SETTLE_TIMEOUT',
+                                                 0.5))
+
+    def test_vim_409_loser_leaves_the_winners_upload_alone(self):
+        def winner_is_uploading(context, tenant_id, image_id, reader,
+                                size=None):
+            self.fake.images[image_id]['status'] = 'saving'
+            raise exception.Conflict(
+                'VIM %s refused the request: Image status transition from '
+                'saving to saving is not allowed' % base.VIM)
+
+        self.fake.upload = winner_is_uploading
+        resp = self.put(status=409)
+        self.assertError(resp, 409, 'saving')
+        self.assertEqual('saving',
+                         self.fake.images[self.image['id']]['status'])
+        self.assertEqual([], [c for c in self.fake.calls
+                              if c[0] == 'delete_image'])
+
+    def test_second_put_through_mcimage_409_before_a_byte(self):
+        # The first PUT is still sending (its row is there).
+        first = db_api.upload_start(base.VIM, 'p1', self.image['id'],
+                                    user_id='p1-member', host='host-a',
+                                    image_created=False)
+        resp = self.app.put(
+            '/v1/%s/p1/images/%s/file' % (base.VIM, self.image['id']),
+            params=DATA, content_type='application/octet-stream',
+            headers=self.headers(), expect_errors=True)
+        self.assertError(resp, 409, 'receiving data from another upload')
+        self.assertEqual([first], [r['id'] for r in db_api.upload_get_all()])
+        self.assertEqual([], [c for c in self.fake.calls
+                              if c[0] in ('upload', 'delete_image')])
+        self.assertEqual('queued',
+                         self.fake.images[self.image['id']]['status'])

@@ -600,3 +600,94 @@ class TestUploadPolicy(UploadTestCase):
                            persona='admin')
         self.assertEqual('p9', self.image(resp)['owner'])
         self.assertEqual('p9', resp.json['tenantId'])
+
+
+MARKER = 'mcimage_upload_id'
+
+
+def corrupt_recorded(fake):
+    upload = fake.upload
+
+    def corrupting(context, tenant_id, image_id, reader, size=None):
+        upload(context, tenant_id, image_id, reader, size=size)
+        fake.images[image_id]['checksum'] = '0' * 32
+
+    fake.upload = corrupting
+
+
+class TestUploadUnverified(UploadTestCase):
+
+    def test_502_image_deleted_and_said_so(self):
+        corrupt_recorded(self.fake)
+        resp = self.upload(status=502)
+        error = self.assertError(resp, 502, 'The image was deleted.')
+        self.assertIn('did not record the data sent', error['detail'])
+        self.assertCreatedThenDeleted()
+
+    def test_fan_out_502_every_image_deleted(self):
+        corrupt_recorded(self.glance[base.OTHER_VIM])
+        targets = [{'vim_id': base.VIM, 'tenant_id': 'p1'},
+                   {'vim_id': base.OTHER_VIM, 'tenant_id': 'p1'}]
+        resp = self.upload(
+            fields=[('imageType', 'qcow2'),
+                    ('targets', json.dumps(targets))],
+            url='/v1/images/file', status=502)
+        error = self.assertError(resp, 502, 'The image was deleted.')
+        self.assertIn(base.OTHER_VIM, error['detail'])
+        for fake in self.glance.values():
+            self.assertEqual({}, fake.images)
+
+
+class TestUploadIntent(UploadTestCase):
+    """The row comes first; the image carries the marker, never shown."""
+
+    def test_row_before_the_image_marker_hidden(self):
+        seen = []
+        create = self.fake.create_image
+
+        def watching(context, tenant_id, fields):
+            seen.append((db_api.upload_get_all(), dict(fields)))
+            return create(context, tenant_id, fields)
+
+        self.fake.create_image = watching
+        resp = self.upload(fields=[('imageType', 'qcow2'),
+                                   ('name', 'marked')])
+        [(rows, fields)] = seen
+        [row] = rows
+        self.assertIsNone(row['image_id'])
+        self.assertEqual(row['marker'], fields[MARKER])
+        self.assertEqual(row['marker'], self.image(resp)[MARKER])
+        self.assertNotIn(MARKER, resp.json)
+        self.assertNotIn(row['marker'], resp.text)
+        for url in ('/v1/%s/p1/images/%s' % (base.VIM, resp.json['id']),
+                    '/v1/%s/p1/images' % base.VIM):
+            got = self.app.get(url, headers=self.headers())
+            self.assertNotIn(MARKER, got.text)
+        head = self.app.head('/v1/%s/p1/images/%s' % (base.VIM,
+                                                      resp.json['id']),
+                             headers=self.headers())
+        self.assertNotIn(MARKER, str(head.headers).lower())
+
+    def test_marker_reserved(self):
+        resp = self.app.post_json(
+            '/v1/%s/p1/images' % base.VIM,
+            {'disk_format': 'raw', MARKER: 'mine'},
+            headers=self.headers(), expect_errors=True)
+        self.assertError(resp, 400, MARKER)
+        image = self.fake.add_image('p1', disk_format='raw')
+        for op in ({'op': 'add', 'path': '/' + MARKER, 'value': 'x'},
+                   {'op': 'remove', 'path': '/' + MARKER}):
+            resp = self.app.patch(
+                '/v1/%s/p1/images/%s' % (base.VIM, image['id']),
+                json.dumps([op]), headers=self.headers(
+                    **{'Content-Type': 'application/'
+                       'openstack-images-v2.1-json-patch'}),
+                expect_errors=True)
+            self.assertError(resp, 400, MARKER)
+        resp = self.app.post(
+            URL, params=[('imageType', 'qcow2'),
+                         ('properties', json.dumps({MARKER: 'x'}))],
+            upload_files=[('file', 'd', DATA)], headers=self.headers(),
+            expect_errors=True)
+        self.assertError(resp, 400, MARKER)
+        self.assertNoUploadRow()

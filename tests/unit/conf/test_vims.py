@@ -54,6 +54,21 @@ class TestVimConfig(base.TestCase):
         self.assertEqual('vim:x', vims_conf.group_name('x'))
         self.assertEqual('image', base.CONF[GROUP].service_type)
 
+    def test_timeout_default(self):
+        # A VIM that stops reading or answering never pins a thread for
+        # ever: each connect, read and write has a bound.
+        self.assertEqual(vims_conf.DEFAULT_TIMEOUT, base.CONF[GROUP].timeout)
+        self.assertEqual(60, vims_conf.DEFAULT_TIMEOUT)
+        [opt] = [o for o in vims_conf.list_vim_opts() if o.dest == 'timeout']
+        self.assertEqual(60, opt.default)
+        self.assertIn('60', opt.help)
+        vim = self.vim(auth_mode='trusted',
+                       endpoint_override='http://127.0.0.1:9292')
+        self.assertEqual(60, vim.backend._get_session().timeout)
+        backends.reset()
+        vim = self.vim(timeout=5)
+        self.assertEqual(5, vim.backend._get_session().timeout)
+
     def test_trusted_loopback_ok(self):
         for endpoint in ('http://127.0.0.1:9292', 'http://localhost:9292',
                          'http://[::1]:9292/', 'https://127.0.0.2'):

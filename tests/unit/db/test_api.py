@@ -78,7 +78,7 @@ class DBAPITestsMixin(object):
                           'tenant_id': TENANT, 'image_id': IMAGE,
                           'user_id': 'user-1', 'host': 'host-a',
                           'pid': os.getpid(), 'state': 'uploading',
-                          'image_created': False},
+                          'image_created': False, 'marker': None},
                          row)
         self.assertIs(False, row['image_created'])
 
@@ -196,6 +196,25 @@ class DBAPITestsMixin(object):
         other = self._start_upload(image_id=OTHER_IMAGE)
         self.assertEqual([first, other],
                          [r['id'] for r in db_api.upload_get_all()])
+
+    def test_upload_intent_rows_without_image_id(self):
+        # Written before the VIM makes the image: no id yet, a marker.
+        first = self._start_upload(image_id=None, marker='marker-1')
+        second = self._start_upload(image_id=None, marker='marker-2')
+        rows = db_api.upload_get_all()
+        self.assertEqual([(first, None, 'marker-1'),
+                          (second, None, 'marker-2')],
+                         [(r['id'], r['image_id'], r['marker'])
+                          for r in rows])
+        db_api.upload_set_image(first, IMAGE)
+        self.assertEqual({IMAGE: 'marker-1'},
+                         {r['image_id']: r['marker']
+                          for r in db_api.upload_get_all(image_id=IMAGE)})
+        # The image of another row is never given twice in a VIM.
+        self.assertRaises(db_exc.DBDuplicateEntry, db_api.upload_set_image,
+                          second, IMAGE)
+        [row] = [r for r in db_api.upload_get_all() if r['id'] == second]
+        self.assertIsNone(row['image_id'])
 
     def test_upload_same_image_in_another_vim_is_not_a_duplicate(self):
         first = self._start_upload(vim_id=VIM)

@@ -174,6 +174,22 @@ class MigrationsTestsMixin(test_migrations.ModelsMigrationsSync):
              ('new', None, data['created_at'], True)],
             [tuple(r) for r in rows])
 
+    def _pre_upgrade_0006_upload_intents(self, engine):
+        with engine.begin() as conn:
+            return [r[0] for r in conn.execute(sa.text(
+                'SELECT id FROM uploads ORDER BY id')).all()]
+
+    def _check_0006_upload_intents(self, engine, data):
+        columns = self._columns('uploads')
+        self.assertTrue(columns['image_id']['nullable'])
+        self.assertTrue(columns['marker']['nullable'])
+        self.assertEqual({UNIQUE_VIM_IMAGE: ['vim_id', 'image_id']},
+                         self._unique_constraints('uploads'))
+        # Rows from before are kept, with no marker.
+        rows = db_api.upload_get_all()
+        self.assertEqual(data, [r['id'] for r in rows])
+        self.assertEqual([None] * len(rows), [r['marker'] for r in rows])
+
 
 class TestMigrationsSqlite(MigrationsTestsMixin, base.TestCase):
     """On the sqlite file tests.base.TestCase configures."""

@@ -13,7 +13,11 @@
 """mcimage.images.data: hashing, verification, upload records, recovery."""
 
 import hashlib
+import threading
+import time
 from unittest import mock
+
+import fixtures
 
 from mcimage import backends
 from mcimage.common import context as mc_context
@@ -432,3 +436,347 @@ class TestRecoverUploads(DataTestCase):
         self.recover()
         self.assertEqual({down['id']}, self.rows())
         self.assertEqual([down['id']], list(self.fake.images))
+
+
+def corrupt_recorded(fake, **changes):
+    """Make ``fake`` record other values than the data it received."""
+    upload = fake.upload
+
+    def corrupting(context, tenant_id, image_id, reader, size=None):
+        upload(context, tenant_id, image_id, reader, size=size)
+        fake.images[image_id].update(changes or {'checksum': '0' * 32})
+
+    fake.upload = corrupting
+
+
+class TestUnverifiedData(DataTestCase):
+    """Data a VIM recorded otherwise than sent never stays usable."""
+
+    def test_created_image_deleted_and_said_so(self):
+        corrupt_recorded(self.fake)
+        image = self.fake.create_image(None, 'p1', {})
+        hashing = data.HashingReader(Source(PIECES), 10 ** 6)
+        e = self.assertRaises(exception.BackendError,
+                              data.stream_into_image, self.context,
+                              self.vim, 'p1', image['id'], hashing)
+        self.assertEqual(502, e.code)
+        self.assertIn('did not record the data sent into image %s'
+                      % image['id'], str(e))
+        self.assertIn('The image was deleted.', str(e))
+        self.assertEqual({}, self.fake.images)
+        self.assertEqual([], db_api.upload_get_all())
+
+    def test_users_record_deactivated_as_mcimage(self):
+        corrupt_recorded(self.fake, size=3)
+        image = self.fake.create_image(None, 'p1', {})
+        hashing = data.HashingReader(Source(PIECES), 10 ** 6)
+        e = self.assertRaises(exception.BackendError,
+                              data.stream_into_image, self.context,
+                              self.vim, 'p1', image['id'], hashing,
+                              created=False)
+        self.assertIn('The image was deactivated', str(e))
+        self.assertEqual('deactivated',
+                         self.fake.images[image['id']]['status'])
+        self.assertIn(('image_action', image['id'], 'deactivate', True),
+                      self.fake.calls)
+        self.assertEqual([], db_api.upload_get_all())
+
+    def test_users_record_deleted_when_it_cannot_be_deactivated(self):
+        # Token mode without service credentials: only the caller acts,
+        # and Glance lets only an admin deactivate.
+        self.vim.auth_mode = 'token'
+        corrupt_recorded(self.fake, os_hash_value='f' * 128)
+        image = self.fake.create_image(None, 'p1', {})
+        action = self.fake.image_action
+
+        def member_only(context, tenant_id, image_id, name,
+                        as_service=False):
+            self.fake.calls.append(('refused', name, as_service))
+            raise exception.Forbidden('VIM refused the request: 403')
+
+        self.fake.image_action = member_only
+        self.addCleanup(setattr, self.fake, 'image_action', action)
+        hashing = data.HashingReader(Source(PIECES), 10 ** 6)
+        e = self.assertRaises(exception.BackendError,
+                              data.stream_into_image, self.context,
+                              self.vim, 'p1', image['id'], hashing,
+                              created=False)
+        self.assertIn('The image was deleted.', str(e))
+        self.assertEqual({}, self.fake.images)
+        # Tried as the caller only: there is no identity of mcimage's own.
+        self.assertEqual([('refused', 'deactivate', False)],
+                         [c for c in self.fake.calls if c[0] == 'refused'])
+        self.assertEqual([('delete_image', image['id'], False)],
+                         [c for c in self.fake.calls
+                          if c[0] == 'delete_image'])
+
+    def test_neither_possible_said_so_and_retried_later(self):
+        corrupt_recorded(self.fake)
+        image = self.fake.create_image(None, 'p1', {})
+        down = exception.BackendUnavailable(vim_id=VIM)
+        hashing = data.HashingReader(Source(PIECES), 10 ** 6)
+        with mock.patch.object(self.fake, 'delete_image', autospec=True,
+                               side_effect=down), \
+                mock.patch.object(self.fake, 'image_action', autospec=True,
+                                  side_effect=down):
+            e = self.assertRaises(exception.BackendError,
+                                  data.stream_into_image, self.context,
+                                  self.vim, 'p1', image['id'], hashing)
+        self.assertIn('could not delete or deactivate the image: do not '
+                      'use it', str(e))
+        [row] = db_api.upload_get_all()
+        self.assertEqual('orphaned', row['state'])
+        # The clean-up that follows deletes it, active as it is.
+        data.recover_uploads(self.registry, [row])
+        self.assertEqual({}, self.fake.images)
+        self.assertEqual([], db_api.upload_get_all())
+
+    def test_fan_out_every_image_deleted_the_culprit_named(self):
+        image = self.fake.create_image(None, 'p1', {})
+        second = self.fake.create_image(None, 'p2', {})
+        corrupt_recorded(self.fake)
+        targets = [(self.vim, 'p1', image['id']),
+                   (self.vim, 'p2', second['id'])]
+        hashing = data.HashingReader(Source(PIECES), 10 ** 6)
+        e = self.assertRaises(exception.BackendError,
+                              data.stream_into_images, self.context,
+                              targets, hashing)
+        self.assertIn('tenant p1', str(e))
+        self.assertIn('The image was deleted.', str(e))
+        self.assertEqual({}, self.fake.images)
+        self.assertEqual([], db_api.upload_get_all())
+
+    def test_each_target_on_its_own(self):
+        image = self.fake.create_image(None, 'p1', {})
+        corrupt_recorded(self.fake)
+        hashing = data.HashingReader(Source(PIECES), 10 ** 6)
+        [outcome] = data.stream_into_each(
+            self.context, [(self.vim, 'p1', image['id'])], hashing)
+        self.assertIsInstance(outcome, exception.BackendError)
+        self.assertIn('The image was deleted.', str(outcome))
+        self.assertEqual({}, self.fake.images)
+        self.assertEqual([], db_api.upload_get_all())
+
+
+class TestConcurrentUpload(DataTestCase):
+    """An upload never discards an image it did not start writing."""
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.MockPatchObject(data, 'SETTLE_QUIET', 0))
+        self.useFixture(fixtures.MockPatchObject(data, 'SETTLE_TIMEOUT',
+                                                 0.5))
+
+    def test_vim_409_on_the_data_put_leaves_the_image_alone(self):
+        image = self.fake.create_image(None, 'p1', {})
+
+        def another_is_uploading(context, tenant_id, image_id, reader,
+                                 size=None):
+            # Another client won: Glance has it saving, refuses ours.
+            self.fake.images[image_id]['status'] = 'saving'
+            raise exception.Conflict('VIM %s refused the request: Image '
+                                     'status transition from saving to '
+                                     'saving is not allowed' % VIM)
+
+        self.fake.upload = another_is_uploading
+        hashing = data.HashingReader(Source(PIECES), 10 ** 6)
+        self.assertRaises(exception.Conflict, data.stream_into_image,
+                          self.context, self.vim, 'p1', image['id'],
+                          hashing, created=False)
+        self.assertEqual('saving', self.fake.images[image['id']]['status'])
+        self.assertEqual([], [c for c in self.fake.calls
+                              if c[0] in ('delete_image', 'image_action')])
+        self.assertEqual([], db_api.upload_get_all())
+
+    def test_second_upload_into_one_image_409_before_any_byte(self):
+        image = self.fake.create_image(None, 'p1', {})
+        with data.UploadRecord(self.context, self.vim, 'p1', image['id'],
+                               created=False):
+            hashing = data.HashingReader(Source(PIECES), 10 ** 6)
+            e = self.assertRaises(exception.Conflict,
+                                  data.stream_into_image, self.context,
+                                  self.vim, 'p1', image['id'], hashing,
+                                  created=False)
+            self.assertIn('receiving data from another upload', str(e))
+            self.assertEqual(1, len(db_api.upload_get_all()))
+        self.assertEqual([], [c for c in self.fake.calls
+                              if c[0] in ('upload', 'delete_image')])
+        self.assertIn(image['id'], self.fake.images)
+        self.assertEqual([], db_api.upload_get_all())
+
+
+class StalledVim(object):
+    """An upload that takes a piece, then stops reading until released."""
+
+    def __init__(self, fake):
+        self.fake = fake
+        self.release = threading.Event()
+        self.reading_stopped = threading.Event()
+        self.upload = fake.upload
+        fake.upload = self
+
+    def __call__(self, context, tenant_id, image_id, reader, size=None):
+        self.fake.images[image_id]['status'] = 'saving'
+        reader.read(65536)
+        self.reading_stopped.set()
+        # Blocked in a send to a VIM that reads nothing more: only the
+        # socket timeout ends it.
+        self.release.wait(60)
+        self.fake.images.get(image_id, {})['status'] = 'queued'
+        raise exception.BackendUnavailable(vim_id=VIM)
+
+
+class TestStopWhileTheVimStalls(DataTestCase):
+
+    def test_stop_seen_while_a_target_stopped_reading(self):
+        stalled = StalledVim(self.fake)
+        self.addCleanup(stalled.release.set)
+        image = self.fake.create_image(None, 'p1', {})
+        stopped = threading.Event()
+
+        def stop():
+            if stalled.reading_stopped.is_set():
+                raise exception.Conflict(reason='cancelled')
+
+        many = Source([b'x' * 65536] * 64)
+        hashing = data.HashingReader(many, 10 ** 9)
+        outcomes = []
+
+        def run():
+            outcomes.extend(data.stream_into_each(
+                self.context, [(self.vim, 'p1', image['id'])], hashing,
+                stop=stop))
+            stopped.set()
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        self.assertTrue(stopped.wait(10), 'stream_into_each still blocked')
+        [outcome] = outcomes
+        self.assertIsInstance(outcome, exception.Conflict)
+        self.assertIn('cancelled', str(outcome))
+        # Its image is deleted at once, not when the VIM lets go.
+        self.assertEqual({}, self.fake.images)
+        stalled.release.set()
+        thread.join(10)
+        deadline = time.monotonic() + 10
+        while db_api.upload_get_all():
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+
+
+MARKER = 'mcimage_upload_id'
+
+
+class TestIntentFirst(DataTestCase):
+    """The uploads row is written before the VIM is asked for an image."""
+
+    def test_row_then_image_with_the_marker_then_its_id(self):
+        seen = []
+        create = self.fake.create_image
+
+        def watching(context, tenant_id, fields):
+            seen.append((db_api.upload_get_all(), dict(fields)))
+            return create(context, tenant_id, fields)
+
+        self.fake.create_image = watching
+        image = data.create_image(self.context, self.vim, 'p1',
+                                  {'name': 'x', 'disk_format': 'raw'})
+        [(rows, fields)] = seen
+        [row] = rows
+        self.assertIsNone(row['image_id'])
+        self.assertEqual('p1', row['tenant_id'])
+        self.assertTrue(row['marker'])
+        self.assertEqual({'name': 'x', 'disk_format': 'raw',
+                          MARKER: row['marker']}, fields)
+        [row] = db_api.upload_get_all()
+        self.assertEqual(image['id'], row['image_id'])
+        self.assertEqual(row['marker'], image[MARKER])
+        # The upload that follows takes this row over.
+        with data.UploadRecord(self.context, self.vim, 'p1', image['id']):
+            self.assertEqual([row['id']],
+                             [r['id'] for r in db_api.upload_get_all()])
+        self.assertEqual([], db_api.upload_get_all())
+
+    def test_every_image_its_own_marker(self):
+        first = data.create_image(self.context, self.vim, 'p1', {})
+        second = data.create_image(self.context, self.vim, 'p1', {})
+        self.assertNotEqual(first[MARKER], second[MARKER])
+
+    def test_refused_create_leaves_no_row(self):
+        with mock.patch.object(
+                self.fake, 'create_image', autospec=True,
+                side_effect=exception.Invalid(reason='bad field')):
+            self.assertRaises(exception.Invalid, data.create_image,
+                              self.context, self.vim, 'p1', {})
+        self.assertEqual([], db_api.upload_get_all())
+
+    def test_answer_lost_row_kept_and_the_image_found_later(self):
+        create = self.fake.create_image
+
+        def made_then_lost(context, tenant_id, fields):
+            create(context, tenant_id, fields)
+            raise exception.BackendUnavailable(vim_id=VIM)
+
+        self.fake.create_image = made_then_lost
+        self.assertRaises(exception.BackendUnavailable, data.create_image,
+                          self.context, self.vim, 'p1', {})
+        [row] = db_api.upload_get_all()
+        self.assertIsNone(row['image_id'])
+        self.assertEqual('orphaned', row['state'])
+        self.assertEqual(1, len(self.fake.images))
+        data.recover_uploads(self.registry, [row])
+        self.assertEqual({}, self.fake.images)
+        self.assertEqual([], db_api.upload_get_all())
+
+
+class TestRecoverIntents(DataTestCase):
+    """Rows without an image id: the image is found by its marker."""
+
+    def intent(self, marker, tenant_id='p1'):
+        return db_api.upload_start(VIM, tenant_id, None, user_id='u1',
+                                   host=base.CONF.host, marker=marker)
+
+    def recover(self):
+        data.recover_uploads(self.registry,
+                             db_api.upload_get_all(host=base.CONF.host))
+
+    def test_image_made_before_the_crash_deleted(self):
+        made = self.fake.add_image('p1', status='queued', **{MARKER: 'm-1'})
+        hidden = self.fake.add_image('p1', status='queued', os_hidden=True,
+                                     **{MARKER: 'm-2'})
+        other = self.fake.add_image('p1', status='queued', **{MARKER: 'm-3'})
+        plain = self.fake.add_image('p1', status='queued')
+        self.intent('m-1')
+        self.intent('m-2')
+        self.recover()
+        self.assertEqual([], db_api.upload_get_all())
+        self.assertEqual({other['id'], plain['id']}, set(self.fake.images))
+        deletes = [c for c in self.fake.calls if c[0] == 'delete_image']
+        self.assertEqual({made['id'], hidden['id']},
+                         {c[1] for c in deletes})
+        self.assertTrue(all(c[2] for c in deletes))
+        # Found through the VIM's list filtered on the marker.
+        lists = [c for c in self.fake.calls if c[0] == 'list_images']
+        self.assertTrue(lists)
+        self.assertTrue(all(c[2].get(MARKER) in ('m-1', 'm-2')
+                            for c in lists))
+
+    def test_nothing_made_row_gone(self):
+        plain = self.fake.add_image('p1', status='queued')
+        self.intent('m-1')
+        self.recover()
+        self.assertEqual([], db_api.upload_get_all())
+        self.assertEqual([plain['id']], list(self.fake.images))
+
+    def test_vim_down_row_kept(self):
+        self.fake.add_image('p1', status='queued', **{MARKER: 'm-1'})
+        self.intent('m-1')
+        with mock.patch.object(
+                self.fake, 'list_images', autospec=True,
+                side_effect=exception.BackendUnavailable(vim_id=VIM)):
+            self.recover()
+        self.assertEqual(1, len(db_api.upload_get_all()))
+        self.assertEqual(1, len(self.fake.images))
+        self.recover()
+        self.assertEqual([], db_api.upload_get_all())
+        self.assertEqual({}, self.fake.images)
