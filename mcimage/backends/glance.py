@@ -268,12 +268,13 @@ class GlanceBackend(object):
                           '/v2/images' + ('?' + query if query else ''),
                           as_service=as_service)[1]
 
-    def update_image(self, context, tenant_id, image_id, patch):
+    def update_image(self, context, tenant_id, image_id, patch,
+                     as_service=False):
         """Apply a JSON patch (Glance's 2.1 media type)."""
         return self._call(
             context, tenant_id, 'patch', v2_path('images', image_id),
             image_id=image_id, data=jsonutils.dumps(patch),
-            headers={'Content-Type': PATCH_2_1})[1]
+            headers={'Content-Type': PATCH_2_1}, as_service=as_service)[1]
 
     def delete_image(self, context, tenant_id, image_id, as_service=False):
         self._call(context, tenant_id, 'delete', v2_path('images', image_id),

@@ -288,7 +288,7 @@ class UploadRecord(object):
 
     def _discard(self):
         if discard_image(self.context, self.vim, self.tenant_id,
-                         self.image_id):
+                         self.image_id, made_here=self.created):
             db_api.upload_end(self.id)
             return True
         db_api.upload_set_state(self.id, 'orphaned')
@@ -723,12 +723,36 @@ def deactivate_image(context, vim, tenant_id, image_id):
     return False
 
 
-def discard_image(context, vim, tenant_id, image_id):
-    """Delete a half-made image; True when it is gone from the VIM."""
+def _delete(context, vim, tenant_id, image_id, as_service, made_here):
+    """Delete the image; one mcimage made may be protected, not for long.
+
+    Glance keeps a protected image even from an admin, and a half-made
+    one never held the user's data: ``made_here`` unprotects it first. A
+    user's own record keeps its protection.
+    """
+    try:
+        vim.backend.delete_image(context, tenant_id, image_id,
+                                 as_service=as_service)
+    except exception.Forbidden:
+        if not made_here:
+            raise
+        vim.backend.update_image(
+            context, tenant_id, image_id,
+            [{'op': 'replace', 'path': '/protected', 'value': False}],
+            as_service=as_service)
+        vim.backend.delete_image(context, tenant_id, image_id,
+                                 as_service=as_service)
+
+
+def discard_image(context, vim, tenant_id, image_id, made_here=True):
+    """Delete a half-made image; True when it is gone from the VIM.
+
+    ``made_here``: mcimage created it (not a user's own record).
+    """
     for as_service in _identities(vim):
         try:
-            vim.backend.delete_image(context, tenant_id, image_id,
-                                     as_service=as_service)
+            _delete(context, vim, tenant_id, image_id, as_service,
+                    made_here)
             return True
         except exception.ImageNotFound:
             return True
@@ -791,8 +815,8 @@ def recover_uploads(registry, rows):
                     {'img': row['image_id'], 'vim': vim.id,
                      'status': image.get('status')})
         try:
-            vim.backend.delete_image(context, row['tenant_id'],
-                                     row['image_id'], as_service=True)
+            _delete(context, vim, row['tenant_id'], row['image_id'], True,
+                    made_here=created)
         except exception.ImageNotFound:
             pass
         except exception.MCImageException as e:
@@ -833,8 +857,8 @@ def _recover_intent(context, vim, row):
                     'learnt its id.', {'img': image['id'], 'vim': vim.id,
                                        'status': image.get('status')})
         try:
-            vim.backend.delete_image(context, row['tenant_id'], image['id'],
-                                     as_service=True)
+            _delete(context, vim, row['tenant_id'], image['id'], True,
+                    made_here=True)
         except exception.ImageNotFound:
             pass
         except exception.MCImageException as e:

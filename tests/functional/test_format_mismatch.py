@@ -74,6 +74,12 @@ class TestDeclaredFormat(MismatchAssertions, base.FunctionalTestCase):
         self.assertMismatch(self.upload(self.qcow2))
         self.assertEqual([], self.glance_images())
 
+    def test_refused_protected_upload_leaves_nothing(self):
+        # Glance refuses to delete a protected image, even to an admin.
+        resp = self.upload(self.qcow2, extra_fields=[('protected', 'true')])
+        self.assertMismatch(resp)
+        self.assertEqual([], self.glance_images())
+
     def test_put_qcow2_declared_raw_refused(self):
         resp = requests.post(self.images_url(),
                              json={'disk_format': 'raw',

@@ -119,7 +119,8 @@ class FakeGlance(object):
     def delete_image(self, context, tenant_id, image_id, as_service=False):
         self.calls.append(('delete_image', image_id, as_service))
         image = self._get(image_id)
-        if image.get('protected') and not as_service:
+        # As Glance: not even an admin deletes a protected image.
+        if image.get('protected'):
             raise exception.Forbidden(
                 'VIM %s refused the request: Image %s is protected and '
                 'cannot be deleted.' % (self.vim.id, image_id))
@@ -237,7 +238,8 @@ class FakeGlance(object):
 
     # -- update, status, tags -----------------------------------------------
 
-    def update_image(self, context, tenant_id, image_id, patch):
+    def update_image(self, context, tenant_id, image_id, patch,
+                     as_service=False):
         """Glance's 2.1 JSON patch: add, replace, remove."""
         self.calls.append(('update_image', tenant_id, image_id,
                            [dict(op) for op in patch]))

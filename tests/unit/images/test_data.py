@@ -248,6 +248,35 @@ class TestUploadRecord(DataTestCase):
         self.assertEqual({}, self.fake.images)
         self.assertEqual([], db_api.upload_get_all())
 
+    def test_failure_deletes_a_protected_image_it_made(self):
+        # Glance keeps a protected image even from an admin.
+        image = self.fake.create_image(None, 'p1', {'protected': True})
+
+        def fail():
+            with data.UploadRecord(self.context, self.vim, 'p1',
+                                   image['id']):
+                raise exception.Invalid(reason='boom')
+
+        self.assertRaises(exception.Invalid, fail)
+        self.assertEqual({}, self.fake.images)
+        self.assertEqual([], db_api.upload_get_all())
+
+    def test_a_protected_users_record_keeps_its_protection(self):
+        # Stuck mid-upload, the user's record would be deleted; protected,
+        # it stays, and the row says it is left to a later try.
+        image = self.fake.create_image(None, 'p1', {'protected': True})
+        self.fake.images[image['id']]['status'] = 'saving'
+
+        def fail():
+            with data.UploadRecord(self.context, self.vim, 'p1',
+                                   image['id'], created=False):
+                raise exception.Invalid(reason='boom')
+
+        self.useFixture(fixtures.MockPatchObject(data, 'SETTLE_TIMEOUT', 0))
+        self.assertRaises(exception.Invalid, fail)
+        self.assertTrue(self.fake.images[image['id']]['protected'])
+        self.assertNotIn('update_image', [c[0] for c in self.fake.calls])
+
     def test_failure_image_already_gone(self):
         image = self.fake.create_image(None, 'p1', {})
 
@@ -389,6 +418,13 @@ class TestRecoverUploads(DataTestCase):
                 side_effect=exception.ImageNotFound(vim_id=VIM,
                                                     image_id=image['id'])):
             self.recover()
+        self.assertEqual(set(), self.rows())
+
+    def test_protected_image_it_made_deleted(self):
+        image = self.fake.add_image('p1', status='queued', protected=True)
+        self.start(image['id'])
+        self.recover()
+        self.assertEqual({}, self.fake.images)
         self.assertEqual(set(), self.rows())
 
     def test_orphaned_rows_recovered(self):
