@@ -220,21 +220,52 @@ def task_get(task_id):
         return dict(row)
 
 
-def task_update(task_id, values, statuses=None):
+def _held_by(query, host, pid):
+    """Rows whose host and pid are these (None matching NULL)."""
+    for column, value in ((models.Task.host, host), (models.Task.pid, pid)):
+        query = query.filter(column.is_(None) if value is None
+                             else column == value)
+    return query
+
+
+def task_update(task_id, values, statuses=None, owner=None):
     """Update a task (only while its status is one of ``statuses``).
 
-    Returns the row as it is now, or None when the status guard failed.
+    ``owner``, a (host, pid): only while that process holds the task.
+    Returns the row as it is now, or None when a guard failed.
     """
     values = dict(values, updated_at=timeutils.utcnow())
     with _context_manager.writer.using(_ctx()) as session:
         query = session.query(models.Task).filter_by(id=task_id)
         if statuses is not None:
             query = query.filter(models.Task.status.in_(statuses))
+        if owner is not None:
+            query = _held_by(query, *owner)
         if not query.update(values, synchronize_session=False):
             if not session.query(models.Task).filter_by(id=task_id).count():
                 raise exception.TaskNotFound(task_id=task_id)
             return None
         return dict(session.query(models.Task).filter_by(id=task_id).one())
+
+
+def task_claim(task_id, seen_host, seen_pid, host, pid):
+    """Take over an unfinished task from the process it was seen held by.
+
+    One conditional UPDATE: of several processes claiming the same task
+    at once, exactly one changes the row (the others find it no longer
+    held by ``seen_host``/``seen_pid``). True for that one.
+    """
+    with _context_manager.writer.using(_ctx()) as session:
+        query = _held_by(session.query(models.Task).filter_by(id=task_id),
+                         seen_host, seen_pid).filter(
+            models.Task.status.in_(('pending', 'processing')))
+        if query.update({'host': host, 'pid': pid,
+                         'updated_at': timeutils.utcnow()},
+                        synchronize_session=False):
+            return True
+        if not session.query(models.Task).filter_by(id=task_id).count():
+            raise exception.TaskNotFound(task_id=task_id)
+        return False
 
 
 def task_get_all(owner=None, status=None, type=None, host=None,

@@ -154,9 +154,15 @@ def delete_task(context, task_id):
     row = _get_visible(context, task_id)
     policy.authorize(context, 'mcimage:task:delete', _target(row['owner']))
     if row['status'] in ('pending', 'processing'):
-        db_api.task_update(task_id, {'cancel_requested': True})
-        LOG.info('Task %s: cancel requested', task_id)
-        return True
+        # Guarded: a task that finished meanwhile is not "cancelled".
+        if db_api.task_update(task_id, {'cancel_requested': True},
+                              statuses=('pending', 'processing')):
+            LOG.info('Task %s: cancel requested', task_id)
+            return True
+        raise exception.Conflict(
+            reason='The task %s ended (%s) before it could be cancelled; '
+                   'DELETE it again to delete it.'
+                   % (task_id, db_api.task_get(task_id)['status']))
     engine.forget_flow(task_id)
     db_api.task_delete(task_id)
     return False

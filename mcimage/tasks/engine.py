@@ -50,6 +50,9 @@ LOG = logging.getLogger(__name__)
 _lock = threading.Lock()
 _backend = None
 _runner = None
+# A row of this host carrying our pid, written before this moment, was
+# left by a predecessor that had the same pid (a container's restart).
+_started_at = timeutils.utcnow()
 
 
 def _persistence_conf():
@@ -152,7 +155,8 @@ def _run_flow(task_id, flow_detail):
     """Run (or resume) a task's flow here, to its end."""
     engine = None
     try:
-        _taken(task_id)
+        # The row names this process already: it accepted the task, or
+        # claimed it (EmbeddedRunner.resume).
         engine = engines.load_from_detail(flow_detail,
                                           store={'task_id': task_id},
                                           backend=persistence(),
@@ -180,7 +184,15 @@ class EmbeddedRunner(object):
         self._executor.submit(_run_flow, task_id, flow_detail)
 
     def resume(self, row):
-        """Run a task this process's predecessor left unfinished."""
+        """Run a task a stopped process of this host left unfinished.
+
+        Each process of the host (every gunicorn worker) tries at its
+        start: only the one whose claim changes the row runs it.
+        """
+        if not db_api.task_claim(row['id'], row['host'], row['pid'],
+                                 CONF.host, os.getpid()):
+            LOG.debug('Task %s is taken over by another process', row['id'])
+            return
         try:
             flow_detail = _flow_detail(row['id'])
         except tf_exceptions.NotFound:
@@ -253,16 +265,29 @@ def resume_tasks():
         return
     for row in db_api.task_get_all(status=('pending', 'processing'),
                                    host=CONF.host):
-        if utils.is_trace(row):
+        if _left_behind(row):
             try:
                 runner().resume(row)
             except Exception:
                 LOG.exception('Cannot resume task %s', row['id'])
 
 
+def _left_behind(row):
+    """Is this task of our host held by a process that is gone?"""
+    if not utils.is_trace(row):
+        return False
+    if row['pid'] != os.getpid():
+        return True
+    # Our pid: our own task (accepted while the start-up clean-up ran),
+    # unless written before this process started.
+    written = max(t for t in (row['created_at'], row['updated_at']) if t)
+    return written < _started_at
+
+
 def purge_expired():
-    """Delete tasks past their expires_at, and their flows' state."""
-    for row in db_api.task_get_all(expired_at=timeutils.utcnow()):
+    """Delete finished tasks past their expires_at, and their flows' state."""
+    for row in db_api.task_get_all(expired_at=timeutils.utcnow(),
+                                   status=('success', 'failure')):
         LOG.info('Purging expired task %s', row['id'])
         forget_flow(row['id'])
         db_api.task_delete(row['id'])

@@ -62,7 +62,8 @@ class Cancelled(exception.MCImageException):
 
 
 class TaskGone(exception.MCImageException):
-    msg_fmt = 'The task %(task_id)s is no longer pending or processing.'
+    msg_fmt = ('The task %(task_id)s is finished, deleted, or run by '
+               'another process.')
 
 
 def task_context(row):
@@ -103,10 +104,11 @@ class Begin(tf_task.Task):
     """processing on the way in; failure, with why, on the way out."""
 
     def execute(self, task_id):
+        # Only the process that accepted or claimed the task runs it.
         row = db_api.task_update(
-            task_id, {'status': 'processing', 'host': CONF.host,
-                      'pid': os.getpid(), 'message': None},
-            statuses=('pending', 'processing'))
+            task_id, {'status': 'processing', 'message': None},
+            statuses=('pending', 'processing'),
+            owner=(CONF.host, os.getpid()))
         if row is None:
             raise TaskGone(task_id=task_id)
         if row['cancel_requested']:

@@ -13,9 +13,12 @@
 """POST/GET/DELETE /v1/tasks, run by the embedded engine on FakeGlance."""
 
 import contextlib
+import datetime
 import hashlib
+import os
 import subprocess
 import sys
+import threading
 import time
 
 import fixtures
@@ -24,6 +27,7 @@ from oslo_utils import timeutils
 from mcimage import backends
 from mcimage.db import api as db_api
 from mcimage.images import data
+from mcimage.tasks import api as tasks_api
 from mcimage.tasks import engine
 from mcimage.tasks import flows
 from tests.unit.api import base
@@ -313,6 +317,148 @@ class TestImportTasks(TaskTestCase):
                                headers=self.headers('reader'),
                                expect_errors=True)
         self.assertError(resp, 403, 'mcimage:task:delete')
+
+
+def _dead_pid():
+    dead = subprocess.Popen([sys.executable, '-c', 'pass'])
+    dead.wait()
+    return dead.pid
+
+
+class TestTaskOwnership(TaskTestCase):
+    """One process runs a task at a time, however many find it left."""
+
+    def saved_only(self):
+        """Tasks accepted and their flows saved, but never run here."""
+        self.useFixture(fixtures.MockPatchObject(
+            engine.EmbeddedRunner, 'submit',
+            lambda self, task_id, count: engine._save_flow(task_id, count)))
+
+    def count_runs(self, run=True):
+        runs = []
+        real = engine._run_flow
+
+        def counted(task_id, flow_detail):
+            runs.append(task_id)
+            if run:
+                real(task_id, flow_detail)
+
+        self.useFixture(fixtures.MockPatchObject(engine, '_run_flow',
+                                                 counted))
+        return runs
+
+    @staticmethod
+    def drain():
+        """Wait for every flow handed to this process's runner."""
+        engine.runner()._executor.shutdown(wait=True)
+
+    def test_left_task_resumed_once_by_concurrent_resumers(self):
+        # gunicorn workers of one host each resume what a dead process
+        # left, at about the same time: both read the row, one runs it.
+        upload_id = self.staged()
+        with fixtures.MockPatchObject(
+                engine.EmbeddedRunner, 'submit',
+                lambda self, task_id, count: engine._save_flow(task_id,
+                                                               count)):
+            task_id = self.create({'import_from': 'upload:' + upload_id,
+                                   'targets': BOTH}).json['id']
+        db_api.task_update(task_id, {'pid': _dead_pid(),
+                                     'status': 'processing'})
+        runs = self.count_runs()
+        resumers = 2
+        barrier = threading.Barrier(resumers)
+        real_get_all = db_api.task_get_all
+
+        def read_together(**kwargs):
+            rows = real_get_all(**kwargs)
+            barrier.wait(timeout=10)
+            return rows
+
+        errors = []
+
+        def resume():
+            try:
+                engine.resume_tasks()
+            except Exception as e:
+                errors.append(e)
+
+        with fixtures.MockPatchObject(db_api, 'task_get_all',
+                                      read_together):
+            threads = [threading.Thread(target=resume)
+                       for _ in range(resumers)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=30)
+        self.assertEqual([], errors)
+        task = self.wait(task_id)
+        self.drain()
+        self.assertEqual([task_id], runs)
+        self.assertEqual('success', task['status'], task['message'])
+        self.assertEqual(['seed', None], [i.get('name')
+                                          for i in self.images_of(base.VIM)])
+        self.assertEqual(1, len(self.images_of(base.OTHER_VIM)))
+        row = db_api.task_get(task_id)
+        self.assertEqual(os.getpid(), row['pid'])
+
+    def test_own_running_task_not_resumed(self):
+        # A task this process accepted is its own, not a trace, even
+        # though the row carries this process's pid.
+        runs = self.count_runs(run=False)
+        upload_id = self.staged()
+        task_id = self.create({'import_from': 'upload:' + upload_id,
+                               'targets': BOTH}).json['id']
+        engine.resume_tasks()
+        self.drain()
+        self.assertEqual([task_id], runs)
+
+    def test_predecessor_with_our_pid_is_resumed(self):
+        # In a container every start may get the same pid: a row of our
+        # pid written before this process started is a trace.
+        upload_id = self.staged()
+        self.saved_only()
+        task_id = self.create({'import_from': 'upload:' + upload_id,
+                               'targets': BOTH[:1]}).json['id']
+        self.useFixture(fixtures.MockPatchObject(
+            engine, '_started_at', timeutils.utcnow() +
+            datetime.timedelta(seconds=1)))
+        self.useFixture(fixtures.MockPatchObject(
+            engine.EmbeddedRunner, 'submit', engine.EmbeddedRunner.submit))
+        runs = self.count_runs()
+        engine.resume_tasks()
+        task = self.wait(task_id)
+        self.assertEqual([task_id], runs)
+        self.assertEqual('success', task['status'], task['message'])
+
+    def test_begin_refuses_a_task_another_process_holds(self):
+        upload_id = self.staged()
+        self.saved_only()
+        task_id = self.create({'import_from': 'upload:' + upload_id,
+                               'targets': BOTH}).json['id']
+        # Claimed by another live process (our parent) since.
+        db_api.task_update(task_id, {'pid': os.getppid()})
+        self.assertRaises(flows.TaskGone, flows.Begin().execute, task_id)
+        self.assertEqual('pending', db_api.task_get(task_id)['status'])
+
+    def test_cancel_of_a_task_that_finished_meanwhile(self):
+        upload_id = self.staged()
+        self.saved_only()
+        task_id = self.create({'import_from': 'upload:' + upload_id,
+                               'targets': BOTH}).json['id']
+        read = tasks_api._get_visible
+
+        def finished_after_read(context, task_id):
+            row = read(context, task_id)
+            db_api.task_update(task_id, {'status': 'success'})
+            return row
+
+        self.useFixture(fixtures.MockPatchObject(
+            tasks_api, '_get_visible', finished_after_read))
+        resp = self.app.delete('/v1/tasks/%s' % task_id,
+                               headers=self.headers(), expect_errors=True)
+        self.assertError(resp, 409, 'success')
+        row = db_api.task_get(task_id)
+        self.assertFalse(row['cancel_requested'])
 
 
 class TestTaskRefusals(TaskTestCase):

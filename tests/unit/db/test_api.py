@@ -19,9 +19,11 @@ test starts from an empty database synced to head.
 
 import datetime
 import os
+import threading
 
 from oslo_db import exception as db_exc
 from oslo_utils import timeutils
+from oslo_utils import uuidutils
 
 from mcimage.common import exception
 from mcimage.db import api as db_api
@@ -336,6 +338,70 @@ class DBAPITestsMixin(object):
     def test_staged_upload_same_id_is_a_duplicate(self):
         self._stage(IMAGE)
         self.assertRaises(db_exc.DBDuplicateEntry, self._stage, IMAGE)
+
+    # -- tasks ------------------------------------------------------------
+
+    def _task(self, **values):
+        row = {'id': uuidutils.generate_uuid(), 'type': 'import',
+               'status': 'processing', 'input': '{}', 'owner': TENANT,
+               'host': 'h1', 'pid': 4242}
+        row.update(values)
+        return db_api.task_create(row)['id']
+
+    def test_task_claim_has_one_winner_among_concurrent_claimers(self):
+        # Processes of one host that all found the task of a dead one:
+        # exactly one may take it over.
+        task_id = self._task()
+        claimers = 4
+        barrier = threading.Barrier(claimers)
+        won, errors = [], []
+
+        def claim(pid):
+            try:
+                barrier.wait(timeout=10)
+                if db_api.task_claim(task_id, 'h1', 4242, 'h1', pid):
+                    won.append(pid)
+            except Exception as e:
+                errors.append(e)
+
+        threads = [threading.Thread(target=claim, args=(5000 + n,))
+                   for n in range(claimers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        self.assertEqual([], errors)
+        self.assertEqual(1, len(won), won)
+        row = db_api.task_get(task_id)
+        self.assertEqual(('h1', won[0], 'processing'),
+                         (row['host'], row['pid'], row['status']))
+
+    def test_task_claim_only_as_seen_and_unfinished(self):
+        task_id = self._task()
+        # Someone else took it since it was read.
+        self.assertFalse(db_api.task_claim(task_id, 'h1', 1, 'h1', 2))
+        self.assertFalse(db_api.task_claim(task_id, 'h2', 4242, 'h1', 2))
+        self.assertEqual(4242, db_api.task_get(task_id)['pid'])
+        self.assertTrue(db_api.task_claim(task_id, 'h1', 4242, 'h1', 2))
+        self.assertEqual(2, db_api.task_get(task_id)['pid'])
+        # Rows written before pids were recorded.
+        legacy = self._task(pid=None, status='pending')
+        self.assertTrue(db_api.task_claim(legacy, 'h1', None, 'h1', 3))
+        self.assertEqual(3, db_api.task_get(legacy)['pid'])
+        # A finished task is never taken.
+        done = self._task(status='success')
+        self.assertFalse(db_api.task_claim(done, 'h1', 4242, 'h1', 2))
+        self.assertRaises(exception.TaskNotFound, db_api.task_claim,
+                          uuidutils.generate_uuid(), 'h1', 4242, 'h1', 2)
+
+    def test_task_update_owner_guard(self):
+        task_id = self._task(status='pending')
+        self.assertIsNone(db_api.task_update(
+            task_id, {'status': 'processing'}, owner=('h1', 1)))
+        self.assertEqual('pending', db_api.task_get(task_id)['status'])
+        row = db_api.task_update(task_id, {'status': 'processing'},
+                                 statuses=('pending',), owner=('h1', 4242))
+        self.assertEqual('processing', row['status'])
 
 
 class TestDBAPISqlite(DBAPITestsMixin, base.TestCase):
