@@ -41,8 +41,11 @@ def _target(owner):
 
 
 def format_task(row, base_path):
+    task_input = json.loads(row['input'])
+    # The flow reads the URL whole from the row; readers never see it so.
+    task_input['import_from'] = sources.shown(task_input['import_from'])
     body = {'id': row['id'], 'type': row['type'], 'status': row['status'],
-            'input': json.loads(row['input']),
+            'input': task_input,
             'result': json.loads(row['result']) if row['result'] else None,
             'message': row['message'] or '',
             'progress': {'bytes_done': row['progress_done'],
@@ -80,7 +83,17 @@ def _check_targets(targets):
 
 def create_task(context, body, base_path):
     """POST /v1/tasks: check everything knowable now, then hand it over."""
-    validation.validate(schemas.create_body, body)
+    try:
+        validation.validate(schemas.create_body, body)
+    except exception.InvalidParameterValue as e:
+        value = e.kwargs.get('value')
+        if (e.kwargs.get('name') != 'input.import_from'
+                or not isinstance(value, str)):
+            raise
+        # A refused URL is named without its secrets.
+        raise exception.InvalidParameterValue(
+            name='input.import_from', value=sources.shown(value),
+            reason=e.kwargs.get('reason'))
     policy.authorize(context, 'mcimage:task:create',
                      _target(context.project_id))
     task_input = dict(body['input'])

@@ -104,6 +104,17 @@ class _VimSource(Source):
         return utils.IteratorReader(body)
 
 
+def shown(import_from):
+    """``import_from`` as it may be shown: a URL without its secrets.
+
+    The task keeps the URL whole for its flow; its readers, the logs and
+    the messages get userinfo, query values and fragment left out.
+    """
+    if import_from.startswith(('upload:', 'vim:')):
+        return import_from
+    return urls.redact(import_from)
+
+
 def _invalid(value, reason):
     return exception.InvalidParameterValue(name='input.import_from',
                                            value=value, reason=reason)

@@ -129,8 +129,10 @@ class CheckedURL(object):
 
 
 def redact(url):
-    """The URL without userinfo, query or fragment, for messages and logs.
+    """The URL without userinfo, query values or fragment, to be shown.
 
+    The query's keys stay, each value replaced by ``***`` (a key without
+    a value becomes ``***`` itself): ``https://h/k?X-Amz-Signature=***``.
     Works on URLs that do not parse too: a refusal must be able to name
     what it refuses without leaking a password or a signed query.
     """
@@ -145,15 +147,28 @@ def redact(url):
             # "user:pa/ss@host": a password holding an unencoded '/', '?'
             # or '#' ends the authority early and looks like a port.
             rest = rest.rpartition('@')[2]
-    rest = re.split(r'[?#]', rest, maxsplit=1)[0]
+    rest, _qmark, query = rest.partition('#')[0].partition('?')
     authority, slash, path = rest.partition('/')
     authority = authority.rpartition('@')[2]
     safe = authority + slash + path
     if sep:
         safe = scheme + '://' + safe
+    query = redact_query(query)
+    if query:
+        safe += '?' + query
     if len(safe) > 256:
         safe = safe[:253] + '...'
     return safe
+
+
+def redact_query(query):
+    """A query string's keys, in order, each value replaced by ``***``."""
+    items = []
+    for item in query.split('&'):
+        if item:
+            key, equals, _value = item.partition('=')
+            items.append(key + '=***' if equals else '***')
+    return '&'.join(items)
 
 
 def _canonical_host(raw):
@@ -336,11 +351,10 @@ def _check(url):
 
     netloc = parts.netloc
     if '@' in netloc:
-        raise _Refused('the URL carries credentials (user:password@); '
-                       'they are not accepted because the URL is kept '
-                       'with the task for everyone who may read it to '
-                       'see. Use a URL that needs no credentials, such '
-                       'as a pre-signed URL')
+        raise _Refused('the URL carries credentials (user:password@), '
+                       'which mcimage does not keep with a task; use a '
+                       'URL that needs no credentials, such as a '
+                       'pre-signed URL')
     if not netloc:
         raise _Refused('the URL has no host')
 
@@ -378,6 +392,8 @@ def _check(url):
         netloc_safe = '%s:%d' % (url_host, port)
     path = parts.path or '/'
     safe_url = '%s://%s%s' % (scheme, netloc_safe, path)
+    if redact_query(parts.query):
+        safe_url += '?' + redact_query(parts.query)
     target = path + ('?' + parts.query if parts.query else '')
     target = urllib.parse.quote(target, safe=_TARGET_SAFE)
 

@@ -15,7 +15,10 @@
 import contextlib
 import datetime
 import hashlib
+import json
+import logging
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -81,6 +84,11 @@ class TaskTestCase(base.APITestCase):
             if time.monotonic() > deadline:
                 self.fail('task %s still %s' % (task_id, task['status']))
             time.sleep(0.05)
+
+    @staticmethod
+    def drain():
+        """Wait for every flow handed to this process's runner."""
+        engine.runner()._executor.shutdown(wait=True)
 
     def images_of(self, vim_id, tenant='p1', name=None):
         return [i for i in self.glance[vim_id].images.values()
@@ -347,11 +355,6 @@ class TestTaskOwnership(TaskTestCase):
                                                  counted))
         return runs
 
-    @staticmethod
-    def drain():
-        """Wait for every flow handed to this process's runner."""
-        engine.runner()._executor.shutdown(wait=True)
-
     def test_left_task_resumed_once_by_concurrent_resumers(self):
         # gunicorn workers of one host each resume what a dead process
         # left, at about the same time: both read the row, one runs it.
@@ -459,6 +462,85 @@ class TestTaskOwnership(TaskTestCase):
         self.assertError(resp, 409, 'success')
         row = db_api.task_get(task_id)
         self.assertFalse(row['cancel_requested'])
+
+
+SECRET = 's3cr3t-SIGNATURE'
+CREDENTIAL = 'AKIAEXAMPLE-cred'
+
+
+class TestTaskURLRedaction(TaskTestCase):
+    """A signed URL is used by the flow, never shown."""
+
+    def setUp(self):
+        super().setUp()
+        self.logger = self.useFixture(fixtures.FakeLogger(
+            level=logging.DEBUG, format='%(message)s'))
+        with socket.socket() as s:
+            s.bind(('127.0.0.1', 0))
+            # Nothing listens there once closed: the flow's GET fails.
+            self.port = s.getsockname()[1]
+        self.config(allowed_networks=['127.0.0.1/32'],
+                    allowed_ports=[self.port], group='task')
+        self.url = ('http://127.0.0.1:%d/d.img?X-Amz-Credential=%s&'
+                    'X-Amz-Signature=%s&flag#%s' % (
+                        self.port, CREDENTIAL, SECRET, SECRET))
+        self.shown = ('http://127.0.0.1:%d/d.img?X-Amz-Credential=***&'
+                      'X-Amz-Signature=***&***' % self.port)
+
+    def assertHidden(self, text):
+        self.assertNotIn(SECRET, text)
+        self.assertNotIn(CREDENTIAL, text)
+
+    def test_api_shows_the_url_redacted(self):
+        self.useFixture(fixtures.MockPatchObject(
+            engine.EmbeddedRunner, 'submit',
+            lambda self, task_id, count: engine._save_flow(task_id, count)))
+        resp = self.create({'import_from': self.url,
+                            'import_from_format': 'raw',
+                            'targets': BOTH[:1]})
+        self.assertHidden(resp.text)
+        self.assertEqual(self.shown, resp.json['input']['import_from'])
+        task_id = resp.json['id']
+        resp = self.app.get('/v1/tasks/%s' % task_id, headers=self.headers())
+        self.assertHidden(resp.text)
+        self.assertEqual(self.shown, resp.json['input']['import_from'])
+        resp = self.app.get('/v1/tasks', headers=self.headers())
+        self.assertHidden(resp.text)
+        self.assertEqual([self.shown], [t['input']['import_from']
+                                        for t in resp.json['tasks']])
+        self.assertHidden(self.logger.output)
+        # The flow has the URL whole.
+        self.assertEqual(self.url, json.loads(
+            db_api.task_get(task_id)['input'])['import_from'])
+
+    def test_failure_message_and_logs_redacted(self):
+        task_id = self.create({'import_from': self.url,
+                               'import_from_format': 'raw',
+                               'targets': BOTH[:1]}).json['id']
+        task = self.wait(task_id)
+        self.drain()
+        self.assertEqual('failure', task['status'])
+        self.assertIn('cannot connect to 127.0.0.1 port %d' % self.port,
+                      task['message'])
+        self.assertIn(self.shown, task['message'])
+        self.assertHidden(str(task))
+        self.assertHidden(self.logger.output)
+
+    def test_refusals_do_not_echo_secrets(self):
+        for url, detail in (
+                ('http://user:%s@127.0.0.1:%d/x' % (SECRET, self.port),
+                 'credentials'),
+                ('http://127.0.0.1:1/x?X-Amz-Signature=' + SECRET,
+                 'X-Amz-Signature=***'),
+                ('http://127.0.0.1:%d/x?sig=%s%s' % (
+                    self.port, SECRET, 'a' * 2048), 'input.import_from')):
+            resp = self.create({'import_from': url,
+                                'import_from_format': 'raw',
+                                'targets': BOTH[:1]}, status=400)
+            self.assertError(resp, 400, detail)
+            self.assertHidden(resp.text)
+        self.assertHidden(self.logger.output)
+        self.assertEqual([], db_api.task_get_all())
 
 
 class TestTaskRefusals(TaskTestCase):

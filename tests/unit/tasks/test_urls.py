@@ -209,7 +209,7 @@ class AddressTestCase(GuardTestCase):
         self.assertEqual('images.example.com', checked.host)
         self.assertEqual(443, checked.port)
         self.assertEqual(['93.184.215.14'], checked.addresses)
-        self.assertEqual('https://images.example.com/a/b.img',
+        self.assertEqual('https://images.example.com/a/b.img?Signature=***',
                          checked.safe_url)
         self.assertEqual('/a/b.img?Signature=x', checked.target)
 
@@ -365,17 +365,38 @@ class SpellingTestCase(GuardTestCase):
                       self.refused('http://mirror.example.com/x'))
 
     def test_redact(self):
-        self.assertEqual('http://h.example/p',
+        # No userinfo, no fragment; the query's keys stay, not its values.
+        self.assertEqual('http://h.example/p?q=***',
                          urls.redact('http://u:p@h.example/p?q=1#f'))
         self.assertEqual('http://h.example/p',
                          urls.redact('http://a@b:c@h.example/p'))
         self.assertEqual('h/x', urls.redact('u:p@h/x'))
-        self.assertEqual('http://h.example/p',
+        self.assertEqual('http://h.example/p?***',
                          urls.redact('http://u:p/w@h.example/p?q'))
-        self.assertEqual('http://h.example:8080/a@b',
+        self.assertEqual('http://h.example:8080/a@b?***',
                          urls.redact('http://h.example:8080/a@b?x'))
         self.assertEqual('http://[::1]:80/a@b',
                          urls.redact('http://[::1]:80/a@b'))
+        self.assertEqual(
+            'https://s3.example/b/k.img?X-Amz-Algorithm=***&'
+            'X-Amz-Credential=***&X-Amz-Signature=***&***',
+            urls.redact('https://s3.example/b/k.img?X-Amz-Algorithm=AWS4&'
+                        'X-Amz-Credential=AKIA%2F20240101&'
+                        'X-Amz-Signature=abc123&&token#sig=abc123'))
+        # Empty values and an empty query say nothing either way.
+        self.assertEqual('http://h/p?a=***&b=***',
+                         urls.redact('http://h/p?a=&b=='))
+        self.assertEqual('http://h/p', urls.redact('http://h/p?'))
+        self.assertEqual('http://h/p', urls.redact('http://h/p#f?x=1'))
+
+    def test_redact_never_keeps_a_secret(self):
+        for url in ('http://u:SECRET@h/p', 'http://h/p?sig=SECRET',
+                    'http://h/p?SECRET', 'http://h/p#SECRET',
+                    'http://h/p?a=1&sig=SECRET&b', 'http://u:SE/CRET@h/p',
+                    'http://h/p?x=1#a?SECRET', 'http://h/p?a=b=SECRET',
+                    'http://u:p@h/' + 'x' * 300 + '?sig=SECRET'):
+            self.assertNotIn('SECRET', urls.redact(url))
+            self.assertNotIn('CRET', urls.redact(url))
 
 
 class PinnedConnectionTestCase(base.TestCase):
@@ -609,13 +630,13 @@ class TrafficTestCase(base.TestCase):
         error = self.assertRaises(exception.SourceError, urls.open_url,
                                   self.url('/notfound?sig=%s' % SECRET))
         self.assertIn('HTTP 404 Not Found', error.message)
-        self.assertIn(self.url('/notfound'), error.message)
+        self.assertIn(self.url('/notfound?sig=***'), error.message)
         self.assertNotIn(SECRET, error.message)
         self.assertEqual(502, error.code)
 
     def test_redirect_followed(self):
         with urls.open_url(self.url('/redirect')) as reader:
-            self.assertEqual(self.url('/small'), reader.url)
+            self.assertEqual(self.url('/small?next=***'), reader.url)
             self.assertEqual(b'small body', b''.join(self.read_all(reader)))
         self.assertEqual(['/redirect', '/small?next=1'], self.server.hits)
         with urls.open_url(self.url('/redirect-absolute')) as reader:
