@@ -124,7 +124,7 @@ class Begin(tf_task.Task):
             if failure.check(Cancelled):
                 message = 'Cancelled: nothing it created is left.'
                 break
-            message = failure.exception_str
+            message = _failure_message(task_id, failure)
         row = db_api.task_get(task_id)
         targets = _result_targets(row)
         for target in targets:
@@ -139,6 +139,23 @@ class Begin(tf_task.Task):
             'result': json.dumps({'targets': targets}),
             'expires_at': timeutils.utcnow() + ttl()},
             statuses=('pending', 'processing'))
+
+
+def _failure_message(task_id, failure):
+    """What a task's reader is told of ``failure``.
+
+    mcimage's own errors say what went wrong in the user's terms; any
+    other (OS, database, library) names paths and hosts: the log has it.
+    """
+    if failure.check(exception.MCImageException):
+        # None when the failure was read back from the flow's state.
+        error = failure.exception
+        if error is None or error.code != 500:
+            return failure.exception_str
+    LOG.error('Task %(id)s failed on an unexpected error: %(failure)s',
+              {'id': task_id, 'failure': failure.pformat(traceback=True)})
+    return ('The import failed on an unexpected error; task %s finds it '
+            'in the log of mcimage.' % task_id)
 
 
 def ttl():

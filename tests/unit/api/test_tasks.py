@@ -209,6 +209,30 @@ class TestImportTasks(TaskTestCase):
         self.assertEqual('failure', task['status'])
         self.assertEqual([], self.images_of(base.OTHER_VIM))
 
+    def test_unexpected_error_message_generic_cause_logged(self):
+        # An OS, database or library error names paths and hosts: the
+        # task's reader gets a generic message, the log the cause.
+        logged = self.useFixture(fixtures.FakeLogger())
+        source = self.fake.add_image('p1', disk_format='raw',
+                                     container_format='bare')
+        self.fake.upload(None, 'p1', source['id'], fakes._Once(DATA))
+
+        def broken(*args, **kwargs):
+            raise OSError('/srv/mcimage/secret-dir: Permission denied')
+
+        self.useFixture(fixtures.MockPatchObject(
+            data, 'stream_into_each', broken))
+        task = self.wait(self.create({
+            'import_from': 'vim:%s/p1/%s' % (base.VIM, source['id']),
+            'targets': [{'vim_id': base.OTHER_VIM, 'tenant_id': 'p1'}],
+            'force': True}).json['id'])
+        self.assertEqual('failure', task['status'])
+        self.assertNotIn('secret-dir', task['message'])
+        self.assertIn('unexpected error', task['message'])
+        self.assertIn(task['id'], task['message'])
+        self.assertIn('/srv/mcimage/secret-dir', logged.output)
+        self.assertEqual([], self.images_of(base.OTHER_VIM))
+
     def test_cancel_reverts(self):
         upload_id = self.staged()
         self.useFixture(fixtures.MockPatchObject(flows, 'PROGRESS_INTERVAL',
