@@ -507,28 +507,50 @@ def head_headers(image):
     return headers
 
 
-# One range of bytes (RFC 9110): first-last, first-, or -suffix length.
-_RANGE_RE = re.compile(r'bytes=(\d+-\d*|-\d+)')
+# One range of bytes (RFC 9110, 14.1.1): first-last, first-, or -suffix
+# length.
+_RANGE_RE = re.compile(r'bytes=(?:(\d+)-(\d*)|-(\d+))')
+
+
+def _unsatisfiable(byte_range, image):
+    return exception.RangeNotSatisfiable(
+        reason='Range %s is outside image %s (%s bytes).' % (
+            byte_range, image['id'], image.get('size')),
+        headers={'Content-Range': 'bytes */%s' % image.get('size')})
+
+
+def _one_range(byte_range, image):
+    """The Range header to pass on to the VIM, or None to ignore it.
+
+    Only one valid range is passed on. An invalid one (last before first)
+    is ignored, as RFC 9110 (14.2) allows; a suffix of zero bytes can never
+    be satisfied (14.1.1), though Glance answers it with 206.
+    """
+    match = _RANGE_RE.fullmatch(byte_range.strip()) if byte_range else None
+    if match is None:
+        return None
+    first, last, suffix = match.groups()
+    if suffix is not None and int(suffix) == 0:
+        raise _unsatisfiable(byte_range, image)
+    if first is not None and last and int(last) < int(first):
+        return None
+    return match.group(0)
 
 
 def download(context, vim, tenant_id, image_id, byte_range=None):
     """(status, VIM response headers, data iterator or None).
 
-    A Range header of one range is passed on (206); any other form is
+    A Range header of one valid range is passed on (206); any other form is
     ignored, as RFC 9110 allows, and the whole image is sent.
     """
     image = get_image(context, vim, tenant_id, image_id,
                       rule='mcimage:image:download')
-    if byte_range and not _RANGE_RE.fullmatch(byte_range.strip()):
-        byte_range = None
+    byte_range = _one_range(byte_range, image)
     try:
         return vim.backend.download(context, tenant_id, image_id,
                                     byte_range=byte_range)
     except exception.RangeNotSatisfiable:
-        raise exception.RangeNotSatisfiable(
-            reason='Range %s is outside image %s (%s bytes).' % (
-                byte_range, image_id, image.get('size')),
-            headers={'Content-Range': 'bytes */%s' % image.get('size')})
+        raise _unsatisfiable(byte_range, image)
 
 
 # -- the ONAP multipart upload ------------------------------------------------

@@ -13,6 +13,7 @@
 """Range downloads (206, Content-Range, 416) through the whole pipeline."""
 
 import ddt
+import fixtures
 
 from tests.unit.api import base
 
@@ -59,3 +60,34 @@ class TestRange(base.APITestCase):
         self.assertEqual(DATA, resp.body)
         self.assertEqual(self.image['checksum'], resp.headers['Content-MD5'])
         self.assertNotIn('Content-Range', resp.headers)
+
+    def asked_ranges(self):
+        """The Range values the VIM is asked for, from now on."""
+        asked = []
+        download = self.fake.download
+
+        def recording(context, tenant_id, image_id, byte_range=None):
+            asked.append(byte_range)
+            return download(context, tenant_id, image_id,
+                            byte_range=byte_range)
+        self.useFixture(fixtures.MockPatchObject(self.fake, 'download',
+                                                 recording))
+        return asked
+
+    @ddt.data('bytes=5-2', 'bytes=100-99')
+    def test_invalid_range_ignored_whole_image(self, byte_range):
+        # Last before first: invalid (RFC 9110, 14.1.1), so ignored; Glance
+        # would answer 416 "outside the image" for a range that is not.
+        asked = self.asked_ranges()
+        resp = self.get(byte_range, 200)
+        self.assertEqual(DATA, resp.body)
+        self.assertEqual([None], asked)
+
+    def test_zero_suffix_416_without_asking_the_vim(self):
+        # Never satisfiable (RFC 9110, 14.1.1); Glance answers it 206.
+        asked = self.asked_ranges()
+        resp = self.get('bytes=-0', 416)
+        self.assertError(resp, 416, 'bytes=-0')
+        self.assertEqual('bytes */%d' % len(DATA),
+                         resp.headers['Content-Range'])
+        self.assertEqual([], asked)
