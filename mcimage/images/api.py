@@ -732,7 +732,13 @@ def upload_multipart_to(context, targets, stream, content_type):
     if staging.enabled():
         # Whole and checked in the staging store before any VIM sees it.
         staged = staging.stage(context, hashing, fields, size=declared_size)
-        reader.finish()
+        try:
+            reader.finish()
+        except Exception:
+            # The body is refused after all (a part after the file): so
+            # is the copy of it.
+            with excutils.save_and_reraise_exception():
+                staging.discard(staged)
     try:
         created = _create_images(context, targets, fields)
         try:

@@ -288,6 +288,11 @@ def delete_upload(context, upload_id):
     _discard(row)
 
 
+def discard(row):
+    """Delete a staged upload its own request refused after staging it."""
+    _discard(row)
+
+
 def _discard(row):
     """Delete a staged upload's data, then its row."""
     _store().delete(row['id'], row['location'])

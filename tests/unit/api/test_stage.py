@@ -100,6 +100,30 @@ class TestStageUpload(StageTestCase):
             self.assertEqual([], db_api.staged_upload_get_all())
             self.assertEqual({}, self.fake.images)
 
+    def test_part_after_the_file_leaves_nothing_staged(self):
+        # The whole file is staged before the rest of the body is read: a
+        # part after it refuses the upload, and must not leave the staged
+        # copy (row and file) behind.
+        boundary = 'b0undary'
+        body = b''.join(
+            b'--%s\r\nContent-Disposition: form-data; name="%s"%s\r\n\r\n'
+            b'%s\r\n' % (boundary.encode(), name, filename, value)
+            for name, filename, value in (
+                (b'imageType', b'', b'qcow2'),
+                (b'file', b'; filename="a.qcow2"', DATA),
+                (b'file', b'; filename="b.qcow2"', b'more'))) + (
+            b'--%s--\r\n' % boundary.encode())
+        resp = self.app.post(
+            '/v1/%s/p1/images/file' % base.VIM, body,
+            headers=dict(self.headers('member'), **{
+                'Content-Type': 'multipart/form-data; boundary=' +
+                                boundary}),
+            expect_errors=True)
+        self.assertError(resp, 400, 'after the file part')
+        self.assertEqual([], self.staged_files())
+        self.assertEqual([], db_api.staged_upload_get_all())
+        self.assertEqual({}, self.fake.images)
+
     def test_over_size_cap_413_nothing_kept(self):
         self.config(image_size_cap=len(DATA) - 1, group='upload')
         resp = self.onap_upload(status=413)
