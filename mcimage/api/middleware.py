@@ -219,8 +219,44 @@ class _CappedInput(object):
             yield line
 
 
+def _malformed(environ):
+    """Invalid, when the request cannot be taken as it is; else None.
+
+    What the HTTP server lets through: a Content-Length that is not a
+    number of bytes; both a Content-Length and a Transfer-Encoding, which
+    two servers on the way may read differently (RFC 9112, 6.1); a path
+    or query string that is not UTF-8, which WebOb would refuse later
+    with a message naming neither.
+    """
+    length = environ.get('CONTENT_LENGTH')
+    if length and not length.isdigit():
+        return exception.InvalidParameterValue(
+            name='Content-Length', value=length,
+            reason='not a number of bytes')
+    if length and environ.get('HTTP_TRANSFER_ENCODING'):
+        return exception.Invalid(
+            reason='both Content-Length and Transfer-Encoding are given; '
+                   'send one of them')
+    for name, key, value in (
+            ('path', 'PATH_INFO', environ.get('PATH_INFO', '')),
+            ('query string', 'QUERY_STRING',
+             urllib.parse.unquote_to_bytes(environ.get('QUERY_STRING', '')))):
+        try:
+            if isinstance(value, str):
+                # PEP 3333: the path's bytes, each as one latin-1 character.
+                value = value.encode('latin-1')
+            value.decode('utf-8')
+        except UnicodeError:
+            return exception.Invalid(reason='the %s is not valid UTF-8'
+                                     % name)
+    return None
+
+
 class BodyLimit(base.ConfigurableMiddleware):
     """Cap every request body at [api] max_json_body_size.
+
+    A request malformed in its framing or encoding is refused first, with
+    a 400 naming what is wrong (_malformed).
 
     Image data is the exception, and only once a data route has checked
     its Content-Type (validation.data_body takes the uncapped input back):
@@ -231,6 +267,9 @@ class BodyLimit(base.ConfigurableMiddleware):
 
     @webob.dec.wsgify
     def __call__(self, req):
+        refused = _malformed(req.environ)
+        if refused is not None:
+            return errors.error_response(req.environ, refused)
         limit = CONF.api.max_json_body_size
         ctype = (req.content_type or '').lower()
         if ((ctype in _JSON_TYPES or ctype.endswith('+json'))

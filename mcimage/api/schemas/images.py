@@ -64,13 +64,18 @@ VIM_ID = {'type': 'string', 'minLength': 1, 'maxLength': 255,
                          'characters'}
 _TAGS = {'type': 'array', 'maxItems': 128, 'uniqueItems': True,
          'items': TAG}
+# An image's name is shown in lists, headers and logs: no control
+# characters, which would forge lines or headers there.
+_NAME = {'pattern': _NO_CONTROL, 'maxLength': 255,
+         'description': 'a name of at most 255 characters, no control '
+                        'characters'}
 
 # The ONAP multipart form (POST .../images/file), after aliases and the
 # conversion of its text values (see mcimage.images.api).
 upload_form = {
     'type': 'object',
     'properties': {
-        'name': {'type': 'string', 'maxLength': 255},
+        'name': dict(_NAME, type='string'),
         'disk_format': {'type': 'string', 'enum': DISK_FORMATS},
         'container_format': {'type': 'string', 'enum': CONTAINER_FORMATS},
         'visibility': {'type': 'string', 'enum': VISIBILITIES},
@@ -95,7 +100,7 @@ upload_form = {
 # Glance's image fields that a create or a patch may set; the rest of
 # Glance's fields (status, owner, checksum, size...) are read-only.
 _WRITABLE = {
-    'name': {'type': ['string', 'null'], 'maxLength': 255},
+    'name': dict(_NAME, type=['string', 'null']),
     'visibility': {'type': 'string', 'enum': VISIBILITIES},
     'disk_format': {'type': ['string', 'null'], 'enum': DISK_FORMATS + [None]},
     'container_format': {'type': ['string', 'null'],

@@ -289,3 +289,47 @@ class TestRoutesWithoutBody(BodyTestCase):
                 self.assertEqual(413, resp.status_int, resp.text)
                 self.assertIn('max_json_body_size', resp.text)
                 self.assertLessEqual(body.bytes_read, 4096 + 64 * 1024)
+
+
+class TestMalformedRequests(BodyTestCase):
+    """Framing and encoding the HTTP server lets through: a 400 first."""
+
+    def setUp(self):
+        super().setUp()
+        # webtest's lint refuses to send what these tests are about.
+        self.app = webtest.TestApp(self.app.app, lint=False)
+
+    def test_content_length_not_a_number_of_bytes(self):
+        for length in ('-5', '+5', '5.0', ' 5'):
+            resp, read = self.send('PUT', self.image_url('/file'),
+                                   'application/octet-stream', 5,
+                                   content_length=length)
+            self.assertError(resp, 400, 'Content-Length')
+            self.assertEqual(0, read)
+        self.assertNoVimCall()
+
+    def test_content_length_and_transfer_encoding(self):
+        body = CountingInput(5)
+        req = webtest.TestRequest.blank(self.image_url('/file'),
+                                        method='PUT',
+                                        headers=self.headers('member'))
+        req.environ.update({'wsgi.input': body, 'CONTENT_LENGTH': '5',
+                            'CONTENT_TYPE': 'application/octet-stream',
+                            'HTTP_TRANSFER_ENCODING': 'chunked'})
+        resp = self.app.do_request(req, status='*', expect_errors=True)
+        read = body.bytes_read
+        self.assertError(resp, 400, 'Transfer-Encoding')
+        self.assertEqual(0, read)
+        self.assertNoVimCall()
+
+    def test_path_and_query_not_utf8(self):
+        for path in (self.image_url() + '\xff\xfe',
+                     '/v1/%s/p1/images?name=%%FF%%FE' % base.VIM):
+            req = webtest.TestRequest.blank('/', headers=self.headers(
+                'member'))
+            path, _sep, query = path.partition('?')
+            req.environ['PATH_INFO'] = path
+            req.environ['QUERY_STRING'] = query
+            resp = self.app.do_request(req, status='*', expect_errors=True)
+            self.assertError(resp, 400, 'not valid UTF-8')
+        self.assertNoVimCall()
