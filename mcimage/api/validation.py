@@ -22,6 +22,48 @@ from mcimage.common import exception
 CONF = cfg.CONF
 JSON = 'application/json'
 _READ_SIZE = 64 * 1024
+# No request of this API nests deeper than a few levels. Near the
+# interpreter's recursion limit json raises RecursionError, not
+# ValueError, and what parses just below it breaks jsonschema and repr().
+MAX_JSON_DEPTH = 32
+
+
+def parse_json(text):
+    """The JSON document in ``text``; ValueError for anything refused.
+
+    Besides malformed JSON: a document nested deeper than MAX_JSON_DEPTH,
+    and a string holding a lone surrogate (a \\ud800 escape), which no
+    UTF-8 text can carry: the VIM would fail on it.
+    """
+    try:
+        document = jsonutils.loads(text)
+    except RecursionError:
+        raise ValueError('nested deeper than %d levels' % MAX_JSON_DEPTH)
+    # Iterative: checking the depth must not recurse either.
+    pending = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str):
+            values = [value]
+        elif isinstance(value, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError('nested deeper than %d levels' %
+                                 MAX_JSON_DEPTH)
+            if isinstance(value, dict):
+                values = list(value)
+                pending.extend((v, depth + 1) for v in value.values())
+            else:
+                values = []
+                pending.extend((v, depth + 1) for v in value)
+        else:
+            continue
+        for text_value in values:
+            try:
+                text_value.encode('utf-8')
+            except UnicodeEncodeError:
+                raise ValueError('a string holds a lone surrogate (a '
+                                 '\\ud800-\\udfff escape not in a pair)')
+    return document
 
 
 def validate(schema, data):
@@ -124,7 +166,7 @@ def json_body(request, schema=None, media_types=(JSON,)):
         if size > limit:
             raise too_large(limit)
     try:
-        body = jsonutils.loads(b''.join(chunks).decode('utf-8') or 'null')
+        body = parse_json(b''.join(chunks).decode('utf-8') or 'null')
     except (ValueError, UnicodeDecodeError) as e:
         raise exception.Invalid(reason='the body is not valid JSON: %s' % e)
     except RecursionError:

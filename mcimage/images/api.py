@@ -19,7 +19,6 @@ the VIM's account may see more than the caller may (DESIGN §3).
 
 import base64
 import binascii
-import json
 import re
 import urllib.parse
 
@@ -585,7 +584,7 @@ def _json_or(value, name, fallback):
     value = value.strip()
     if value[:1] in ('[', '{'):
         try:
-            return json.loads(value)
+            return validation.parse_json(value)
         except ValueError as e:
             raise exception.InvalidParameterValue(
                 name=name, value=value[:200], reason='not valid JSON: %s' % e)
@@ -648,7 +647,7 @@ def authorize_create(context, tenant_id, visibility):
 def _targets(context, raw):
     """The form's targets field: [(vim, tenant_id)], each one checked."""
     try:
-        targets = json.loads(raw)
+        targets = validation.parse_json(raw)
     except ValueError as e:
         raise exception.InvalidParameterValue(
             name='targets', value=raw[:200], reason='not valid JSON: %s' % e)

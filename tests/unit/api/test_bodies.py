@@ -183,6 +183,35 @@ class TestJsonRoutes(BodyTestCase):
         self.assertError(resp, 400, 'not valid JSON')
         self.assertLessEqual(read, 100)
 
+    def test_deeply_nested_json_400(self):
+        # json's parser raises RecursionError, not ValueError, for a
+        # document nested near the interpreter's recursion limit.
+        for depth in (100000, 960, 33):
+            for method, path, ctype in self.json_routes():
+                doc = b'[' * depth + b']' * depth
+                if method == 'POST' and path.endswith('/images'):
+                    doc = b'{"name": ' + doc + b'}'
+                resp, _read = self.send(method, path, ctype, len(doc),
+                                        prefix=doc)
+                self.assertError(resp, 400, 'nested deeper than')
+        self.assertNoVimCall()
+
+    def test_lone_surrogate_400(self):
+        # No UTF-8 text holds one: the VIM would fail on it (Glance: 500).
+        for doc in (b'{"name": "\\ud800"}', b'{"p": "a\\udfffb"}',
+                    b'{"\\ud800": "x"}'):
+            resp, _read = self.send('POST', '/v1/%s/p1/images' % base.VIM,
+                                    'application/json', len(doc),
+                                    prefix=doc)
+            self.assertError(resp, 400, 'surrogate')
+        self.assertNoVimCall()
+
+    def test_deeply_nested_service_catalog_header_ignored(self):
+        # noauth passes X-Service-Catalog on as the caller sent it.
+        resp = self.app.get('/v1/tasks', headers=self.headers(
+            'member', **{'X-Service-Catalog': '[' * 100000}))
+        self.assertEqual(200, resp.status_int, resp.text)
+
     def test_json_with_parameters_and_chunked_accepted(self):
         body = b'{"name": "chunked", "disk_format": "qcow2", ' \
                b'"container_format": "bare"}'

@@ -95,6 +95,14 @@ class TestFanOut(base.APITestCase):
             self.assertError(resp, status, detail)
             self.assertNothingLeft()
 
+    def test_targets_nested_too_deep(self):
+        for targets in ('[' * 60000, '[' * 30000 + ']' * 30000,
+                        '[' * 33 + ']' * 33):
+            resp = self.upload(targets=targets, status=400)
+            self.assertError(resp, 400, "'targets'")
+            self.assertIn('nested deeper than', resp.text)
+            self.assertNothingLeft()
+
     def test_reader_403(self):
         resp = self.upload(persona='reader', status=403)
         self.assertError(resp, 403)

@@ -298,6 +298,18 @@ class TestUploadProperties(UploadTestCase):
         self.assertBadProperties(json.dumps({'a b': 'x'}), "'a b'")
         self.assertBadProperties(json.dumps({'': 'x'}))
 
+    def test_properties_nested_too_deep(self):
+        # 64 KiB of '[': json's parser raises RecursionError.
+        for depth in (30000, 33):
+            self.assertBadProperties('[' * depth + ']' * depth,
+                                     'nested deeper than')
+        for depth in (9000, 33):
+            self.assertBadProperties('{"a": ' * depth + '1' + '}' * depth,
+                                     'nested deeper than')
+
+    def test_properties_lone_surrogate(self):
+        self.assertBadProperties('{"os_distro": "\\ud800"}', 'surrogate')
+
     def test_properties_non_string_value(self):
         for value in (1, True, None, ['x'], {'a': 'b'}):
             self.assertBadProperties(json.dumps({'os_distro': value}),
