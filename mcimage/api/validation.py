@@ -14,12 +14,14 @@
 
 import jsonschema
 from oslo_config import cfg
+from oslo_log import log as logging
 from oslo_serialization import jsonutils
 
 from mcimage.api import hooks
 from mcimage.common import exception
 
 CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
 JSON = 'application/json'
 _READ_SIZE = 64 * 1024
 # No request of this API nests deeper than a few levels. Near the
@@ -130,6 +132,31 @@ def require_content_type(request, *media_types):
             expected=' or '.join(media_types))
 
 
+class _Body(object):
+    """A request body whose read errors are the client's: 400.
+
+    A body that ends before its Content-Length (WebOb's
+    DisconnectionError, an OSError) or whose chunked framing is broken
+    (cheroot's ValueError) is a malformed request, not a server error.
+    """
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def read(self, size=-1):
+        try:
+            return self._stream.read(size)
+        except (OSError, ValueError) as e:
+            LOG.info('Reading the request body failed: %(err)r', {'err': e})
+            raise exception.Invalid(
+                reason='the request body could not be read to its end')
+
+
+def _body_file(request):
+    """The request's body as a reader whose read errors are a 400."""
+    return _Body(request.body_file)
+
+
 def data_body(request, media_type):
     """The body of a data route, uncapped, once its type is checked.
 
@@ -140,7 +167,7 @@ def data_body(request, media_type):
     raw = request.environ.pop(hooks.RAW_INPUT_ENV, None)
     if raw is not None:
         request.environ['wsgi.input'] = raw
-    return request.body_file
+    return _body_file(request)
 
 
 def json_body(request, schema=None, media_types=(JSON,)):
@@ -154,7 +181,7 @@ def json_body(request, schema=None, media_types=(JSON,)):
     limit = CONF.api.max_json_body_size
     if request.content_length is not None and request.content_length > limit:
         raise too_large(limit)
-    stream = request.body_file
+    stream = _body_file(request)
     chunks, size = [], 0
     while True:
         # At most one byte past the limit: enough to know it is over.

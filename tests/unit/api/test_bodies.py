@@ -65,6 +65,24 @@ class CountingInput(object):
             yield chunk
 
 
+class BrokenInput(CountingInput):
+    """A body that breaks off after ``size`` bytes, as a server says it.
+
+    cheroot raises ValueError for a malformed chunk; WebOb raises
+    DisconnectionError when a body ends before its Content-Length.
+    """
+
+    def __init__(self, size, error, **kwargs):
+        super().__init__(size, **kwargs)
+        self.error = error
+
+    def read(self, size=-1):
+        data = super().read(size)
+        if not data:
+            raise self.error
+        return data
+
+
 class BodyTestCase(base.APITestCase):
 
     def setUp(self):
@@ -211,6 +229,39 @@ class TestJsonRoutes(BodyTestCase):
         resp = self.app.get('/v1/tasks', headers=self.headers(
             'member', **{'X-Service-Catalog': '[' * 100000}))
         self.assertEqual(200, resp.status_int, resp.text)
+
+    def test_body_shorter_than_its_content_length_400(self):
+        # The client stops sending (or half-closes) before the end.
+        routes = self.json_routes() + [
+            ('POST', '/v1/%s/p1/images/file' % base.VIM, MULTIPART),
+            ('POST', '/v1/images/file', MULTIPART)]
+        form = (b'--xyz\r\nContent-Disposition: form-data; '
+                b'name="disk_format"\r\n\r\nra')
+        for method, path, ctype in routes:
+            prefix = form if ctype == MULTIPART else b'[{"a'
+            resp, _read = self.send(method, path, ctype, len(prefix),
+                                    content_length=1000, prefix=prefix)
+            self.assertError(resp, 400, 'could not be read to its end')
+        self.assertNoVimCall()
+
+    def test_malformed_chunked_body_400(self):
+        routes = self.json_routes() + [
+            ('POST', '/v1/%s/p1/images/file' % base.VIM, MULTIPART),
+            ('POST', '/v1/images/file', MULTIPART)]
+        for method, path, ctype in routes:
+            body = BrokenInput(
+                4, ValueError("Bad chunked transfer size: b'zz'"),
+                prefix=b'--xy' if ctype == MULTIPART else b'[{"a')
+            req = webtest.TestRequest.blank(
+                path, method=method, headers=self.headers('member'))
+            req.environ['wsgi.input'] = body
+            req.environ['CONTENT_TYPE'] = ctype
+            req.environ.pop('CONTENT_LENGTH', None)
+            req.environ['HTTP_TRANSFER_ENCODING'] = 'chunked'
+            req.environ['wsgi.input_terminated'] = True
+            resp = self.app.do_request(req, status='*', expect_errors=True)
+            self.assertError(resp, 400, 'could not be read to its end')
+        self.assertNoVimCall()
 
     def test_json_with_parameters_and_chunked_accepted(self):
         body = b'{"name": "chunked", "disk_format": "qcow2", ' \
