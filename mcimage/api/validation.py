@@ -137,7 +137,8 @@ class _Body(object):
 
     A body that ends before its Content-Length (WebOb's
     DisconnectionError, an OSError) or whose chunked framing is broken
-    (cheroot's ValueError) is a malformed request, not a server error.
+    (cheroot: ValueError, OverflowError for a chunk size past ssize_t) is
+    a malformed request, not a server error.
     """
 
     def __init__(self, stream):
@@ -146,7 +147,7 @@ class _Body(object):
     def read(self, size=-1):
         try:
             return self._stream.read(size)
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, OverflowError) as e:
             LOG.info('Reading the request body failed: %(err)r', {'err': e})
             raise exception.Invalid(
                 reason='the request body could not be read to its end')

@@ -43,8 +43,10 @@ SOCKET_TIMEOUT = 60
 # quadratic in the size of one write: a download of 1 MiB pieces ran at a
 # tenth of Glance's speed. Pieces this small go out in a send or two.
 WRITE_SIZE = 120 * 1024
-# Pieces of a request body the application did not read, thrown away.
+# Pieces of a request body the application did not read, thrown away,
+# and how much of it is read out to keep the connection.
 DISCARD_SIZE = 64 * 1024
+DISCARD_LIMIT = 1024 * 1024
 
 
 class _SmallWrites(object):
@@ -104,14 +106,31 @@ class Gateway(cheroot_wsgi.Gateway_10):
         To keep the connection, cheroot reads the rest of a body a route
         refused in one read() before it answers: memory the size of the
         body. A chunked body it leaves on the socket, for the next request
-        to trip on.
+        to trip on. Only a rest of at most DISCARD_LIMIT declared bytes is
+        read out; for a larger or a chunked one, or a body that cannot be
+        read (a malformed chunk), the connection is closed after the answer
+        instead: a 413 or 415 must not wait for gigabytes the route never
+        wanted, nor a thread be held while a client sends them.
         """
         rfile = self.req.rfile
-        if (not self.req.chunked_read
-                and not getattr(rfile, 'remaining', 0)):
+        if self.req.chunked_read:
+            # Read to its last chunk, or not: how much is left is unknown.
+            if not (rfile.closed and not rfile.buffer):
+                self.req.close_connection = True
             return
-        while rfile.read(DISCARD_SIZE):
-            pass
+        remaining = getattr(rfile, 'remaining', 0)
+        if not remaining:
+            return
+        if remaining > DISCARD_LIMIT:
+            self.req.close_connection = True
+            return
+        try:
+            while rfile.read(DISCARD_SIZE):
+                pass
+        except (OSError, ValueError) as e:
+            LOG.info('Unread request body not discarded: %(err)r',
+                     {'err': e})
+            self.req.close_connection = True
 
     def _splice_source(self, response):
         body = getattr(response, 'body', None)

@@ -13,8 +13,11 @@
 """mcimage-api's start-up checks."""
 
 import io
+import socket
+import threading
 from unittest import mock
 
+from cheroot import wsgi as cheroot_wsgi
 import fixtures
 
 from mcimage.cmd import api
@@ -65,3 +68,94 @@ class TestCheckNoauth(base.TestCase):
         init_app.assert_not_called()
         self.assertIn('auth_strategy', self.stderr.getvalue())
         self.assertIn('0.0.0.0', self.stderr.getvalue())
+
+
+class TestRefusedBodies(base.TestCase):
+    """What mcimage-api's server does with a body the app did not read.
+
+    A real cheroot server with mcimage-api's Gateway on 127.0.0.1, and
+    an app that answers at once without reading the body.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.read_by_app = []
+
+        def app(environ, start_response):
+            if environ.get('HTTP_X_READ'):
+                while environ['wsgi.input'].read(65536):
+                    pass
+            status = environ.get('HTTP_X_STATUS', '415 Unsupported')
+            start_response(status, [('Content-Type', 'text/plain'),
+                                    ('Content-Length', '7')])
+            return [b'refused']
+
+        self.server = cheroot_wsgi.Server(('127.0.0.1', 0), app,
+                                          numthreads=2, timeout=10)
+        self.server.gateway = api.Gateway
+        self.server.prepare()
+        thread = threading.Thread(target=self.server.serve, daemon=True)
+        thread.start()
+        self.addCleanup(thread.join, 10)
+        self.addCleanup(self.server.stop)
+        self.port = self.server.bind_addr[1]
+
+    def send(self, head, body=b'', timeout=5):
+        """The response to ``head`` + ``body``, the socket kept open."""
+        sock = socket.create_connection(('127.0.0.1', self.port))
+        self.addCleanup(sock.close)
+        sock.settimeout(timeout)
+        sock.sendall(head + body)
+        response = b''
+        try:
+            while b'refused' not in response:
+                piece = sock.recv(65536)
+                if not piece:
+                    break
+                response += piece
+        except socket.timeout:
+            self.fail('no answer in %d s; so far: %r' % (timeout, response))
+        return response
+
+    def test_huge_declared_body_answered_at_once_and_closed(self):
+        # 10 GiB declared, a few bytes sent: the answer does not wait for
+        # the rest, and the connection is not kept for it.
+        for status in ('415 Unsupported', '413 Too Large', '403 No'):
+            response = self.send(
+                b'PUT /x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Status: ' +
+                status.encode() + b'\r\nContent-Length: 10737418240\r\n'
+                b'\r\n', b'abc')
+            self.assertIn(status.encode(), response.split(b'\r\n')[0])
+            self.assertIn(b'Connection: close', response)
+
+    def test_endless_chunked_body_answered_at_once_and_closed(self):
+        response = self.send(
+            b'PUT /x HTTP/1.1\r\nHost: 127.0.0.1\r\n'
+            b'Transfer-Encoding: chunked\r\n\r\n',
+            b'10000\r\n' + b'x' * 0x10000 + b'\r\n')
+        self.assertIn(b'415', response.split(b'\r\n')[0])
+        self.assertIn(b'Connection: close', response)
+
+    def test_malformed_chunk_not_a_server_error(self):
+        for size in (b'zz', b'f' * 21):
+            response = self.send(
+                b'PUT /x HTTP/1.1\r\nHost: 127.0.0.1\r\n'
+                b'Transfer-Encoding: chunked\r\n\r\n',
+                size + b'\r\nabc\r\n0\r\n\r\n')
+            self.assertIn(b'415', response.split(b'\r\n')[0])
+            self.assertIn(b'Connection: close', response)
+
+    def test_small_refused_body_keeps_the_connection(self):
+        response = self.send(
+            b'PUT /x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000'
+            b'\r\n\r\n', b'x' * 1000)
+        self.assertIn(b'415', response.split(b'\r\n')[0])
+        self.assertNotIn(b'Connection: close', response)
+
+    def test_chunked_body_read_whole_keeps_the_connection(self):
+        response = self.send(
+            b'PUT /x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Read: 1\r\n'
+            b'X-Status: 200 Done\r\nTransfer-Encoding: chunked\r\n\r\n',
+            b'3\r\nabc\r\n0\r\n\r\n')
+        self.assertIn(b'200', response.split(b'\r\n')[0])
+        self.assertNotIn(b'Connection: close', response)
