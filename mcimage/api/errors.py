@@ -20,7 +20,6 @@ from oslo_middleware import request_id as request_id_mw
 from oslo_serialization import jsonutils
 import webob
 import webob.exc
-import webob.request
 
 from mcimage.common import exception
 
@@ -46,11 +45,6 @@ def error_response(environ, exc):
                    'path': environ.get('PATH_INFO'), 'req': request_id,
                    'err': exc})
         exc = None
-    if isinstance(exc, webob.request.DisconnectionError):
-        # The client sent less than its Content-Length: its fault.
-        exc = exception.Invalid(
-            reason='the request body ended before its Content-Length: %s'
-                   % exc)
     if isinstance(exc, exception.MCImageException):
         status, title, detail = exc.code, exc.title, exc.message
         code = exc.error_code

@@ -197,9 +197,6 @@ def json_body(request, schema=None, media_types=(JSON,)):
         body = parse_json(b''.join(chunks).decode('utf-8') or 'null')
     except (ValueError, UnicodeDecodeError) as e:
         raise exception.Invalid(reason='the body is not valid JSON: %s' % e)
-    except RecursionError:
-        raise exception.Invalid(reason='the body is not valid JSON: it is '
-                                       'nested too deeply')
     if schema is not None:
         validate(schema, body)
     return body
