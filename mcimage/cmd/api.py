@@ -121,7 +121,9 @@ class Gateway(cheroot_wsgi.Gateway_10):
         remaining = getattr(rfile, 'remaining', 0)
         if not remaining:
             return
-        if remaining > DISCARD_LIMIT:
+        if remaining < 0 or remaining > DISCARD_LIMIT:
+            # cheroot passes a negative Content-Length on (refused by the
+            # API); no body can be found on this socket after it.
             self.req.close_connection = True
             return
         try:

@@ -145,6 +145,14 @@ class TestRefusedBodies(base.TestCase):
             self.assertIn(b'415', response.split(b'\r\n')[0])
             self.assertIn(b'Connection: close', response)
 
+    def test_negative_content_length_answered_and_closed(self):
+        # cheroot passes Content-Length: -1 on; the API refuses it.
+        response = self.send(
+            b'PUT /x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Status: 400 Bad\r\n'
+            b'Content-Length: -1\r\n\r\n', b'abc')
+        self.assertIn(b'400', response.split(b'\r\n')[0])
+        self.assertIn(b'Connection: close', response)
+
     def test_small_refused_body_keeps_the_connection(self):
         response = self.send(
             b'PUT /x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000'
