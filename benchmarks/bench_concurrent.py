@@ -16,7 +16,7 @@ DESIGN section 8: the aggregate throughput through mcimage must be at least
 0.9x that of the same uploads sent straight to the same Glance. Glance and
 mcimage-api are started here on free ports and stopped by PID at the end.
 
-    /work/venv/bin/python benchmarks/bench_concurrent.py [--uploads 8]
+    .venv/bin/python benchmarks/bench_concurrent.py [--uploads 8]
         [--size-mib 256] [--rounds 2]
 """
 

@@ -17,7 +17,7 @@ DESIGN section 8: POST /v1/images/file with two targets must take at most
 the other. Both Glance servers and mcimage-api are started here on free
 ports of 127.0.0.1 and stopped by PID at the end.
 
-    /work/venv/bin/python benchmarks/bench_fanout.py [--size-mib 512]
+    .venv/bin/python benchmarks/bench_fanout.py [--size-mib 512]
         [--rounds 3]
 """
 

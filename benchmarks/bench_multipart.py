@@ -17,7 +17,7 @@ DESIGN section 8: at least 1 GB/s. Two payloads, as NOTES-servers section
 a boundary every 80 bytes. The body is read in [upload] chunk_size pieces
 (64 KiB) and also in 1 MiB pieces; the file part is read and dropped.
 
-    /work/venv/bin/python benchmarks/bench_multipart.py [--size-mib 512]
+    .venv/bin/python benchmarks/bench_multipart.py [--size-mib 512]
 """
 
 import argparse

@@ -182,7 +182,7 @@ def _page_link(root, params, marker=None):
     Built from the request's own parameters: Glance keeps only the last
     value of a repeated parameter (tag, sort_key, sort_dir) in its links,
     so following them drops filters. The marker is always an image the
-    caller was shown, never the VIM's (DESIGN §3).
+    caller was shown, never the VIM's.
     """
     query = [(k, v) for k, v in params.items() if k != 'marker']
     if marker:
