@@ -45,9 +45,10 @@ import uuid
 import requests
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# The functional tests' way of loading tools/*.py.
+# The functional tests' server fixtures.
 sys.path.insert(0, REPO_ROOT)
-from tests.functional.fixtures import load_tool  # noqa: E402
+from tests.functional.fixtures import glance as glance_fixture  # noqa: E402
+from tests.functional.fixtures import mcimage as mcimage_fixture  # noqa: E402,E501
 
 MIB = 1024 * 1024
 CHUNK = MIB
@@ -132,12 +133,12 @@ def child_pids(ppid):
 # -- servers -------------------------------------------------------------
 
 def load_glance_server_module():
-    return load_tool('glance_server')
+    return glance_fixture
 
 
 # mcimage-api as the functional tests run it (noauth, trusted VIMs, debug
 # logging); it raises RuntimeError when it cannot start.
-MCImageProcess = load_tool('mcimage_server').MCImageServer
+MCImageProcess = mcimage_fixture.MCImageServer
 
 
 # -- RSS sampling ----------------------------------------------------------

@@ -2,12 +2,20 @@
 # Sourced by tools/quickstart.sh and tools/run-tests.sh: makes sure a
 # Python 3 virtualenv exists at $VENV (default: .venv in the checkout) and
 # that it holds mcimage (editable) and the extra packages named in
-# $EXTRA_REQUIREMENTS. Installs Debian packages only when something is
-# missing (run as root on a fresh Debian machine).
+# $EXTRA_REQUIREMENTS; ensure_glance_venv makes the virtualenv that Glance
+# (the VIM of the tests and of the quickstart) runs from, apart from
+# mcimage's: $MCIMAGE_GLANCE_VENV, default .glance-venv in the checkout.
+# Installs Debian packages only when something is missing (run as root on
+# a fresh Debian machine).
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${VENV:-$TOP/.venv}
 PYTHON=${PYTHON:-python3}
+# Exported: the Glance fixture (tests/functional/fixtures/glance.py) reads it.
+export MCIMAGE_GLANCE_VENV=${MCIMAGE_GLANCE_VENV:-$TOP/.glance-venv}
+# What Glance runs with: uWSGI as devstack deploys it, gunicorn as the
+# other server the fixture offers.
+GLANCE_REQUIREMENTS=${GLANCE_REQUIREMENTS:-"glance>=30.0.0 uwsgi gunicorn"}
 
 apt_install() {
     if ! command -v apt-get >/dev/null 2>&1; then
@@ -26,6 +34,13 @@ ensure_python() {
         missing+=(python3-venv)
     fi
     command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+    # uWSGI (Glance's virtualenv) compiles against Python.h.
+    if command -v "$PYTHON" >/dev/null 2>&1 && ! "$PYTHON" -c 'import os, \
+            sysconfig; assert os.path.exists(os.path.join( \
+            sysconfig.get_paths()["include"], "Python.h"))' \
+            >/dev/null 2>&1; then
+        missing+=(python3-dev)
+    fi
     command -v curl >/dev/null 2>&1 || missing+=(curl)
     if [ ${#missing[@]} -gt 0 ]; then
         apt_install "${missing[@]}"
@@ -46,6 +61,28 @@ ensure_venv() {
             >> "$log" 2>&1; then
         tail -30 "$log" >&2
         echo "pip could not install mcimage into $VENV" >&2
+        return 1
+    fi
+}
+
+ensure_glance_venv() {
+    ensure_python
+    local venv=$MCIMAGE_GLANCE_VENV
+    local log="$venv.pip.log"
+    if [ -x "$venv/bin/uwsgi" ] && "$venv/bin/python" -c \
+            'import glance.wsgi.api, gunicorn' >/dev/null 2>&1; then
+        return 0
+    fi
+    if [ ! -x "$venv/bin/python" ]; then
+        echo "== creating Glance's virtualenv $venv"
+        "$PYTHON" -m venv "$venv"
+        "$venv/bin/pip" install -q --upgrade pip > "$log" 2>&1 || true
+    fi
+    echo "== installing Glance, uWSGI and gunicorn into $venv (log: $log)"
+    # shellcheck disable=SC2086
+    if ! "$venv/bin/pip" install -q $GLANCE_REQUIREMENTS >> "$log" 2>&1; then
+        tail -30 "$log" >&2
+        echo "pip could not install Glance into $venv" >&2
         return 1
     fi
 }

@@ -12,9 +12,11 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STATE=${MCIMAGE_STATE:-$HOME/.local/share/mcimage}
 GLANCE_PORT=${GLANCE_PORT:-9292}
 PORT=${MCIMAGE_PORT:-9494}
-EXTRA_REQUIREMENTS="glance gunicorn"
+# The Glance launcher (tests/functional/fixtures/glance.py) is a fixture.
+EXTRA_REQUIREMENTS="fixtures"
 . "$TOP/tools/bootstrap.sh"
 ensure_venv
+ensure_glance_venv
 
 mkdir -p "$STATE"
 CONF=$STATE/mcimage.conf
@@ -41,8 +43,9 @@ CONF
 fi
 
 echo "== starting Glance on 127.0.0.1:$GLANCE_PORT (work dir $STATE/glance)"
-"$VENV/bin/python" -u "$TOP/tools/glance_server.py" --workdir "$STATE/glance" \
-    --port "$GLANCE_PORT" > "$STATE/glance-server.out" 2>&1 &
+(cd "$TOP" && exec "$VENV/bin/python" -u -m tests.functional.fixtures.glance \
+    --workdir "$STATE/glance" --port "$GLANCE_PORT") \
+    > "$STATE/glance-server.out" 2>&1 &
 GLANCE_PID=$!
 stop_glance() {
     kill -TERM "$GLANCE_PID" 2>/dev/null && wait "$GLANCE_PID" 2>/dev/null

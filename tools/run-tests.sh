@@ -1,8 +1,9 @@
 #!/bin/bash
 # The whole mcimage test suite, unit and functional, in one stestr run.
 # On a fresh Debian machine as root it installs what it needs itself.
-# The functional tests start real Glance servers, PostgreSQL clusters and
-# Redis servers on 127.0.0.1 and stop them.
+# The functional tests start real Glance servers (from their own
+# virtualenv, $MCIMAGE_GLANCE_VENV), PostgreSQL clusters and Redis servers
+# on 127.0.0.1 and stop them (tests/functional/fixtures/).
 # Ends with one line: "N passed, M failed".
 set -u -o pipefail
 
@@ -11,6 +12,7 @@ cd "$TOP"
 EXTRA_REQUIREMENTS="-r $TOP/test-requirements.txt"
 . "$TOP/tools/bootstrap.sh"
 ensure_venv || exit 1
+ensure_glance_venv || exit 1
 
 # Debian packages the suite needs (bindep.txt, profile "test"): the missing
 # ones in one apt-get run.
@@ -18,11 +20,11 @@ missing=()
 if ! command -v qemu-img >/dev/null 2>&1; then
     missing+=(qemu-utils)
 fi
-# The database tests run on a throwaway cluster (tools/postgres_server.py).
+# The database tests run on a throwaway cluster.
 if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
     missing+=(postgresql)
 fi
-# The jobboard tests run on a throwaway Redis (tools/redis_server.py).
+# The jobboard tests run on a throwaway Redis.
 if ! command -v redis-server >/dev/null 2>&1; then
     missing+=(redis-server)
 fi

@@ -25,37 +25,9 @@ import testtools
 from testtools import content
 from testtools import content_type
 
-from tests.functional import fixtures as server_fixtures
-
-
-class ConfiguredGlanceFixture(server_fixtures.GlanceFixture):
-    """A GlanceFixture whose glance-api.conf ends with ``extra_conf``.
-
-    oslo.config merges a section given twice, so ``extra_conf`` may name
-    [DEFAULT] again (e.g. ``show_image_direct_url = true``).
-    """
-
-    def __init__(self, extra_conf, port=None, python=None):
-        super().__init__(port=port, python=python)
-        self._extra_conf = extra_conf
-
-    def _setUp(self):
-        workdir = self.useFixture(fixtures.TempDir()).path
-        glance_server = server_fixtures.load_glance_server_module()
-        extra_conf = self._extra_conf
-
-        class Server(glance_server.GlanceServer):
-
-            def _write_config(self):
-                # Written again at every start: appended every time.
-                super()._write_config()
-                with open(self.config_file, 'a') as f:
-                    f.write('\n' + extra_conf + '\n')
-
-        self.server = Server(workdir, port=self._port, python=self._python)
-        self.addCleanup(self.server.stop)
-        self.server.start()
-        self.endpoint = self.server.endpoint
+from tests.functional.fixtures import glance as glance_fixtures
+from tests.functional.fixtures import mcimage as mcimage_fixtures
+from tests.functional.fixtures import postgresql as pg_fixtures
 
 
 class FunctionalTestCase(testtools.TestCase):
@@ -74,10 +46,14 @@ class FunctionalTestCase(testtools.TestCase):
     # How mcimage-api is served: 'embedded' or 'gunicorn' (the production
     # example, etc/mcimage/mcimage-api-gunicorn.conf.py).
     MCIMAGE_SERVER = 'embedded'
-    # More glance-api.conf lines for every Glance of the class.
+    # More glance-api.conf lines for every Glance of the class (oslo.config
+    # merges a section given twice: they may name [DEFAULT] again).
     GLANCE_CONF = ''
+    # How every Glance of the class is served: 'uwsgi' or 'gunicorn'
+    # (None: the fixture's default).
+    GLANCE_SERVER = None
     # mcimage's database: 'sqlite' (the embedded default) or 'postgresql'
-    # (a PostgreSQL server of the class's own, tools/postgres_server.py).
+    # (a PostgreSQL server of the class's own).
     DATABASE = 'sqlite'
     _servers = None
 
@@ -89,24 +65,22 @@ class FunctionalTestCase(testtools.TestCase):
         try:
             cls.glances = {}
             for vim_id in (cls.VIM,) + tuple(cls.EXTRA_VIMS):
-                if cls.GLANCE_CONF:
-                    fixture = ConfiguredGlanceFixture(cls.GLANCE_CONF)
-                else:
-                    fixture = server_fixtures.GlanceFixture()
                 cls.glances[vim_id] = cls._servers.useFixture(
-                    fixture).server
+                    glance_fixtures.GlanceFixture(
+                        extra_conf=cls.GLANCE_CONF,
+                        server=cls.GLANCE_SERVER)).server
             cls.glance = cls.glances[cls.VIM]
             extra_conf = cls.EXTRA_CONF
             if cls.DATABASE == 'postgresql':
                 cls.postgres = cls._servers.useFixture(
-                    server_fixtures.PostgresFixture()).server
+                    pg_fixtures.PostgresFixture()).server
                 extra_conf += (
                     '\n[database]\nconnection = %s\n'
                     '[task]\npersistence_connection = %s\n' % (
                         cls.postgres.create_database('mcimage'),
                         cls.postgres.create_database('mcimage_flows')))
             cls.mcimage = cls._servers.useFixture(
-                server_fixtures.MCImageFixture(
+                mcimage_fixtures.MCImageFixture(
                     {vim_id: glance.endpoint
                      for vim_id, glance in cls.glances.items()},
                     extra_conf=extra_conf,

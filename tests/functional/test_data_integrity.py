@@ -31,7 +31,8 @@ import fixtures
 import requests
 
 from tests.functional import base
-from tests.functional import fixtures as server_fixtures
+from tests.functional.fixtures import glance as glance_fixtures
+from tests.functional.fixtures import mcimage as mcimage_fixtures
 from tests.functional import test_onap_upload
 
 MIB = 1024 * 1024
@@ -251,11 +252,12 @@ class RelayedTestCase(base.FunctionalTestCase):
         cls._servers.setUp()
         try:
             cls.glance = cls._servers.useFixture(
-                server_fixtures.GlanceFixture()).server
+                glance_fixtures.GlanceFixture(
+                    server=cls.GLANCE_SERVER)).server
             cls.glances = {cls.VIM: cls.glance}
             cls.relay = cls._servers.useFixture(Relay(cls.glance.port))
             cls.mcimage = cls._servers.useFixture(
-                server_fixtures.MCImageFixture(
+                mcimage_fixtures.MCImageFixture(
                     {cls.VIM: cls.relay.endpoint},
                     extra_conf=cls.EXTRA_CONF)).server
         except BaseException:

@@ -12,7 +12,7 @@
 
 """The database tests of the unit suite, on a real PostgreSQL.
 
-One cluster (tools/postgres_server.py) per test class, started in
+One cluster (the postgresql fixture) per test class, started in
 setUpClass and stopped by a class cleanup, so also when a test or the
 start fails; a fresh database per test.
 """
@@ -21,7 +21,7 @@ import uuid
 
 from mcimage.db import api as db_api
 from tests import base
-from tests.functional import fixtures as server_fixtures
+from tests.functional.fixtures import postgresql as pg_fixtures
 from tests.unit.db import test_api
 from tests.unit.db import test_migrations
 
@@ -37,7 +37,7 @@ class PostgreSQLTestCase(base.TestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        server = server_fixtures.load_tool('postgres_server').PostgresServer()
+        server = pg_fixtures.PostgresServer()
         # Registered first: stop() also cleans up after a failed start().
         cls.addClassCleanup(server.stop)
         server.start()

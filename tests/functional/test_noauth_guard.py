@@ -26,7 +26,7 @@ import requests
 import testtools
 
 from tests.functional import base
-from tests.functional import fixtures as server_fixtures
+from tests.functional.fixtures import mcimage as mcimage_fixtures
 from tests.functional import test_onap_upload
 
 EVIL = 'http://evil.example'
@@ -114,7 +114,7 @@ class TestNoAuthUnderGunicorn(testtools.TestCase):
         self.useFixture(fixtures.Timeout(300, gentle=True))
 
     def test_refused_without_opt_in(self):
-        server = server_fixtures.load_tool('mcimage_server').MCImageServer(
+        server = mcimage_fixtures.MCImageServer(
             self.useFixture(fixtures.TempDir()).path, self.VIMS,
             server='gunicorn',
             extra_conf='[DEFAULT]\nallow_insecure_noauth = false\n')
@@ -127,7 +127,7 @@ class TestNoAuthUnderGunicorn(testtools.TestCase):
         self.assertIn('WSGI server', str(e))
 
     def test_served_with_opt_in(self):
-        server = self.useFixture(server_fixtures.MCImageFixture(
+        server = self.useFixture(mcimage_fixtures.MCImageFixture(
             self.VIMS, server='gunicorn')).server
         resp = requests.get(server.url('/v1/vims'), timeout=30)
         self.assertEqual(200, resp.status_code, resp.text)

@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""A taskflow Redis jobboard on a real Redis (tools/redis_server.py).
+"""A taskflow Redis jobboard on a real Redis (the redis fixture).
 
 One server per test class, started in setUpClass and stopped by a class
 cleanup, so also when a test fails; a key namespace of its own per test.
@@ -38,7 +38,7 @@ from taskflow import states
 from taskflow.utils import redis_utils
 import testtools
 
-from tests.functional import fixtures as server_fixtures
+from tests.functional.fixtures import redis as redis_fixtures
 
 BOARD_NAME = 'mcimage-test'
 # Seconds a claim lives unless renewed, in these tests.
@@ -73,7 +73,7 @@ class RedisJobboardTestCase(testtools.TestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        fixture = server_fixtures.RedisFixture(password=cls.PASSWORD)
+        fixture = redis_fixtures.RedisFixture(password=cls.PASSWORD)
         # setUp() stops the server itself if its start fails.
         fixture.setUp()
         cls.addClassCleanup(fixture.cleanUp)
@@ -322,14 +322,14 @@ class TestRedisJobboardPassword(RedisJobboardTestCase):
 
 
 class TestRedisServer(testtools.TestCase):
-    """tools/redis_server.py itself."""
+    """The redis fixture itself."""
 
     def setUp(self):
         super().setUp()
         self.useFixture(fixtures.Timeout(60, gentle=True))
 
     def test_settings_kill_start_stop(self):
-        fixture = self.useFixture(server_fixtures.RedisFixture())
+        fixture = self.useFixture(redis_fixtures.RedisFixture())
         server = fixture.server
         self.assertTrue(server.ping())
 
@@ -364,7 +364,7 @@ class TestRedisServer(testtools.TestCase):
         server.stop()
 
     def test_board_after_server_restart(self):
-        server = self.useFixture(server_fixtures.RedisFixture()).server
+        server = self.useFixture(redis_fixtures.RedisFixture()).server
         board = job_backends.fetch(BOARD_NAME, {
             'board': 'redis', 'host': server.host, 'port': server.port,
             'namespace': 'mcimage-restart', 'socket_timeout': 5.0})

@@ -24,7 +24,7 @@ import time
 import requests
 
 from tests.functional import base
-from tests.functional import fixtures as server_fixtures
+from tests.functional.fixtures import web
 
 DATA = os.urandom(256 * 1024)
 SECRET = 'Zs3cr3tSignatureValue9'
@@ -38,7 +38,7 @@ class TestSignedURLRedaction(base.FunctionalTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.web = server_fixtures.HTTPSourceFixture({'/disk.img': DATA})
+        cls.web = web.HTTPSourceFixture({'/disk.img': DATA})
         cls.web.setUp()
         cls.addClassCleanup(cls.web.cleanUp)
         cls.EXTRA_CONF = (

@@ -40,7 +40,7 @@ import fixtures
 import requests
 
 from tests.functional import base
-from tests.functional import fixtures as server_fixtures
+from tests.functional.fixtures import web
 
 DATA = os.urandom(256 * 1024)
 TIMEOUT = 30
@@ -48,7 +48,7 @@ TIMEOUT = 30
 TRAP_WAIT = 0.5
 
 
-class TrapServer(server_fixtures.HTTPSourceFixture):
+class TrapServer(web.HTTPSourceFixture):
     """An HTTPSourceFixture that also records every TCP connection.
 
     ``connections`` lists the peers that connected, whatever they sent
@@ -198,7 +198,7 @@ class TestURLImportSafety(base.FunctionalTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.web = class_fixture(cls, server_fixtures.HTTPSourceFixture(
+        cls.web = class_fixture(cls, web.HTTPSourceFixture(
             {'/disk.img': DATA}))
         cls.trap = class_fixture(cls, TrapServer({'/f': DATA}))
         cls.trap2 = class_fixture(cls, TrapServer({'/f': DATA},

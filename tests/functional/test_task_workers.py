@@ -12,7 +12,7 @@
 
 """Tasks on a Redis jobboard, run by mcimage-worker processes.
 
-A real Redis (tools/redis_server.py), two real Glance servers, the
+A real Redis (the redis fixture), two real Glance servers, the
 database and the flow state on PostgreSQL, shared by mcimage-api and
 the workers.
 """
@@ -21,7 +21,7 @@ import time
 
 import sqlalchemy
 
-from tests.functional import fixtures as server_fixtures
+from tests.functional.fixtures import redis as redis_fixtures
 from tests.functional import test_tasks
 
 EXPIRY = 3
@@ -31,7 +31,7 @@ class TestWorkers(test_tasks.TaskTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.redis = server_fixtures.RedisFixture()
+        cls.redis = redis_fixtures.RedisFixture()
         cls.redis.setUp()
         cls.addClassCleanup(cls.redis.cleanUp)
         cls.TASK_CONF = (

@@ -24,7 +24,7 @@ import time
 import requests
 
 from tests.functional import base
-from tests.functional import fixtures as server_fixtures
+from tests.functional.fixtures import web
 from tests.functional import test_onap_upload
 
 OTHER_VIM = 'local_RegionTwo'
@@ -41,7 +41,7 @@ class TaskTestCase(base.FunctionalTestCase):
     @classmethod
     def setUpClass(cls):
         cls.data = os.urandom(SIZE)
-        cls.web = server_fixtures.HTTPSourceFixture(
+        cls.web = web.HTTPSourceFixture(
             {'/disk.img': cls.data}, slow=0.25)
         cls.web.setUp()
         cls.addClassCleanup(cls.web.cleanUp)
