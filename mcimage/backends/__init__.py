@@ -10,8 +10,14 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The VIM registry: one Vim per ``[DEFAULT] enabled_vims`` entry."""
+"""The VIM registry: one Vim per ``[DEFAULT] enabled_vims`` entry.
 
+Each Vim drives its VIM through a backend driver (mcimage.backends.base),
+chosen by ``[vim:ID] driver`` among the "mcimage.backends" entry points
+(stevedore), as the staging store chooses its driver.
+"""
+
+import importlib.metadata
 import ipaddress
 import re
 import threading
@@ -19,12 +25,16 @@ import urllib.parse
 
 from oslo_config import cfg
 from oslo_log import log as logging
+from stevedore import driver as stevedore_driver
+from stevedore import exception as stevedore_exc
 
+from mcimage.backends import base
 from mcimage.common import exception
 from mcimage.conf import vims as vims_conf
 
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
+NAMESPACE = 'mcimage.backends'
 
 # ONAP's {cloud-owner}_{cloud-region-id}; no '/' so it fits a path segment.
 _VIM_ID_RE = re.compile(r'[A-Za-z0-9][A-Za-z0-9._~-]*')
@@ -43,11 +53,14 @@ class Vim(object):
         self.options = conf[self.group]
         self.auth_mode = self._read('auth_mode')
         self.description = self._read('description')
+        self.driver = self._read('driver')
         self._check()
-        # Imported here: the backend pulls in glanceclient, which the
-        # config generator does not need.
-        from mcimage.backends import glance
-        self.backend = glance.GlanceBackend(self)
+        self._backend = self._load_driver()
+
+    @property
+    def backend(self):
+        """This VIM's driver instance (a mcimage.backends.base.Backend)."""
+        return self._backend
 
     def _read(self, option):
         try:
@@ -83,6 +96,36 @@ class Vim(object):
                     'auth_mode = service needs the service user\'s '
                     'credentials in this group (auth_type, auth_url, '
                     'username, password...).')
+
+    def _load_driver(self):
+        """The driver's instance; ConfigInvalid naming [vim:ID] driver.
+
+        Loaded on demand by stevedore: the glance driver pulls in
+        glanceclient, which the config generator does not need.
+        """
+        def failed(_manager, entry_point, error):
+            raise self._invalid('driver', 'cannot load the backend driver '
+                                '%r (%s): %s' % (self.driver,
+                                                 entry_point.value, error))
+
+        try:
+            manager = stevedore_driver.DriverManager(
+                NAMESPACE, self.driver, on_load_failure_callback=failed)
+        except stevedore_exc.NoMatches:
+            raise self._invalid(
+                'driver', 'no backend driver is named %r; the installed ones '
+                'are: %s' % (self.driver, ', '.join(driver_names())))
+        if not (isinstance(manager.driver, type)
+                and issubclass(manager.driver, base.Backend)):
+            raise self._invalid('driver', '%r is not a backend driver' %
+                                self.driver)
+        return manager.driver(self)
+
+
+def driver_names():
+    """The names of the installed backend drivers, sorted."""
+    return sorted({entry_point.name for entry_point in
+                   importlib.metadata.entry_points(group=NAMESPACE)})
 
 
 def _is_loopback(url):

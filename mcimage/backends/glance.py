@@ -10,13 +10,14 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""One VIM's Glance v2, through python-glanceclient over keystoneauth1.
+"""The ``glance`` driver: a VIM's Glance v2 through python-glanceclient.
 
-This is the only module that sees glanceclient and keystoneauth exceptions:
-they are translated here into mcimage's (DESIGN §2): the VIM not answering
-is a 503, the VIM answering with an error a 502 carrying its message, an
-image it does not have a 404. A VIM's URL never goes into a message a user
-sees; it goes to the log.
+glanceclient over a keystoneauth1 session built from the VIM's group. This
+is the only module that sees glanceclient and keystoneauth exceptions: they
+are translated here into mcimage's (the contract of mcimage.backends.base):
+the VIM not answering is a 503, the VIM answering with an error a 502
+carrying its message, an image it does not have a 404. A VIM's URL never
+goes into a message a user sees; it goes to the log.
 """
 
 import contextlib
@@ -36,6 +37,7 @@ from oslo_log import log as logging
 from oslo_serialization import jsonutils
 import requests
 
+from mcimage.backends import base
 from mcimage.common import exception
 
 LOG = logging.getLogger(__name__)
@@ -100,10 +102,11 @@ class _CatalogTokenAuth(ks_plugin.BaseAuthPlugin):
                                      service_name=service_name)
 
 
-class GlanceBackend(object):
+class GlanceBackend(base.Backend):
+    """Glance v2 of one VIM, as the caller or as mcimage's service user."""
 
     def __init__(self, vim):
-        self.vim = vim
+        super().__init__(vim)
         self._lock = threading.Lock()
         self._session = None
         self._service_auth = {}
@@ -141,7 +144,7 @@ class GlanceBackend(object):
             else:
                 user, roles = context.user_id, ','.join(context.roles)
             # Set on the adapter, not glanceclient's identity_headers,
-            # which URL-encodes the comma of X-Roles (NOTES-servers §7).
+            # which URL-encodes the comma of X-Roles.
             return None, {'X-Identity-Status': 'Confirmed',
                           'X-Project-Id': tenant_id or '',
                           'X-User-Id': user or '',
@@ -334,14 +337,6 @@ class GlanceBackend(object):
                    v2_path('images', image_id, 'members', member_id),
                    image_id=image_id,
                    not_found=self._member_not_found(image_id, member_id))
-
-    def member_status(self, context, tenant_id, image_id, member_id):
-        """The membership status of member_id in the image, or None."""
-        try:
-            member = self.get_member(context, tenant_id, image_id, member_id)
-        except exception.NotFound:
-            return None
-        return (member or {}).get('status')
 
     def get_schema(self, context, tenant_id, name):
         return self._call(context, tenant_id, 'get',

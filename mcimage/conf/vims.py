@@ -57,6 +57,13 @@ vim_opts = [
                          'Refused unless the endpoint is on loopback or '
                          'allow_trusted_remote is set.')],
                help='How mcimage authenticates to this VIM.'),
+    cfg.StrOpt('driver',
+               default='glance',
+               help='The backend driver of this VIM: a name among the '
+                    '"mcimage.backends" entry points. "glance" talks to '
+                    "the VIM's Glance v2 with the options of this group; "
+                    '"fake" is an in-memory Glance for tests, which keeps '
+                    'nothing and reaches no VIM.'),
     cfg.StrOpt('description',
                default='',
                help='Free text shown to users in GET /v1/vims.'),

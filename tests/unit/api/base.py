@@ -18,7 +18,6 @@ from mcimage.api import app as api_app
 from mcimage import backends
 from mcimage.conf import vims as vims_conf
 from tests import base
-from tests.unit import fakes
 
 VIM = 'owner_RegionOne'
 OTHER_VIM = 'owner_RegionTwo'
@@ -38,22 +37,20 @@ PERSONAS = {
 
 
 class APITestCase(base.TestCase):
-    """noauth, two VIMs backed by FakeGlance, a synced sqlite database."""
+    """noauth, two VIMs on the fake driver, a synced sqlite database."""
 
     def setUp(self):
         super().setUp()
         self.config(auth_strategy='noauth', enabled_vims=[VIM, OTHER_VIM])
         for vim_id in (VIM, OTHER_VIM):
             vims_conf.register_vim_opts(base.CONF, vim_id)
-            self.config(auth_mode='trusted',
+            self.config(driver='fake', auth_mode='trusted',
                         endpoint_override='http://127.0.0.1:9292',
                         description='test cloud %s' % vim_id,
                         group='vim:%s' % vim_id)
         registry = backends.init()
-        self.glance = {}
-        for vim_id, vim in registry.vims.items():
-            vim.backend = fakes.FakeGlance(vim)
-            self.glance[vim_id] = vim.backend
+        self.glance = {vim_id: vim.backend
+                       for vim_id, vim in registry.vims.items()}
         self.fake = self.glance[VIM]
         self.sync_db()
         self.app = webtest.TestApp(api_app.load_app())

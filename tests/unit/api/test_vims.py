@@ -19,7 +19,6 @@ from mcimage import backends
 from mcimage.conf import vims as vims_conf
 from tests import base as tests_base
 from tests.unit.api import base
-from tests.unit import fakes
 
 SECRET_VIM = 'secret_RegionThree'
 SECRETS = {
@@ -132,14 +131,12 @@ class TestVimSecrets(base.APITestCase):
             ks_loading.get_auth_plugin_conf_options('password'),
             group=group)
         self.config(enabled_vims=[base.VIM, SECRET_VIM])
-        self.config(auth_mode='service', auth_type='password',
-                    description='the secret cloud',
+        self.config(driver='fake', auth_mode='service',
+                    auth_type='password', description='the secret cloud',
                     project_name='service', user_domain_id='default',
                     project_domain_id='default', group=group, **SECRETS)
         backends.reset()
-        registry = backends.init()
-        for vim in registry.vims.values():
-            vim.backend = fakes.FakeGlance(vim)
+        backends.init()
 
     def assertNoSecret(self, resp):
         for value in SECRETS.values():

@@ -26,7 +26,6 @@ from mcimage.conf import vims as vims_conf
 from mcimage.db import api as db_api
 from mcimage.images import data
 from tests import base
-from tests.unit import fakes
 
 VIM = 'owner_RegionOne'
 PIECES = [b'first piece ', b'\x00' * 1000, b'\xff' * 7, b'last']
@@ -210,12 +209,12 @@ class DataTestCase(base.TestCase):
         super().setUp()
         self.config(enabled_vims=[VIM])
         vims_conf.register_vim_opts(base.CONF, VIM)
-        self.config(auth_mode='trusted',
+        self.config(driver='fake', auth_mode='trusted',
                     endpoint_override='http://127.0.0.1:9292',
                     group='vim:%s' % VIM)
         self.registry = backends.init()
         self.vim = self.registry.vims[VIM]
-        self.fake = self.vim.backend = fakes.FakeGlance(self.vim)
+        self.fake = self.vim.backend
         self.sync_db()
         self.context = mc_context.RequestContext(
             user_id='u1', project_id='p1', roles=['member'])
