@@ -10,79 +10,110 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The Glance backend: the exact requests glanceclient puts on the wire.
+"""The glance driver: the exact requests glanceclient puts on the wire.
 
-A requests transport adapter stands in for the VIM, so what is asserted
-is the request as it would leave the process: method and URL after
-glanceclient, keystoneauth and requests have each had their say.
+requests-mock stands in for the VIM (and its Keystone), so what is
+asserted is the request as it would leave the process: method, URL,
+headers and body after glanceclient, keystoneauth and requests have each
+had their say; and what each answer of the VIM becomes.
 """
 
+import http
 import io
 import json
+import logging
 
-from keystoneauth1 import session as ks_session
+import fixtures
+from keystoneauth1 import fixture as ks_fixture
+from keystoneauth1 import loading as ks_loading
+from oslo_config import fixture as config_fixture
 import requests
+import requests_mock
+from requests_mock.contrib import fixture as rm_fixture
 
 from mcimage import backends
+from mcimage.backends import base as backends_base
+from mcimage.backends import glance
 from mcimage.common import context
 from mcimage.common import exception
 from mcimage.conf import vims as vims_conf
 from tests import base
 
 VIM = 'owner_RegionOne'
+GROUP = 'vim:%s' % VIM
 ENDPOINT = 'http://127.0.0.1:9292'
 IMAGE_ID = '4f0cb5a4-3f5e-4d8c-9d8f-0a4a3e1b7c11'
-
-
-class _RecordingAdapter(requests.adapters.BaseAdapter):
-    """Answers every request with ``answer`` and keeps the request."""
-
-    def __init__(self):
-        super().__init__()
-        self.requests = []
-        self.answer = {}
-        self.status = 200
-
-    def send(self, request, **kwargs):
-        self.requests.append(request)
-        resp = requests.Response()
-        resp.request = request
-        resp.url = request.url
-        resp.status_code = self.status
-        if request.path_url.split('?')[0].endswith('/file'):
-            resp.headers['Content-Type'] = 'application/octet-stream'
-            resp.headers['Content-Length'] = '4'
-            resp.raw = io.BytesIO(b'data')
-        else:
-            resp.headers['Content-Type'] = 'application/json'
-            resp._content = json.dumps(self.answer).encode()
-        return resp
-
-    def close(self):
-        pass
+DATA = b'data'
+CALLER_TOKEN = 'caller-token-0123456789abcdef'
+GLOBAL_ID = 'req-9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a'
 
 
 class GlanceBackendTestCase(base.TestCase):
+    """One VIM on the glance driver; requests-mock answers every call.
+
+    By default the VIM answers ``self.answer`` as JSON with
+    ``self.status``, and image data (``.../file``) as DATA.
+    """
+
+    auth_mode = 'trusted'
 
     def setUp(self):
         super().setUp()
         self.config(enabled_vims=[VIM])
         vims_conf.register_vim_opts(base.CONF, VIM)
-        self.config(auth_mode='trusted', endpoint_override=ENDPOINT,
-                    group='vim:%s' % VIM)
-        backends.init()
-        self.backend = backends.get(VIM).backend
-        self.wire = _RecordingAdapter()
-        http = requests.Session()
-        http.mount('http://', self.wire)
-        session = ks_session.Session(session=http)
-        self.backend._get_session = lambda: session
+        self.config(auth_mode=self.auth_mode, endpoint_override=ENDPOINT,
+                    group=GROUP)
+        self.answer = {}
+        self.status = 200
+        self.wire = self.useFixture(rm_fixture.Fixture())
+        self.forgotten = 0
+        # Registered first: any later, narrower registration wins.
+        self.wire.register_uri(requests_mock.ANY, requests_mock.ANY,
+                               content=self.respond)
         self.context = context.RequestContext(
-            user_id='u1', project_id='p1', roles=['member', 'reader'])
+            user_id='u1', project_id='p1', roles=['member', 'reader'],
+            auth_token=CALLER_TOKEN, global_request_id=GLOBAL_ID)
+
+    @property
+    def backend(self):
+        return backends.get(VIM).backend
+
+    def respond(self, request, answer):
+        answer.status_code = self.status
+        if request.path_url.split('?')[0].endswith('/file'):
+            answer.headers['Content-Type'] = 'application/octet-stream'
+            answer.headers['Content-Length'] = str(len(DATA))
+            return DATA
+        answer.headers['Content-Type'] = 'application/json'
+        return json.dumps(self.answer).encode()
+
+    def refuse(self, status, message='no', method=requests_mock.ANY,
+               url=requests_mock.ANY):
+        """The VIM answers ``status`` as Glance does.
+
+        webob's text/plain error: the status line first.
+        """
+        text = '%d %s\n\n%s\n\n   ' % (
+            status, http.HTTPStatus(status).phrase, message)
+        self.wire.register_uri(
+            method, url, status_code=status, text=text,
+            headers={'Content-Type': 'text/plain; charset=UTF-8'})
+
+    def forget(self):
+        """What went on the wire so far is no longer sent()."""
+        self.forgotten = len(self.wire.request_history)
+
+    def requests(self):
+        """The requests that went on the wire since forget()."""
+        return self.wire.request_history[self.forgotten:]
 
     def sent(self):
         """[(method, path and query)] of what went on the wire."""
-        return [(r.method, r.path_url) for r in self.wire.requests]
+        return [(r.method, r.path_url) for r in self.requests()]
+
+    def last(self):
+        """The last request that went on the wire."""
+        return self.wire.request_history[-1]
 
 
 class TestPaths(GlanceBackendTestCase):
@@ -123,7 +154,7 @@ class TestPaths(GlanceBackendTestCase):
 
     def check(self, image_id, tag, member_id, encoded):
         for call, method, path in self.calls(image_id, tag, member_id):
-            del self.wire.requests[:]
+            self.forget()
             call()
             self.assertEqual([(method, path.format(**encoded))],
                              self.sent(), path)
@@ -161,7 +192,7 @@ class TestPaths(GlanceBackendTestCase):
                 if (image_id == IMAGE_ID and '{t}' not in path
                         and '{m}' not in path):
                     continue
-                del self.wire.requests[:]
+                self.forget()
                 self.assertRaises(exception.Invalid, call)
                 self.assertEqual([], self.sent(), path)
 
@@ -179,13 +210,13 @@ class TestPaths(GlanceBackendTestCase):
                         '{t}' in path and tag in ('', '..')
                         or '{m}' in path and member_id == '.'):
                     continue
-                del self.wire.requests[:]
+                self.forget()
                 self.assertRaises(exception.Invalid, call)
                 self.assertEqual([], self.sent(), path)
 
     def test_schema_names_and_list_queries(self):
         self.backend.get_schema(self.context, 'p1', 'image')
-        self.wire.answer = {'images': []}
+        self.answer = {'images': []}
         self.backend.list_images(self.context, 'p1', {
             'name': 'a&b=c#d', 'tag': ['x', 'y?'], 'marker': IMAGE_ID})
         self.assertEqual(
@@ -198,8 +229,8 @@ class TestErrors(GlanceBackendTestCase):
 
     def test_a_vims_message_is_passed_on_without_urls(self):
         # A proxy's error page in front of a VIM names internal hosts.
-        self.wire.status = 502
-        self.wire.answer = {'error': {
+        self.status = 502
+        self.answer = {'error': {
             'message': 'Bad gateway: http://10.1.2.3:9292/v2/images '
                        'upstream https://glance.internal.example/x?token=abc '
                        'refused'}}
@@ -210,3 +241,547 @@ class TestErrors(GlanceBackendTestCase):
         self.assertIn('upstream', str(e))
         for secret in ('10.1.2.3', 'glance.internal', 'token=abc'):
             self.assertNotIn(secret, str(e))
+
+
+class TestDriver(GlanceBackendTestCase):
+
+    def test_is_the_default_driver(self):
+        self.assertEqual('glance', base.CONF[GROUP].driver)
+        self.assertIsInstance(self.backend, glance.GlanceBackend)
+        self.assertIsInstance(self.backend, backends_base.Backend)
+        self.assertIs(backends.get(VIM), self.backend.vim)
+
+
+class TestOperations(GlanceBackendTestCase):
+    """Each operation: method, path, headers and body; what it returns."""
+
+    def body(self, request=None):
+        return json.loads((request or self.last()).text)
+
+    def test_create_image(self):
+        self.answer = {'id': IMAGE_ID, 'status': 'queued'}
+        image = self.backend.create_image(
+            self.context, 'p1', {'name': 'n', 'disk_format': 'qcow2'})
+        self.assertEqual({'id': IMAGE_ID, 'status': 'queued'}, image)
+        self.assertEqual([('POST', '/v2/images')], self.sent())
+        self.assertEqual({'name': 'n', 'disk_format': 'qcow2'}, self.body())
+        self.assertEqual('application/json',
+                         self.last().headers['Content-Type'])
+
+    def test_get_image(self):
+        self.answer = {'id': IMAGE_ID}
+        self.assertEqual({'id': IMAGE_ID}, self.backend.get_image(
+            self.context, 'p1', IMAGE_ID))
+        self.assertEqual([('GET', '/v2/images/' + IMAGE_ID)], self.sent())
+        self.assertIsNone(self.last().body)
+
+    def test_list_images(self):
+        self.answer = {'images': [{'id': IMAGE_ID}],
+                       'next': '/v2/images?marker=' + IMAGE_ID}
+        page = self.backend.list_images(self.context, 'p1',
+                                        {'limit': 1, 'status': 'active'})
+        self.assertEqual(self.answer, page)
+        self.assertEqual([('GET', '/v2/images?limit=1&status=active')],
+                         self.sent())
+
+    def test_list_images_without_params(self):
+        self.answer = {'images': []}
+        self.backend.list_images(self.context, 'p1', {})
+        self.assertEqual([('GET', '/v2/images')], self.sent())
+
+    def test_update_image(self):
+        patch = [{'op': 'replace', 'path': '/name', 'value': 'x'},
+                 {'op': 'remove', 'path': '/k'}]
+        self.answer = {'id': IMAGE_ID, 'name': 'x'}
+        self.assertEqual(self.answer, self.backend.update_image(
+            self.context, 'p1', IMAGE_ID, patch))
+        self.assertEqual([('PATCH', '/v2/images/' + IMAGE_ID)], self.sent())
+        self.assertEqual(patch, self.body())
+        self.assertEqual(glance.PATCH_2_1,
+                         self.last().headers['Content-Type'])
+
+    def test_delete_image(self):
+        self.status = 204
+        self.assertIsNone(self.backend.delete_image(self.context, 'p1',
+                                                    IMAGE_ID))
+        self.assertEqual([('DELETE', '/v2/images/' + IMAGE_ID)],
+                         self.sent())
+
+    def test_image_actions(self):
+        self.status = 204
+        for action in ('deactivate', 'reactivate'):
+            self.forget()
+            self.backend.image_action(self.context, 'p1', IMAGE_ID, action)
+            self.assertEqual(
+                [('POST', '/v2/images/%s/actions/%s' % (IMAGE_ID, action))],
+                self.sent())
+            self.assertIsNone(self.last().body)
+
+    def test_tags(self):
+        self.status = 204
+        self.backend.add_tag(self.context, 'p1', IMAGE_ID, 'a tag')
+        self.backend.delete_tag(self.context, 'p1', IMAGE_ID, 'a tag')
+        self.assertEqual(
+            [('PUT', '/v2/images/%s/tags/a%%20tag' % IMAGE_ID),
+             ('DELETE', '/v2/images/%s/tags/a%%20tag' % IMAGE_ID)],
+            self.sent())
+
+    def test_members(self):
+        path = '/v2/images/%s/members' % IMAGE_ID
+        b, c = self.backend, self.context
+        self.answer = {'members': []}
+        self.assertEqual({'members': []}, b.list_members(c, 'p1', IMAGE_ID))
+        self.answer = {'member_id': 'p2', 'status': 'pending'}
+        self.assertEqual(self.answer, b.get_member(c, 'p1', IMAGE_ID, 'p2'))
+        self.assertEqual(self.answer, b.add_member(c, 'p1', IMAGE_ID, 'p2'))
+        self.assertEqual({'member': 'p2'}, self.body())
+        self.assertEqual(self.answer, b.update_member(c, 'p1', IMAGE_ID,
+                                                      'p2', 'accepted'))
+        self.assertEqual({'status': 'accepted'}, self.body())
+        self.assertEqual('pending', b.member_status(c, 'p1', IMAGE_ID, 'p2'))
+        self.status = 204
+        self.assertIsNone(b.delete_member(c, 'p1', IMAGE_ID, 'p2'))
+        self.assertEqual(
+            [('GET', path), ('GET', path + '/p2'), ('POST', path),
+             ('PUT', path + '/p2'), ('GET', path + '/p2'),
+             ('DELETE', path + '/p2')], self.sent())
+
+    def test_member_status_of_no_member(self):
+        self.status = 404
+        self.assertIsNone(self.backend.member_status(self.context, 'p1',
+                                                     IMAGE_ID, 'p2'))
+
+    def test_get_schema(self):
+        self.answer = {'name': 'member', 'properties': {}}
+        self.assertEqual(self.answer, self.backend.get_schema(
+            self.context, 'p1', 'member'))
+        self.assertEqual([('GET', '/v2/schemas/member')], self.sent())
+
+    def test_probe(self):
+        def answer(request, context):
+            context.headers['Content-Type'] = 'application/json'
+            return {'versions': [{'id': 'v2.17', 'status': 'CURRENT'},
+                                 {'id': 'v2.16', 'status': 'SUPPORTED'},
+                                 {'id': 'v1.0', 'status': 'DEPRECATED'}]}
+
+        self.wire.register_uri('GET', ENDPOINT + '/versions', json=answer)
+        self.answer = {'import-methods': {
+            'value': ['glance-direct', 'web-download']}}
+        self.assertEqual(
+            {'versions': ['v2.17', 'v2.16'],
+             'import_methods': ['glance-direct', 'web-download']},
+            self.backend.probe(self.context, 'p1'))
+        self.assertEqual([('GET', '/versions'), ('GET', '/v2/info/import')],
+                         self.sent())
+
+    def test_probe_of_a_vim_not_answering(self):
+        self.wire.register_uri(requests_mock.ANY, requests_mock.ANY,
+                               exc=requests.exceptions.ConnectionError)
+        self.assertIsNone(self.backend.probe(self.context, 'p1'))
+        self.status = 500
+        self.wire.register_uri(requests_mock.ANY, requests_mock.ANY,
+                               content=self.respond)
+        self.assertIsNone(self.backend.probe(self.context, 'p1'))
+
+
+class TestAuthTrusted(GlanceBackendTestCase):
+    """auth_mode = trusted: the caller's identity in headers, no token."""
+
+    def test_caller_identity(self):
+        self.backend.get_image(self.context, 'p9', IMAGE_ID)
+        headers = self.last().headers
+        self.assertEqual('Confirmed', headers['X-Identity-Status'])
+        self.assertEqual('p9', headers['X-Project-Id'])
+        self.assertEqual('u1', headers['X-User-Id'])
+        # The comma as it is, not URL-encoded.
+        self.assertEqual('member,reader', headers['X-Roles'])
+        self.assertNotIn('X-Auth-Token', headers)
+
+    def test_as_service(self):
+        self.backend.delete_image(self.context, 'p9', IMAGE_ID,
+                                  as_service=True)
+        headers = self.last().headers
+        self.assertEqual('p9', headers['X-Project-Id'])
+        self.assertEqual('mcimage', headers['X-User-Id'])
+        self.assertEqual('admin,member,reader', headers['X-Roles'])
+
+    def test_global_request_id(self):
+        self.backend.get_image(self.context, 'p1', IMAGE_ID)
+        self.assertEqual(GLOBAL_ID,
+                         self.last().headers['X-OpenStack-Request-ID'])
+
+    def test_request_id_when_no_global_one(self):
+        ctx = context.RequestContext(user_id='u1', project_id='p1')
+        self.backend.get_image(ctx, 'p1', IMAGE_ID)
+        self.assertEqual(ctx.request_id,
+                         self.last().headers['X-OpenStack-Request-ID'])
+
+
+class TestAuthToken(GlanceBackendTestCase):
+    """auth_mode = token: the caller's own token goes on."""
+
+    auth_mode = 'token'
+
+    def test_caller_token_to_endpoint_override(self):
+        self.backend.get_image(self.context, 'p1', IMAGE_ID)
+        request = self.last()
+        self.assertEqual(ENDPOINT + '/v2/images/' + IMAGE_ID, request.url)
+        self.assertEqual(CALLER_TOKEN, request.headers['X-Auth-Token'])
+        for name in ('X-Identity-Status', 'X-Roles', 'X-User-Id'):
+            self.assertNotIn(name, request.headers)
+        self.assertEqual(GLOBAL_ID,
+                         request.headers['X-OpenStack-Request-ID'])
+
+    def test_endpoint_from_the_callers_catalog(self):
+        self.config(endpoint_override=None, region_name='RegionOne',
+                    group=GROUP)
+        backends.reset()
+        catalog = [{'type': 'image', 'name': 'glance', 'endpoints': [
+            {'interface': 'public', 'region_id': 'RegionTwo',
+             'region': 'RegionTwo', 'url': 'http://two.example:9292'},
+            {'interface': 'public', 'region_id': 'RegionOne',
+             'region': 'RegionOne', 'url': 'http://one.example:9292'}]}]
+        ctx = context.RequestContext(
+            user_id='u1', project_id='p1', roles=['member'],
+            auth_token=CALLER_TOKEN, service_catalog=catalog)
+        self.backend.get_image(ctx, 'p1', IMAGE_ID)
+        request = self.last()
+        self.assertEqual('http://one.example:9292/v2/images/' + IMAGE_ID,
+                         request.url)
+        self.assertEqual(CALLER_TOKEN, request.headers['X-Auth-Token'])
+
+    def test_no_token_no_request(self):
+        ctx = context.RequestContext(user_id='u1', project_id='p1')
+        self.assertRaises(exception.Unauthorized, self.backend.get_image,
+                          ctx, 'p1', IMAGE_ID)
+        self.assertEqual([], self.sent())
+
+    def test_as_service_needs_service_credentials(self):
+        e = self.assertRaises(exception.BackendError,
+                              self.backend.delete_image, self.context, 'p1',
+                              IMAGE_ID, as_service=True)
+        self.assertEqual(502, e.code)
+        self.assertIn(VIM, str(e))
+        self.assertIn('no service credentials', str(e))
+        self.assertEqual([], self.sent())
+
+
+KEYSTONE = 'http://keystone.example/v3'
+SERVICE_PASSWORD = 'svc-pa55word-9876'
+SERVICE_TOKEN = 'service-token-fedcba9876543210'
+
+
+class TestAuthService(GlanceBackendTestCase):
+    """auth_mode = service: mcimage's service user, scoped to the tenant."""
+
+    auth_mode = 'service'
+
+    def setUp(self):
+        super().setUp()
+        # The plugin's options, unregistered again at clean-up.
+        self.useFixture(config_fixture.Config(base.CONF)).register_opts(
+            ks_loading.get_auth_plugin_conf_options('v3password'),
+            group=GROUP)
+        self.config(auth_type='v3password', auth_url=KEYSTONE,
+                    username='mcimage', password=SERVICE_PASSWORD,
+                    user_domain_id='default', project_name='service',
+                    project_domain_id='default', group=GROUP)
+        token = ks_fixture.V3Token(user_id='svc', project_id='scoped')
+        self.keystone = self.wire.register_uri(
+            'POST', KEYSTONE + '/auth/tokens', json=token,
+            headers={'X-Subject-Token': SERVICE_TOKEN}, status_code=201)
+
+    def scopes(self):
+        return [json.loads(r.text)['auth']['scope']
+                for r in self.keystone.request_history]
+
+    def test_service_token_scoped_to_the_tenant(self):
+        self.backend.get_image(self.context, 'p9', IMAGE_ID)
+        self.backend.get_image(self.context, 'p9', IMAGE_ID)
+        self.backend.get_image(self.context, 'p8', IMAGE_ID)
+        # One token per tenant, reused until it expires.
+        self.assertEqual([{'project': {'id': 'p9'}},
+                          {'project': {'id': 'p8'}}], self.scopes())
+        glance_calls = [r for r in self.requests()
+                        if r.url.startswith(ENDPOINT)]
+        self.assertEqual(3, len(glance_calls))
+        for request in glance_calls:
+            self.assertEqual(SERVICE_TOKEN, request.headers['X-Auth-Token'])
+            self.assertNotIn('X-Roles', request.headers)
+            self.assertEqual(GLOBAL_ID,
+                             request.headers['X-OpenStack-Request-ID'])
+
+    def test_probe_in_the_service_users_own_project(self):
+        self.answer = {'versions': [], 'import-methods': {'value': []}}
+        self.assertEqual({'versions': [], 'import_methods': []},
+                         self.backend.probe(self.context, 'p9'))
+        self.assertEqual([{'project': {'name': 'service',
+                                       'domain': {'id': 'default'}}}],
+                         self.scopes())
+
+    def test_credentials_refused(self):
+        self.wire.register_uri('POST', KEYSTONE + '/auth/tokens',
+                               status_code=401, json={'error': {
+                                   'code': 401, 'message': 'The request '
+                                   'you have made requires authentication.',
+                                   'title': 'Unauthorized'}})
+        e = self.assertRaises(exception.BackendError,
+                              self.backend.get_image, self.context, 'p9',
+                              IMAGE_ID)
+        self.assertEqual(502, e.code)
+        self.assertIn(VIM, str(e))
+        self.assertIn('cannot authenticate', str(e))
+        for secret in (SERVICE_PASSWORD, 'keystone.example'):
+            self.assertNotIn(secret, str(e))
+
+    def test_keystone_not_answering(self):
+        self.wire.register_uri('POST', KEYSTONE + '/auth/tokens',
+                               exc=requests.exceptions.ConnectionError)
+        e = self.assertRaises(exception.BackendUnavailable,
+                              self.backend.get_image, self.context, 'p9',
+                              IMAGE_ID)
+        self.assertEqual(503, e.code)
+        self.assertIn(VIM, str(e))
+
+    def test_no_secret_in_the_log(self):
+        logs = self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
+        self.status = 500
+        self.answer = {'error': {'message': 'boom'}}
+        self.assertRaises(exception.BackendError, self.backend.get_image,
+                          self.context, 'p9', IMAGE_ID)
+        self.assertIn(VIM, logs.output)
+        # The requests are logged, their tokens as hashes.
+        self.assertIn('X-Auth-Token: {SHA256}', logs.output)
+        for secret in (SERVICE_PASSWORD, SERVICE_TOKEN, CALLER_TOKEN):
+            self.assertNotIn(secret, logs.output)
+
+
+class TestErrorTranslation(GlanceBackendTestCase):
+    """What each answer of the VIM, or its silence, becomes."""
+
+    def answered(self, status, message='the VIM says no', call=None):
+        """The error ``call`` raises when the VIM answers ``status``.
+
+        The VIM answers as Glance does (webob): text/plain, the status
+        line first.
+        """
+        self.refuse(status, message)
+        call = call or (lambda: self.backend.get_image(self.context, 'p1',
+                                                       IMAGE_ID))
+        try:
+            call()
+        except exception.MCImageException as e:
+            return e
+        self.fail('no error raised for %s' % status)
+
+    def test_refusals_passed_through(self):
+        for status, cls in ((400, exception.Invalid),
+                            (403, exception.Forbidden),
+                            (409, exception.Conflict),
+                            (413, exception.RequestTooLarge),
+                            (416, exception.RangeNotSatisfiable)):
+            e = self.answered(status)
+            self.assertIsInstance(e, cls, status)
+            self.assertEqual(status, e.code)
+            self.assertIn('VIM %s refused the request' % VIM, str(e))
+            self.assertIn('the VIM says no', str(e))
+
+    def test_json_and_html_answers(self):
+        # A VIM's middleware or a proxy may answer otherwise than webob.
+        self.wire.register_uri(
+            requests_mock.ANY, requests_mock.ANY, status_code=409,
+            json={'error': {'message': 'Image is in use'}},
+            headers={'Content-Type': 'application/json'})
+        e = self.assertRaises(exception.Conflict, self.backend.get_image,
+                              self.context, 'p1', IMAGE_ID)
+        self.assertIn('Image is in use', str(e))
+        self.wire.register_uri(
+            requests_mock.ANY, requests_mock.ANY, status_code=416,
+            text='<html><head><title>416 Requested Range Not Satisfiable'
+                 '</title></head><body><h1>416 Requested Range Not '
+                 'Satisfiable</h1>Not in the data</body></html>',
+            headers={'Content-Type': 'text/html'})
+        e = self.assertRaises(exception.RangeNotSatisfiable,
+                              self.backend.get_image, self.context, 'p1',
+                              IMAGE_ID)
+        self.assertIn('Not in the data', str(e))
+        self.assertNotIn('<', str(e))
+
+    def test_data_refused_is_invalid(self):
+        # Glance's 415 to data that fails its format checks.
+        e = self.answered(415, 'Image failed safety checks', call=lambda:
+                          self.backend.upload(self.context, 'p1', IMAGE_ID,
+                                              io.BytesIO(DATA)))
+        self.assertIsInstance(e, exception.Invalid)
+        self.assertEqual(400, e.code)
+        self.assertIn('Image failed safety checks', str(e))
+
+    def test_404_is_the_image(self):
+        e = self.answered(404)
+        self.assertIsInstance(e, exception.ImageNotFound)
+        self.assertEqual(404, e.code)
+        self.assertIn(IMAGE_ID, str(e))
+        self.assertIn(VIM, str(e))
+
+    def test_404_of_a_member_is_the_membership(self):
+        for call in (
+                lambda: self.backend.get_member(self.context, 'p1',
+                                                IMAGE_ID, 'p2'),
+                lambda: self.backend.update_member(self.context, 'p1',
+                                                   IMAGE_ID, 'p2',
+                                                   'accepted'),
+                lambda: self.backend.delete_member(self.context, 'p1',
+                                                   IMAGE_ID, 'p2')):
+            e = self.answered(404, call=call)
+            self.assertNotIsInstance(e, exception.ImageNotFound)
+            self.assertIsInstance(e, exception.NotFound)
+            self.assertIn('Project p2 is not a member of image %s in VIM %s'
+                          % (IMAGE_ID, VIM), str(e))
+
+    def test_404_of_no_image(self):
+        e = self.answered(404, call=lambda: self.backend.list_images(
+            self.context, 'p1', {}))
+        self.assertNotIsInstance(e, exception.ImageNotFound)
+        self.assertIsInstance(e, exception.NotFound)
+        self.assertIn('VIM %s answered 404' % VIM, str(e))
+
+    def test_other_answers_are_the_vims_fault(self):
+        # A VIM's 401 or 5xx is not the caller's: 502.
+        for status in (401, 500, 502, 503, 504):
+            e = self.answered(status, 'upstream broke')
+            self.assertIsInstance(e, exception.BackendError, status)
+            self.assertEqual(502, e.code)
+            self.assertIn(VIM, str(e))
+            self.assertIn('HTTP %d' % status, str(e))
+            self.assertIn('upstream broke', str(e))
+
+    def test_not_answering(self):
+        for exc in (requests.exceptions.ConnectionError,
+                    requests.exceptions.ConnectTimeout,
+                    requests.exceptions.ReadTimeout):
+            self.wire.register_uri(requests_mock.ANY, requests_mock.ANY,
+                                   exc=exc)
+            e = self.assertRaises(exception.BackendUnavailable,
+                                  self.backend.get_image, self.context, 'p1',
+                                  IMAGE_ID)
+            self.assertEqual(503, e.code)
+            self.assertIn(VIM, str(e))
+            self.assertNotIn('127.0.0.1', str(e))
+
+    def test_no_token_in_a_message(self):
+        self.config(auth_mode='token', group=GROUP)
+        self.status = 500
+        self.answer = {'error': {'message': 'boom'}}
+        e = self.assertRaises(exception.BackendError, self.backend.get_image,
+                              self.context, 'p1', IMAGE_ID)
+        self.assertEqual(CALLER_TOKEN, self.last().headers['X-Auth-Token'])
+        self.assertNotIn(CALLER_TOKEN, str(e))
+        self.wire.register_uri(requests_mock.ANY, requests_mock.ANY,
+                               exc=requests.exceptions.ConnectionError)
+        e = self.assertRaises(exception.BackendUnavailable,
+                              self.backend.get_image, self.context, 'p1',
+                              IMAGE_ID)
+        self.assertNotIn(CALLER_TOKEN, str(e))
+
+
+class TestData(GlanceBackendTestCase):
+    """Uploads and downloads: framing, sizes and ranges."""
+
+    def received(self):
+        """What the VIM received as the upload's body."""
+        return b''.join(self.bodies)
+
+    def setUp(self):
+        super().setUp()
+        self.bodies = []
+
+        def take(request, answer):
+            # The body is the reader, read as the VIM would read it.
+            self.bodies.extend(request.body)
+            answer.status_code = 204
+            return b''
+
+        self.wire.register_uri('PUT', ENDPOINT + '/v2/images/%s/file' %
+                               IMAGE_ID, content=take)
+
+    def test_upload_of_a_known_size(self):
+        reader = io.BytesIO(b'x' * 300000)
+        self.assertIsNone(self.backend.upload(self.context, 'p1', IMAGE_ID,
+                                              reader, size=300000))
+        request = self.last()
+        self.assertEqual(('PUT', '/v2/images/%s/file' % IMAGE_ID),
+                         (request.method, request.path_url))
+        self.assertEqual('application/octet-stream',
+                         request.headers['Content-Type'])
+        # The size goes to the VIM's store; the body streams chunked
+        # (glanceclient reads a file-like body piece by piece).
+        self.assertEqual('300000', request.headers['x-openstack-image-size'])
+        self.assertEqual('chunked', request.headers['Transfer-Encoding'])
+        self.assertNotIn('Content-Length', request.headers)
+        self.assertEqual(b'x' * 300000, self.received())
+        self.assertEqual(GLOBAL_ID, request.headers['X-OpenStack-Request-ID'])
+
+    def test_upload_of_an_unknown_size(self):
+        self.backend.upload(self.context, 'p1', IMAGE_ID, io.BytesIO(DATA))
+        request = self.last()
+        self.assertNotIn('x-openstack-image-size', request.headers)
+        self.assertEqual('chunked', request.headers['Transfer-Encoding'])
+        self.assertNotIn('Content-Length', request.headers)
+        self.assertEqual(DATA, self.received())
+
+    def test_upload_in_the_callers_identity(self):
+        self.backend.upload(self.context, 'p7', IMAGE_ID, io.BytesIO(DATA))
+        self.assertEqual('p7', self.last().headers['X-Project-Id'])
+        self.assertEqual('member,reader', self.last().headers['X-Roles'])
+
+    def test_upload_refused(self):
+        for status, cls in ((409, exception.Conflict),
+                            (413, exception.RequestTooLarge),
+                            (403, exception.Forbidden)):
+            self.refuse(status, method='PUT', url=ENDPOINT +
+                        '/v2/images/%s/file' % IMAGE_ID)
+            self.assertRaises(cls, self.backend.upload, self.context, 'p1',
+                              IMAGE_ID, io.BytesIO(DATA), size=len(DATA))
+
+    def test_download(self):
+        status, headers, body = self.backend.download(self.context, 'p1',
+                                                      IMAGE_ID)
+        self.assertEqual(200, status)
+        self.assertEqual(str(len(DATA)), headers['Content-Length'])
+        self.assertEqual(DATA, b''.join(body))
+        request = self.last()
+        self.assertEqual(('GET', '/v2/images/%s/file' % IMAGE_ID),
+                         (request.method, request.path_url))
+        self.assertNotIn('Range', request.headers)
+        self.assertEqual('member,reader', request.headers['X-Roles'])
+        self.assertEqual(GLOBAL_ID, request.headers['X-OpenStack-Request-ID'])
+
+    def test_download_of_a_range(self):
+        self.wire.register_uri(
+            'GET', ENDPOINT + '/v2/images/%s/file' % IMAGE_ID,
+            status_code=206, content=DATA[1:3],
+            headers={'Content-Type': 'application/octet-stream',
+                     'Content-Length': '2',
+                     'Content-Range': 'bytes 1-2/%d' % len(DATA)})
+        status, headers, body = self.backend.download(
+            self.context, 'p1', IMAGE_ID, byte_range='bytes=1-2')
+        self.assertEqual(206, status)
+        self.assertEqual('bytes 1-2/4', headers['Content-Range'])
+        self.assertEqual(DATA[1:3], b''.join(body))
+        self.assertEqual('bytes=1-2', self.last().headers['Range'])
+
+    def test_download_of_no_data(self):
+        self.wire.register_uri(
+            'GET', ENDPOINT + '/v2/images/%s/file' % IMAGE_ID,
+            status_code=204)
+        self.assertEqual((204, None), self.backend.download(
+            self.context, 'p1', IMAGE_ID)[::2])
+
+    def test_download_refused(self):
+        for status, cls in ((416, exception.RangeNotSatisfiable),
+                            (403, exception.Forbidden),
+                            (404, exception.ImageNotFound)):
+            self.refuse(status, method='GET', url=ENDPOINT +
+                        '/v2/images/%s/file' % IMAGE_ID)
+            self.assertRaises(cls, self.backend.download, self.context, 'p1',
+                              IMAGE_ID, byte_range='bytes=9-')
