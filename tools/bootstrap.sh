@@ -69,8 +69,9 @@ ensure_glance_venv() {
     ensure_python
     local venv=$MCIMAGE_GLANCE_VENV
     local log="$venv.pip.log"
+    # (glance.wsgi.api would read a configuration at import.)
     if [ -x "$venv/bin/uwsgi" ] && "$venv/bin/python" -c \
-            'import glance.wsgi.api, gunicorn' >/dev/null 2>&1; then
+            'import glance.cmd.manage, gunicorn' >/dev/null 2>&1; then
         return 0
     fi
     if [ ! -x "$venv/bin/python" ]; then
