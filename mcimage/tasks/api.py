@@ -10,7 +10,11 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Import tasks: create, list, show, cancel or delete (with policy)."""
+"""Import tasks: create, list, show, cancel or delete (with policy).
+
+Plain values in, task rows out: the API's controller validates request
+bodies and renders rows (mcimage.api.controllers.v1.tasks).
+"""
 
 import json
 import os
@@ -19,12 +23,9 @@ from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
-from mcimage.api.schemas import tasks as schemas
-from mcimage.api import validation
 from mcimage import backends
 from mcimage.common import exception
 from mcimage.common import policy
-from mcimage.common import utils
 from mcimage.db import api as db_api
 from mcimage.tasks import engine
 from mcimage.tasks import flows
@@ -33,27 +34,9 @@ from mcimage.tasks import sources
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
-_TIMES = ('created_at', 'updated_at', 'expires_at')
-
 
 def _target(owner):
     return {'tenant_id': owner, 'project_id': owner}
-
-
-def format_task(row, base_path):
-    task_input = json.loads(row['input'])
-    # The flow reads the URL whole from the row; readers never see it so.
-    task_input['import_from'] = sources.shown(task_input['import_from'])
-    body = {'id': row['id'], 'type': row['type'], 'status': row['status'],
-            'input': task_input,
-            'result': json.loads(row['result']) if row['result'] else None,
-            'message': row['message'] or '',
-            'progress': {'bytes_done': row['progress_done'],
-                         'bytes_total': row['progress_total']},
-            'owner': row['owner']}
-    body.update((name, utils.format_time(row[name])) for name in _TIMES)
-    body['self'] = '%s/v1/tasks/%s' % (base_path, row['id'])
-    return body
 
 
 def _check_targets(targets):
@@ -81,22 +64,11 @@ def _check_targets(targets):
         seen.add(key)
 
 
-def create_task(context, body, base_path):
-    """POST /v1/tasks: check everything knowable now, then hand it over."""
-    try:
-        validation.validate(schemas.create_body, body)
-    except exception.InvalidParameterValue as e:
-        value = e.kwargs.get('value')
-        if (e.kwargs.get('name') != 'input.import_from'
-                or not isinstance(value, str)):
-            raise
-        # A refused URL is named without its secrets.
-        raise exception.InvalidParameterValue(
-            name='input.import_from', value=sources.shown(value),
-            reason=e.kwargs.get('reason'))
+def create_task(context, task_type, task_input):
+    """Check everything knowable now, then hand the task over; its row."""
     policy.authorize(context, 'mcimage:task:create',
                      _target(context.project_id))
-    task_input = dict(body['input'])
+    task_input = dict(task_input)
     task_input.setdefault('all_targets_must_succeed', True)
     task_input.setdefault('force', False)
     task_input.setdefault('match_name', True)
@@ -113,7 +85,7 @@ def create_task(context, body, base_path):
         raise exception.MissingParameter(name='input.import_from_format')
     flows.authorize_targets(context, task_input['targets'], fields)
     row = db_api.task_create({
-        'id': uuidutils.generate_uuid(), 'type': body['type'],
+        'id': uuidutils.generate_uuid(), 'type': task_type,
         'status': 'pending', 'input': json.dumps(task_input),
         'owner': context.project_id, 'user_id': context.user_id,
         'roles': ','.join(context.roles), 'host': CONF.host,
@@ -127,7 +99,7 @@ def create_task(context, body, base_path):
     LOG.info('Task %(id)s: import from %(src)s into %(n)d targets',
              {'id': row['id'], 'src': source.description,
               'n': len(task_input['targets'])})
-    return format_task(db_api.task_get(row['id']), base_path)
+    return db_api.task_get(row['id'])
 
 
 def _get_visible(context, task_id):
@@ -137,29 +109,24 @@ def _get_visible(context, task_id):
     return row
 
 
-def get_task(context, task_id, base_path):
-    return format_task(_get_visible(context, task_id), base_path)
+def get_task(context, task_id):
+    return _get_visible(context, task_id)
 
 
-def list_tasks(context, params, base_path):
+def list_tasks(context, limit, marker=None, status=None, task_type=None,
+               sort_key='created_at', sort_dir='desc'):
     """A page of the caller's project's tasks (newest first by default)."""
     policy.authorize(context, 'mcimage:task:get_all',
                      _target(context.project_id))
-    limit = min(params.get('limit', CONF.api.max_limit), CONF.api.max_limit)
-    marker = params.get('marker')
     try:
-        rows = db_api.task_get_all(
-            owner=context.project_id, status=params.get('status'),
-            type=params.get('type'), limit=limit, marker=marker,
-            sort_key=params.get('sort_key', 'created_at'),
-            sort_dir=params.get('sort_dir', 'desc'))
+        return db_api.task_get_all(
+            owner=context.project_id, status=status, type=task_type,
+            limit=limit, marker=marker, sort_key=sort_key,
+            sort_dir=sort_dir)
     except exception.TaskNotFound:
         raise exception.InvalidParameterValue(
             name='marker', value=marker,
             reason='no task with this id is listed here')
-    return utils.page('tasks', [format_task(row, base_path) for row in rows],
-                      rows[-1]['id'] if rows else None,
-                      '%s/v1/tasks' % base_path, params, limit)
 
 
 def delete_task(context, task_id):

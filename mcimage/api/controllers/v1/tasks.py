@@ -12,12 +12,55 @@
 
 """/v1/tasks: asynchronous imports into many VIMs."""
 
+import json
+
+from oslo_config import cfg
 import pecan
 
 from mcimage.api.schemas import tasks as schemas
 from mcimage.api import utils
 from mcimage.api import validation
+from mcimage.common import exception
+from mcimage.common import utils as common_utils
 from mcimage.tasks import api as tasks_api
+from mcimage.tasks import sources
+
+CONF = cfg.CONF
+
+_TIMES = ('created_at', 'updated_at', 'expires_at')
+
+
+def format_task(row, base_path):
+    """A task row as the API shows it."""
+    task_input = json.loads(row['input'])
+    # The flow reads the URL whole from the row; readers never see it so.
+    task_input['import_from'] = sources.shown(task_input['import_from'])
+    body = {'id': row['id'], 'type': row['type'], 'status': row['status'],
+            'input': task_input,
+            'result': json.loads(row['result']) if row['result'] else None,
+            'message': row['message'] or '',
+            'progress': {'bytes_done': row['progress_done'],
+                         'bytes_total': row['progress_total']},
+            'owner': row['owner']}
+    body.update((name, common_utils.format_time(row[name]))
+                for name in _TIMES)
+    body['self'] = '%s/v1/tasks/%s' % (base_path, row['id'])
+    return body
+
+
+def _validated_create(body):
+    """The body, checked; a refused URL is named without its secrets."""
+    try:
+        validation.validate(schemas.create_body, body)
+    except exception.InvalidParameterValue as e:
+        value = e.kwargs.get('value')
+        if (e.kwargs.get('name') != 'input.import_from'
+                or not isinstance(value, str)):
+            raise
+        raise exception.InvalidParameterValue(
+            name='input.import_from', value=sources.shown(value),
+            reason=e.kwargs.get('reason'))
+    return body
 
 
 class TaskController(object):
@@ -32,8 +75,8 @@ class TaskController(object):
 
     @index.when(method='GET', template='json')
     def index_get(self):
-        return tasks_api.get_task(utils.context(), self.task_id,
-                                  utils.base_path())
+        return format_task(tasks_api.get_task(utils.context(), self.task_id),
+                           utils.base_path())
 
     @index.when(method='DELETE', template='json')
     def index_delete(self):
@@ -55,14 +98,25 @@ class TasksController(object):
         params = validation.query(pecan.request, schemas.list_query)
         if 'limit' in params:
             params['limit'] = int(params['limit'])
-        return tasks_api.list_tasks(utils.context(), params,
-                                    utils.base_path())
+        limit = min(params.get('limit', CONF.api.max_limit),
+                    CONF.api.max_limit)
+        rows = tasks_api.list_tasks(
+            utils.context(), limit, marker=params.get('marker'),
+            status=params.get('status'), task_type=params.get('type'),
+            sort_key=params.get('sort_key', 'created_at'),
+            sort_dir=params.get('sort_dir', 'desc'))
+        base_path = utils.base_path()
+        return common_utils.page(
+            'tasks', [format_task(row, base_path) for row in rows],
+            rows[-1]['id'] if rows else None, '%s/v1/tasks' % base_path,
+            params, limit)
 
     @index.when(method='POST', template='json')
     def index_post(self):
-        body = validation.json_body(pecan.request)
-        task = tasks_api.create_task(utils.context(), body,
-                                     utils.base_path())
+        body = _validated_create(validation.json_body(pecan.request))
+        task = format_task(tasks_api.create_task(utils.context(),
+                                                 body['type'], body['input']),
+                           utils.base_path())
         pecan.response.status = 201
         pecan.response.location = task['self']
         return task
