@@ -23,7 +23,6 @@ their claims expiring when they stop extending them (Octavia's pattern).
 
 import concurrent.futures
 import contextlib
-import functools
 import os
 import threading
 import time
@@ -31,18 +30,19 @@ import time
 from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_utils import timeutils
-from taskflow.conductors.backends import impl_blocking
+from taskflow.conductors import backends as conductor_backends
 from taskflow import engines
 from taskflow import exceptions as tf_exceptions
 from taskflow.jobs import backends as job_backends
+from taskflow.jobs.backends import impl_redis
 from taskflow.persistence import backends as persistence_backends
 from taskflow.persistence import models
-from taskflow import states
 
 from mcimage.common import exception
 from mcimage.common import utils
 from mcimage.db import api as db_api
 from mcimage.tasks import flows
+from mcimage.tasks import status
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -119,56 +119,36 @@ def _flow_detail(task_id):
         return conn.get_flow_details(task_id)
 
 
-def settle(task_id, flow_state=None):
-    """A task whose flow ended must not stay pending or processing.
-
-    The flow marks its task itself (Begin's revert, Finish); this is for
-    a flow that could not run at all, or whose revert failed too.
-    """
-    try:
-        row = db_api.task_get(task_id)
-    except exception.TaskNotFound:
-        return
-    if row['status'] not in ('pending', 'processing'):
-        return
-    if flow_state not in (None, states.REVERTED, states.FAILURE,
-                          states.SUCCESS):
-        return
-    message = ('The task could not be run to its end and could not be '
-               'rolled back completely; images it created may be left in '
-               'its targets.' if flow_state == states.FAILURE else
-               'The task could not be run.')
-    LOG.error('Task %(id)s: %(msg)s', {'id': task_id, 'msg': message})
-    db_api.task_update(task_id, {
-        'status': 'failure', 'message': message,
-        'expires_at': timeutils.utcnow() + flows.ttl()},
-        statuses=('pending', 'processing'))
-
-
 def _taken(task_id):
     """Record that this process runs the task now (crash recovery)."""
     db_api.task_update(task_id, {'host': CONF.host, 'pid': os.getpid()},
                        statuses=('pending', 'processing'))
 
 
+def _load_engine(flow_detail, task_id):
+    """The flow's engine: every target's chain at once (see feed)."""
+    return engines.load_from_detail(flow_detail, store={'task_id': task_id},
+                                    backend=persistence(), engine='parallel',
+                                    max_workers=flows.MAX_TARGETS)
+
+
 def _run_flow(task_id, flow_detail):
     """Run (or resume) a task's flow here, to its end."""
-    engine = None
     try:
         # The row names this process already: it accepted the task, or
         # claimed it (EmbeddedRunner.resume).
-        engine = engines.load_from_detail(flow_detail,
-                                          store={'task_id': task_id},
-                                          backend=persistence(),
-                                          engine='serial')
+        engine = _load_engine(flow_detail, task_id)
+        status.watch(engine, task_id)
+    except Exception:
+        LOG.exception('Task %s: cannot load its flow', task_id)
+        status.mark_unrunnable(task_id)
+        return
+    try:
         engine.run()
     except Exception as e:
-        # The flow reverted and its Begin marked the task with the cause.
+        # The watcher marked the task with the cause.
         LOG.debug('Task %(id)s flow ended with %(err)r',
                   {'id': task_id, 'err': e})
-    finally:
-        settle(task_id, engine.storage.get_flow_state()
-               if engine is not None else None)
 
 
 class EmbeddedRunner(object):
@@ -197,7 +177,7 @@ class EmbeddedRunner(object):
             flow_detail = _flow_detail(row['id'])
         except tf_exceptions.NotFound:
             # Stopped before its flow was even saved: nothing was made.
-            settle(row['id'])
+            status.mark_unrunnable(row['id'])
             return
         LOG.info('Resuming task %s, left %s by a stop of mcimage',
                  row['id'], row['status'])
@@ -293,33 +273,58 @@ def purge_expired():
         db_api.task_delete(row['id'])
 
 
-class _Conductor(impl_blocking.BlockingConductor):
-    """A conductor that makes sure each task it ran is settled."""
+class _ExpiringClaimsBoard(impl_redis.RedisJobBoard):
+    """A Redis jobboard whose claims expire unless their worker lives.
 
-    def _dispatch_job(self, job):
-        task_id = ((job.details or {}).get('store') or {}).get('task_id')
-        if task_id:
-            _taken(task_id)
-        consume = super()._dispatch_job(job)
-        if task_id:
-            try:
-                state = _flow_detail(task_id).state
-            except tf_exceptions.NotFound:
-                state = None
-            settle(task_id, state)
-        return consume
+    Redis claims last forever unless given an expiry, and the conductor
+    claims without one: a claim made here gets [task]
+    jobboard_expiration_time, which this worker extends while it lives
+    (_extend_claims); a worker that dies lets its jobs go to another.
+    """
+
+    def __init__(self, name, conf, claim_expiry, **kwargs):
+        super().__init__(name, conf, **kwargs)
+        self.claim_expiry = claim_expiry
+
+    def claim(self, job, who, expiry=None):
+        return super().claim(job, who, expiry=expiry or self.claim_expiry)
+
+
+def _on_dispatch(event, details):
+    """A conductor starts a job: this process holds its task, watched."""
+    task_id = _job_task(details['job'])
+    if task_id:
+        _taken(task_id)
+        status.watch(details['engine'], task_id)
+
+
+def _on_trashed(event, details):
+    """A job the conductor could not run at all (its flow did not load)."""
+    task_id = _job_task(details['job'])
+    if task_id:
+        status.mark_unrunnable(task_id)
+
+
+def _job_task(job):
+    return ((job.details or {}).get('store') or {}).get('task_id')
 
 
 def run_worker(name, stop_event=None):
     """mcimage-worker: claim jobs from the jobboard and run them."""
     expiry = CONF.task.jobboard_expiration_time
-    with jobboard() as board:
-        # Redis claims last forever unless given an expiry; this worker
-        # extends its own claims while it lives (the waiter below).
-        board.claim = functools.partial(board.claim, expiry=expiry)
-        conductor = _Conductor(name, board, persistence=persistence(),
-                               engine='serial',
-                               max_simultaneous_jobs=CONF.task.max_workers)
+    conf = _jobboard_conf()
+    del conf['board']
+    board = _ExpiringClaimsBoard(CONF.task.jobboard_name, conf, expiry,
+                                 persistence=persistence())
+    board.connect()
+    with contextlib.closing(board):
+        conductor = conductor_backends.fetch(
+            'blocking', name, board, persistence=persistence(),
+            engine='parallel',
+            engine_options={'max_workers': flows.MAX_TARGETS},
+            max_simultaneous_jobs=CONF.task.max_workers)
+        conductor.notifier.register('compilation_start', _on_dispatch)
+        conductor.notifier.register('job_trashed', _on_trashed)
         waiter = threading.Thread(target=_extend_claims,
                                   args=(board, name, expiry),
                                   daemon=True, name='claim-extender')

@@ -33,6 +33,8 @@ from mcimage.images import data
 from mcimage.tasks import api as tasks_api
 from mcimage.tasks import engine
 from mcimage.tasks import flows
+from mcimage.tasks import status
+from mcimage.tasks import targets
 from tests.unit.api import base
 from tests.unit.api import test_stage
 from tests.unit import fakes
@@ -220,8 +222,7 @@ class TestImportTasks(TaskTestCase):
         def broken(*args, **kwargs):
             raise OSError('/srv/mcimage/secret-dir: Permission denied')
 
-        self.useFixture(fixtures.MockPatchObject(
-            data, 'stream_into_each', broken))
+        self.useFixture(fixtures.MockPatchObject(targets, 'tee', broken))
         task = self.wait(self.create({
             'import_from': 'vim:%s/p1/%s' % (base.VIM, source['id']),
             'targets': [{'vim_id': base.OTHER_VIM, 'tenant_id': 'p1'}],
@@ -235,7 +236,7 @@ class TestImportTasks(TaskTestCase):
 
     def test_cancel_reverts(self):
         upload_id = self.staged()
-        self.useFixture(fixtures.MockPatchObject(flows, 'PROGRESS_INTERVAL',
+        self.useFixture(fixtures.MockPatchObject(status, 'PROGRESS_INTERVAL',
                                                  0))
         upload = self.glance[base.OTHER_VIM].upload
 

@@ -17,7 +17,7 @@ import time
 import fixtures
 
 from mcimage.db import api as db_api
-from mcimage.tasks import flows
+from mcimage.tasks import status
 from tests.unit.api import base
 from tests.unit.api import test_tasks
 from tests.unit.images import test_data
@@ -67,7 +67,7 @@ class TestTaskImages(test_tasks.TaskTestCase):
 
     def test_cancel_seen_while_the_vim_stopped_reading(self):
         upload_id = self.staged()
-        self.useFixture(fixtures.MockPatchObject(flows, 'PROGRESS_INTERVAL',
+        self.useFixture(fixtures.MockPatchObject(status, 'PROGRESS_INTERVAL',
                                                  0.1))
         stalled = test_data.StalledVim(self.glance[base.OTHER_VIM])
         self.addCleanup(stalled.release.set)

@@ -1,0 +1,128 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""What an import task does to a target's image, through the images service.
+
+Every call of a task into mcimage.images is here: making and deleting an
+image, ending the crash record create_image() writes once the flow holds
+the image, the check that a resumed push may use its image, and the tee
+that hands one read of the source to every target.
+"""
+
+
+from mcimage.common import exception
+from mcimage.db import api as db_api
+from mcimage.images import data
+
+StoppedByAnother = data.StoppedByAnother
+HashingReader = data.HashingReader
+named = data.named
+
+
+class Interrupted(exception.MCImageException):
+    """A push of an earlier run broke off: its image cannot be used."""
+
+    msg_fmt = ('image %(image_id)s of VIM %(vim_id)s holds an interrupted '
+               'upload')
+
+
+def create(context, vim, tenant_id, fields):
+    """A new image in the target (its crash record written first); its id."""
+    try:
+        return data.create_image(context, vim, tenant_id, fields)['id']
+    except exception.MCImageException as e:
+        raise data.named(e, vim, tenant_id)
+
+
+def discard(context, vim, tenant_id, image_id):
+    """Delete an image create() made (and its crash record)."""
+    return data.discard_created(context, vim, tenant_id, image_id)
+
+
+def adopt(vim, image_id):
+    """The flow holds the image now: this process's crash record ends.
+
+    Up to here a crash left the image to recovery (its record names it);
+    from here on the flow deletes it (its revert) or resumes with it.
+    """
+    for row in db_api.upload_get_all(vim_id=vim.id, image_id=image_id):
+        if data.is_own(row):
+            db_api.upload_end(row['id'])
+
+
+def check_unused(context, vim, tenant_id, image_id):
+    """Raise Interrupted unless the image is as create() left it.
+
+    A run of the flow before this one (stopped with mcimage-api, or with
+    a worker that died) may have broken off mid-push: its image is then
+    saving, killed or gone, or still carries the record of that process.
+    """
+    try:
+        image = vim.backend.get_image(context, tenant_id, image_id)
+    except exception.ImageNotFound:
+        image = None
+    traces = [row for row in db_api.upload_get_all(vim_id=vim.id,
+                                                   image_id=image_id)
+              if not data.is_own(row)]
+    if image is None or image.get('status') != 'queued' or traces:
+        raise Interrupted(image_id=image_id, vim_id=vim.id)
+
+
+def upload(context, vim, tenant_id, image_id, reader, size):
+    """Send ``reader`` into the image, its errors naming the target."""
+    try:
+        vim.backend.upload(context, tenant_id, image_id, reader, size=size)
+    except exception.MCImageException as e:
+        raise data.named(e, vim, tenant_id)
+
+
+class _Sent(object):
+    """What was sent, as the images service's check reads it."""
+
+    class _Digest(object):
+        def __init__(self, value):
+            self._value = value
+
+        def hexdigest(self):
+            return self._value
+
+    def __init__(self, sent):
+        self.size = sent['size']
+        self.md5 = self._Digest(sent['checksum'])
+        self.sha512 = self._Digest(sent['os_hash_value'])
+
+
+def confirm(context, vim, tenant_id, image_id, sent):
+    """The VIM recorded the bytes sent (``sent``: size and digests)."""
+    image = vim.backend.get_image(context, tenant_id, image_id)
+    try:
+        data.verify_recorded(vim, image, _Sent(sent))
+    except exception.MCImageException as e:
+        raise data.named(e, vim, tenant_id)
+    return image
+
+
+def tee(source, count, all_or_nothing, stop):
+    """One read of ``source`` handed to ``count`` readers (backpressure).
+
+    The readers are ``tee(...).reader(slot)``; ``drop(slot, failed)``
+    stops feeding one; ``run()`` feeds them all; ``failed`` and
+    ``error`` tell how it stopped.
+    """
+    # The images service's fan-out primitive (one of its kind).
+    return data._Tee(source, count, all_or_nothing=all_or_nothing,
+                     stop=stop)
+
+
+def is_aborted(error):
+    """Did a reader of tee() raise ``error`` because the tee stopped?"""
+    return isinstance(error, data._Aborted)
