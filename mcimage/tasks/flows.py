@@ -245,7 +245,6 @@ class Push(_TargetAtom):
             return None
         context, vim, tenant_id = self.target(task_id, plan)
         targets.check_unused(context, vim, tenant_id, image_id)
-        targets.adopt(vim, image_id)
 
         def send(reader, size):
             targets.upload(context, vim, tenant_id, image_id, reader, size)
@@ -254,18 +253,25 @@ class Push(_TargetAtom):
         try:
             return shared.push(self.index, send)
         except Exception as e:
-            if e is shared.error:
-                if isinstance(e, exception.MCImageException):
-                    # The source's failure, in every target's words.
-                    raise targets.named(e, vim, tenant_id)
-                raise
-            if isinstance(e, exception.MCImageException):
-                raise
-            LOG.exception('Upload of image %(img)s to VIM %(vim)s failed',
-                          {'img': image_id, 'vim': vim.id})
-            raise exception.BackendError(
-                vim_id=vim.id, reason='the upload failed (%s)' %
-                type(e).__name__)
+            # Without its context: the flow's state keeps the failure as
+            # JSON, and a library's error in the chain would not be.
+            raise _push_error(e, shared, vim, tenant_id, image_id) from None
+
+
+def _push_error(error, shared, vim, tenant_id, image_id):
+    """What a push that raised ``error`` fails with."""
+    if error is shared.error:
+        if isinstance(error, exception.MCImageException):
+            # The source's failure, in every target's words.
+            return targets.named(error, vim, tenant_id)
+        return error
+    if isinstance(error, exception.MCImageException):
+        return error
+    LOG.exception('Upload of image %(img)s to VIM %(vim)s failed',
+                  {'img': image_id, 'vim': vim.id})
+    return exception.BackendError(
+        vim_id=vim.id, reason='the upload failed (%s)' %
+        type(error).__name__)
 
 
 class Confirm(_TargetAtom):
@@ -282,6 +288,7 @@ class Confirm(_TargetAtom):
             return
         context, vim, tenant_id = self.target(task_id, plan)
         targets.confirm(context, vim, tenant_id, image_id, sent)
+        targets.release(vim, image_id)
 
 
 class TargetRetry(retry.Retry):

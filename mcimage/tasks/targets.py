@@ -13,8 +13,8 @@
 """What an import task does to a target's image, through the images service.
 
 Every call of a task into mcimage.images is here: making and deleting an
-image, ending the crash record create_image() writes once the flow holds
-the image, the check that a resumed push may use its image, and the tee
+image, ending the crash record create_image() writes once the image is
+done, the check that a resumed push may use its image, and the tee
 that hands one read of the source to every target.
 """
 
@@ -40,7 +40,7 @@ def create(context, vim, tenant_id, fields):
     try:
         return data.create_image(context, vim, tenant_id, fields)['id']
     except exception.MCImageException as e:
-        raise data.named(e, vim, tenant_id)
+        raise data.named(e, vim, tenant_id) from None
 
 
 def discard(context, vim, tenant_id, image_id):
@@ -48,15 +48,15 @@ def discard(context, vim, tenant_id, image_id):
     return data.discard_created(context, vim, tenant_id, image_id)
 
 
-def adopt(vim, image_id):
-    """The flow holds the image now: this process's crash record ends.
+def release(vim, image_id):
+    """The image holds its data, verified: its crash record ends.
 
-    Up to here a crash left the image to recovery (its record names it);
-    from here on the flow deletes it (its revert) or resumes with it.
+    Until then a crash left the image to recovery (the record names it)
+    as well as to the flow, which finds it so (check_unused) and makes
+    another.
     """
     for row in db_api.upload_get_all(vim_id=vim.id, image_id=image_id):
-        if data.is_own(row):
-            db_api.upload_end(row['id'])
+        db_api.upload_end(row['id'])
 
 
 def check_unused(context, vim, tenant_id, image_id):
@@ -82,7 +82,7 @@ def upload(context, vim, tenant_id, image_id, reader, size):
     try:
         vim.backend.upload(context, tenant_id, image_id, reader, size=size)
     except exception.MCImageException as e:
-        raise data.named(e, vim, tenant_id)
+        raise data.named(e, vim, tenant_id) from None
 
 
 class _Sent(object):
@@ -107,7 +107,7 @@ def confirm(context, vim, tenant_id, image_id, sent):
     try:
         data.verify_recorded(vim, image, _Sent(sent))
     except exception.MCImageException as e:
-        raise data.named(e, vim, tenant_id)
+        raise data.named(e, vim, tenant_id) from None
     return image
 
 
