@@ -25,7 +25,6 @@ import threading
 
 from oslo_log import log as logging
 
-from mcimage.common import exception
 from mcimage.tasks import targets
 
 LOG = logging.getLogger(__name__)
@@ -187,7 +186,7 @@ class Feed(object):
         return self.sent
 
     def _raise(self, error):
-        if isinstance(self.error, exception.MCImageException):
+        if self.error is not None:
             raise self.error
         if error is None or targets.is_aborted(error):
             raise targets.StoppedByAnother()

@@ -129,6 +129,40 @@ class TestChains(test_tasks.TaskTestCase):
         self.assertEqual(['created', 'created'], [
             t['status'] for t in task['result']['targets']])
 
+    def test_source_breaking_off_fails_every_target(self):
+        # An OS error of the source mid-read: the task says so in general
+        # terms (the log has it), every image goes.
+        upload_id = self.staged()
+        real = flows.open_source
+
+        def breaking(task_id, plan):
+            reader, hashing, size = real(task_id, plan)
+            read = hashing.read
+            count = []
+
+            def read_then_break(size=None):
+                count.append(1)
+                if len(count) > 2:
+                    raise OSError('/srv/secret: I/O error')
+                return read(size)
+
+            hashing.read = read_then_break
+            return reader, hashing, size
+
+        self.useFixture(fixtures.MockPatchObject(flows, 'open_source',
+                                                 breaking))
+        task = self.wait(self.create({'import_from': 'upload:' + upload_id,
+                                      'targets': test_tasks.BOTH,
+                                      'all_targets_must_succeed': False}
+                                     ).json['id'])
+        self.assertEqual('failure', task['status'])
+        self.assertIn('unexpected error', task['message'])
+        self.assertNotIn('/srv/secret', task['message'])
+        self.assertEqual([], self.images_of(base.OTHER_VIM))
+        self.assertEqual(['seed'], [i['name']
+                                    for i in self.images_of(base.VIM)])
+        self.assertEqual([], db_api.upload_get_all())
+
     def test_more_targets_than_cpus(self):
         # Every chain pushes at once (one thread each): four targets
         # share one read.
