@@ -1,11 +1,11 @@
-# gunicorn configuration for mcimage-api in production (DESIGN section 7):
+# gunicorn configuration for mcimage-api in production:
 #
 #   MCIMAGE_CONFIG_FILES=/etc/mcimage/mcimage.conf \
 #       gunicorn -c /etc/mcimage/mcimage-api-gunicorn.conf.py \
 #       mcimage.wsgi.api:application
 #
 # gthread workers stream request bodies to the application as they arrive
-# and de-chunk chunked ones (NOTES-servers section 8); sync workers would be
+# and de-chunk chunked ones; sync workers would be
 # killed mid-upload after "timeout" seconds. The application reads its own
 # configuration files (MCIMAGE_CONFIG_FILES, else /etc/mcimage/), never
 # gunicorn's command line.
@@ -21,3 +21,11 @@ graceful_timeout = 30
 keepalive = 5
 # One control socket per machine is shared by every gunicorn otherwise.
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    # Each worker runs the background jobs (clean-up after crashes, expiry,
+    # resuming tasks); a lock file in state_path lets one process of the
+    # host run each job at a time.
+    from mcimage.wsgi import api
+    api.start_background()

@@ -188,6 +188,8 @@ def main(argv=None):
         timeout=SOCKET_TIMEOUT,
         shutdown_timeout=5)
     server.gateway = Gateway
+    background = service.BackgroundService()
+    background.start()
 
     def _stop(signum, frame):
         LOG.info('Signal %(sig)d: stopping', {'sig': signum})
@@ -201,6 +203,7 @@ def main(argv=None):
         server.safe_start()
     finally:
         server.stop()
+        background.stop()
     return 0
 
 

@@ -16,6 +16,7 @@ A taskflow conductor: it claims jobs that mcimage-api posted ([task]
 jobboard_backend = redis), runs their flows from the shared flow-state
 database, and keeps its claims alive; if it dies, its claims expire after
 [task] jobboard_expiration_time seconds and another worker resumes them.
+It also runs the background jobs (mcimage.common.service).
 """
 
 import os
@@ -31,7 +32,6 @@ from mcimage.common import exception
 from mcimage.common import policy
 from mcimage.common import service
 from mcimage.tasks import engine
-from mcimage import wsgi
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def main(argv=None):
                        'set it to "redis" here and in mcimage-api')
         backends.init()
         policy.init()
-        wsgi.check_database()
+        service.check_database()
         engine.persistence()
     except exception.ConfigInvalid as e:
         LOG.error('%s', e)
@@ -58,7 +58,14 @@ def main(argv=None):
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *args: stop.set())
     name = '%s-worker-%d' % (CONF.host, os.getpid())
-    engine.run_worker(name, stop_event=stop)
+    # Clean-up after crashes and expiry, shared with the API processes of
+    # this host (one of them runs each job at a time).
+    background = service.BackgroundService()
+    background.start()
+    try:
+        engine.run_worker(name, stop_event=stop)
+    finally:
+        background.stop()
     LOG.info('Worker %s stopped', name)
     return 0
 

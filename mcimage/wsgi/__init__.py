@@ -12,10 +12,7 @@
 
 """Building the WSGI application, for mcimage-api and WSGI servers."""
 
-import os
 import sys
-import threading
-import time
 
 from oslo_config import cfg
 from oslo_log import log as logging
@@ -25,10 +22,7 @@ from mcimage.api import middleware
 from mcimage import backends
 from mcimage.common import exception
 from mcimage.common import policy
-from mcimage.common import utils
-from mcimage.db import api as db_api
-from mcimage.db import migration
-from mcimage.images import data
+from mcimage.common import service
 from mcimage.images import staging
 from mcimage import store as staging_store
 from mcimage.tasks import engine as tasks_engine
@@ -74,85 +68,21 @@ def check_noauth(bind_host=None):
     print('%s\n%s\n%s' % (banner, msg, banner), file=sys.stderr)
 
 
-def check_database():
-    current, head = migration.version(), migration.head()
-    if current != head:
-        raise exception.ConfigInvalid(
-            group='database', option='connection',
-            reason='the database is at revision %s, not %s: run '
-                   '"mcimage-manage db sync"' % (current, head))
-
-
 def init_application():
     """Check the configuration and state, then load the Paste pipeline.
 
+    Builds the application and starts nothing: the background jobs are
+    the server's to start (mcimage.common.service.BackgroundService).
     Raises ConfigInvalid naming the group and option at fault.
     """
-    registry = backends.init()
+    backends.init()
     policy.init()
-    check_database()
+    service.check_database()
     app = api_app.load_app()
-    # Images a crash left half-made are deleted in the background (a VIM
-    # that does not answer must not hold up the start), then those a VIM
-    # could not delete when their upload failed, until it can.
-    # Read before serving: a row of this host whose process is gone is the
-    # trace of a crash (other processes of the host have theirs in flight).
-    rows = [row for row in db_api.upload_get_all(host=CONF.host)
-            if utils.is_trace(row)]
     # The flow state must be reachable before a task is accepted.
     tasks_engine.persistence()
     tasks_engine.runner()
-    threading.Thread(target=_recover, args=(registry, rows), daemon=True,
-                     name='upload-recovery').start()
     if staging.enabled():
         # A staging store that cannot work stops the start, naming why.
         staging_store.get_store()
-    # Likewise, staged data a crash broke off.
-    saving = [row for row in db_api.staged_upload_get_all(status='saving',
-                                                          host=CONF.host)
-              if utils.is_trace(row)]
-    threading.Thread(target=_sweep, args=(saving,), daemon=True,
-                     name='staging-sweep').start()
     return app
-
-
-def _recover(registry, rows):
-    first = True
-    while True:
-        try:
-            data.recover_uploads(registry, rows)
-        except Exception:
-            LOG.exception('Clean-up of interrupted uploads failed')
-        if first:
-            # After the images of broken uploads are gone, not before: a
-            # resumed task must not meet them half-deleted.
-            first = False
-            try:
-                tasks_engine.resume_tasks()
-            except Exception:
-                LOG.exception('Resuming interrupted tasks failed')
-        time.sleep(CONF.upload.cleanup_interval)
-        try:
-            # Images the VIM could not delete before, and the uploads of
-            # this host's processes that died since (an mcimage-worker).
-            rows = db_api.upload_get_all(host=CONF.host, state='orphaned')
-            rows += [row for row in db_api.upload_get_all(
-                host=CONF.host, state='uploading')
-                if row['pid'] != os.getpid() and utils.is_trace(row)]
-        except Exception:
-            LOG.exception('Cannot read the uploads to clean up')
-            rows = []
-
-
-def _sweep(saving):
-    while True:
-        try:
-            staging.sweep(broken_off=saving)
-        except Exception:
-            LOG.exception('Sweeping the staging store failed')
-        try:
-            tasks_engine.purge_expired()
-        except Exception:
-            LOG.exception('Purging expired tasks failed')
-        saving = ()
-        time.sleep(CONF.staging_store.cleanup_interval)

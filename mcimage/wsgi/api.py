@@ -19,6 +19,15 @@ imported. Command-line arguments of the WSGI server are not read
 (oslo.config would reject them). auth_strategy = noauth is refused unless
 [DEFAULT] allow_insecure_noauth is set: mcimage cannot know the address the
 WSGI server listens on.
+
+Importing the module configures mcimage and gives ``application``, which
+builds the app on its first request; it starts nothing else. The
+background jobs (clean-up after crashes, expiry, resuming tasks) run in
+each process that calls ``start_background()`` before it serves: the
+gunicorn example (etc/mcimage/mcimage-api-gunicorn.conf.py) does it in
+its ``post_worker_init`` hook; under uWSGI, call it from a
+``uwsgidecorators.postfork`` function. Of the processes of one host, one
+runs each job at a time (mcimage.common.service.BackgroundService).
 """
 
 import os
@@ -34,6 +43,7 @@ from mcimage import wsgi
 LOG = logging.getLogger(__name__)
 _LOCK = threading.Lock()
 _APPLICATION = None
+_BACKGROUND = None
 
 
 def _configure():
@@ -55,6 +65,16 @@ def application(environ, start_response):
             if _APPLICATION is None:
                 _APPLICATION = wsgi.init_application()
     return _APPLICATION(environ, start_response)
+
+
+def start_background():
+    """Start this process's background jobs, once; a WSGI server's hook."""
+    global _BACKGROUND
+    with _LOCK:
+        if _BACKGROUND is None:
+            _BACKGROUND = service.BackgroundService()
+            _BACKGROUND.start()
+    return _BACKGROUND
 
 
 # As the WSGI server loads this module: a configuration refused here (noauth

@@ -69,6 +69,26 @@ class TestCheckNoauth(base.TestCase):
         self.assertIn('auth_strategy', self.stderr.getvalue())
         self.assertIn('0.0.0.0', self.stderr.getvalue())
 
+    def test_main_runs_the_background_jobs_while_it_serves(self):
+        calls = []
+        server = mock.Mock()
+        server.safe_start.side_effect = lambda: calls.append('serve')
+        background = mock.Mock()
+        background.start.side_effect = lambda: calls.append('start')
+        background.stop.side_effect = lambda: calls.append('stop')
+        with mock.patch.object(api.service, 'prepare_service',
+                               autospec=True), \
+                mock.patch.object(api.wsgi, 'init_application',
+                                  autospec=True), \
+                mock.patch.object(api.cheroot_wsgi, 'Server', autospec=True,
+                                  return_value=server), \
+                mock.patch.object(api.service, 'BackgroundService',
+                                  autospec=True, return_value=background), \
+                mock.patch('signal.signal', autospec=True):
+            self.assertEqual(0, api.main([]))
+        # Recovery reads its rows before a request is served.
+        self.assertEqual(['start', 'serve', 'stop'], calls)
+
 
 class TestRefusedBodies(base.TestCase):
     """What mcimage-api's server does with a body the app did not read.

@@ -1,0 +1,173 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The background jobs of a long-running process."""
+
+import datetime
+import os
+import subprocess
+import sys
+import threading
+from unittest import mock
+
+import fixtures
+from oslo_concurrency import lockutils
+from oslo_utils import timeutils
+
+from mcimage.common import service
+from mcimage.db import api as db_api
+from tests import base
+
+
+def _dead_pid():
+    proc = subprocess.Popen([sys.executable, '-c', ''])
+    proc.wait()
+    return proc.pid
+
+
+class TestBackgroundService(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.sync_db()
+        self.config(enabled_vims=[])
+        self.recovered = []
+        self.swept = []
+        self.calls = []
+        self.ran = threading.Event()
+        for name in ('recover_uploads', 'resume_tasks', 'sweep_staging',
+                     'purge_tasks'):
+            self.useFixture(mock_fixture(service, name, self._record(name)))
+
+    def _record(self, name):
+        def job(*args):
+            self.calls.append(name)
+            if name == 'recover_uploads':
+                self.recovered.append(sorted(r['id'] for r in args[1]))
+            elif name == 'sweep_staging':
+                self.swept.append(sorted(r['id'] for r in args[0]))
+            if name == 'purge_tasks':
+                self.ran.set()
+        return job
+
+    def upload(self, pid, state='uploading', host=None):
+        with mock.patch('os.getpid', autospec=True, return_value=pid):
+            row_id = db_api.upload_start('vim', 'p1', None,
+                                         host=host or base.CONF.host)
+        db_api.upload_set_state(row_id, state)
+        return row_id
+
+    def staged(self, pid, name):
+        return db_api.staged_upload_create({
+            'id': name, 'owner': 'p1', 'status': 'saving', 'store': 'local',
+            'host': base.CONF.host, 'pid': pid,
+            'expires_at': timeutils.utcnow() + datetime.timedelta(hours=1)})[
+                'id']
+
+    def run_once(self):
+        background = service.BackgroundService()
+        background.start()
+        self.addCleanup(background.stop)
+        self.assertTrue(self.ran.wait(30))
+        deadline = threading.Event()
+        while 'resume_tasks' not in self.calls and not deadline.wait(0.01):
+            pass
+        return background
+
+    def test_rows_left_behind_and_orphaned(self):
+        dead, alive, mine = _dead_pid(), os.getppid(), os.getpid()
+        gone = self.upload(dead)
+        orphaned = self.upload(alive, state='orphaned')
+        self.upload(alive)
+        self.upload(dead, host='another-host')
+        # Our pid at start: a dead process's, reused.
+        reused = self.upload(mine)
+        staged_gone = self.staged(dead, '1' * 32)
+        self.staged(alive, '2' * 32)
+        staged_reused = self.staged(mine, '3' * 32)
+        background = self.run_once()
+        self.assertEqual([sorted([gone, orphaned, reused])], self.recovered)
+        self.assertEqual([sorted([staged_gone, staged_reused])], self.swept)
+        # Recovery first, then the tasks it made safe to resume.
+        self.assertLess(self.calls.index('recover_uploads'),
+                        self.calls.index('resume_tasks'))
+        # A row of ours written after the start is in flight: kept.
+        in_flight = self.upload(mine)
+        self.staged(mine, '4' * 32)
+        del self.recovered[:], self.swept[:]
+        background._recover()
+        background._sweep()
+        self.assertNotIn(in_flight, self.recovered[0])
+        self.assertEqual([sorted([gone, orphaned, reused])], self.recovered)
+        self.assertEqual([sorted([staged_gone, staged_reused])], self.swept)
+
+    def test_one_process_of_the_host_at_a_time(self):
+        background = service.BackgroundService()
+        held = mock.Mock()
+        held.acquire.return_value = False
+        with mock.patch.object(lockutils, 'external_lock',
+                               autospec=True, return_value=held) as lock:
+            background.recover()
+            background.sweep()
+        self.assertEqual([], self.calls)
+        lock.assert_any_call('recover', lock_file_prefix='mcimage-',
+                             lock_path=self.state_path)
+        held.release.assert_not_called()
+
+    def test_lock_is_a_file_of_the_host(self):
+        # Another process holds it: this one skips the round.
+        lock_file = os.path.join(self.state_path, 'mcimage-recover')
+        holder = subprocess.Popen(
+            [sys.executable, '-c',
+             'import fcntl, sys, time\n'
+             'f = open(sys.argv[1], "a")\n'
+             'fcntl.lockf(f, fcntl.LOCK_EX)\n'
+             'print("held", flush=True)\n'
+             'sys.stdin.read()\n', lock_file],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.addCleanup(holder.wait)
+        self.addCleanup(holder.stdin.close)
+        self.assertEqual(b'held\n', holder.stdout.readline())
+        service.BackgroundService().recover()
+        self.assertEqual([], self.calls)
+        holder.stdin.close()
+        holder.wait()
+        service.BackgroundService().recover()
+        self.assertEqual(['recover_uploads', 'resume_tasks'], self.calls)
+
+    def test_a_failing_job_does_not_stop_the_next(self):
+        def broken(*args):
+            raise RuntimeError('boom')
+        self.useFixture(mock_fixture(service, 'recover_uploads', broken))
+        self.useFixture(mock_fixture(service, 'sweep_staging', broken))
+        background = service.BackgroundService()
+        background.recover()
+        background.sweep()
+        self.assertEqual(['resume_tasks', 'purge_tasks'], self.calls)
+
+
+class TestProcesses(base.TestCase):
+
+    def _modules_after(self, module):
+        out = subprocess.run(
+            [sys.executable, '-c',
+             'import sys, %s\nprint(" ".join(sorted(sys.modules)))' % module],
+            capture_output=True, check=True, text=True)
+        return out.stdout.split()
+
+    def test_worker_does_not_import_the_wsgi_package(self):
+        modules = self._modules_after('mcimage.cmd.worker')
+        self.assertFalse([m for m in modules if m.startswith('mcimage.wsgi')])
+
+
+def mock_fixture(obj, name, new):
+    return fixtures.MockPatchObject(obj, name, new)
