@@ -31,22 +31,59 @@ _PACKAGED_ETC = os.path.join(os.path.dirname(__file__), '..', '..', 'etc',
                              'mcimage')
 
 
-class _Pecan(pecan.Pecan):
-    """Pecan, leaving alone a response its controller marked raw.
+class _RawBody(list):
+    """A response body Pecan hands on untouched (see raw_response).
 
     To turn an empty 200 into a 204, Pecan peeks at a generator body (and
-    drops its Content-Length) and reads any other body whole: a streamed
-    download needs neither, and a HEAD answer is a 200 without a body.
+    drops its Content-Length) and reads any other body whole, unless it is
+    a list of one piece: then that piece is the body. This is such a list,
+    whose one piece is not empty; RawBodies hands the real body to the
+    server in its place.
     """
 
-    def _handle_empty_response_body(self, state):
-        if not state.request.environ.get(hooks.RAW_RESPONSE_ENV):
-            super()._handle_empty_response_body(state)
+    _PIECE = b'raw'
+
+    def __init__(self, iterable):
+        super().__init__([self._PIECE])
+        self.iterable = iterable
+
+    def close(self):
+        # A HEAD answer: WebOb gives the server an empty body that closes
+        # this one.
+        close = getattr(self.iterable, 'close', None)
+        if close is not None:
+            close()
+
+
+def raw_response(resp):
+    """``resp`` as the controller made it: streamed, or a HEAD answer.
+
+    Neither read nor turned into a 204 by Pecan; the Content-Length stays
+    the controller's.
+    """
+    length = resp.content_length
+    resp.app_iter = _RawBody(resp.app_iter)
+    if length is not None:
+        resp.content_length = length
+    return resp
+
+
+class RawBodies(object):
+    """WSGI middleware around Pecan: the real body of a raw_response."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        result = self.app(environ, start_response)
+        if isinstance(result, _RawBody):
+            return result.iterable
+        return result
 
 
 def setup_app(root):
     """A Pecan app around the ``root`` controller object."""
-    return _Pecan(
+    return RawBodies(pecan.Pecan(
         root,
         hooks=[hooks.StreamingBodyHook(), hooks.ContextHook(),
                hooks.VersionHook(), hooks.ErrorHook()],
@@ -54,7 +91,7 @@ def setup_app(root):
         # Image names end in .qcow2 or .iso: never guess a content type
         # from the path.
         guess_content_type_from_ext=False,
-    )
+    ))
 
 
 def app_factory(global_config, **local_conf):

@@ -25,12 +25,6 @@ CONTENT_TYPE_ENV = 'mcimage.content_type'
 # (middleware.BodyLimit); a data route takes it back once it has checked
 # the Content-Type (validation.data_body).
 RAW_INPUT_ENV = 'mcimage.raw_input'
-# Set by a controller whose response Pecan must leave as it is: a streamed
-# body, a HEAD answer (see api.app._Pecan).
-RAW_RESPONSE_ENV = 'mcimage.raw_response'
-# The body of a download a server may splice from the VIM's socket
-# (mcimage.backends.glance.DownloadBody; mcimage-api does).
-SPLICE_BODY_ENV = 'mcimage.splice_body'
 # What stands in for the request's Content-Type while it is hidden: WebOb
 # parses no body of this type, and Pecan's routing reads none.
 _HIDDEN_TYPE = 'application/octet-stream'

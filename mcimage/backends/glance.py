@@ -22,7 +22,6 @@ goes into a message a user sees; it goes to the log.
 
 import contextlib
 import re
-import ssl
 import threading
 import urllib.parse
 
@@ -36,6 +35,7 @@ from keystoneauth1 import token_endpoint
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
 import requests
+from urllib3 import exceptions as urllib3_exc
 
 from mcimage.backends import base
 from mcimage.common import exception
@@ -44,7 +44,9 @@ LOG = logging.getLogger(__name__)
 
 _STATUS_RE = re.compile(r'^(\d{3})\b')
 PATCH_2_1 = 'application/openstack-images-v2.1-json-patch'
-DOWNLOAD_PIECE = 120 * 1024
+# At most this much of a download is read from the VIM at a time: one
+# recv into a fresh bytes object, which the server sends on as it is.
+DOWNLOAD_PIECE = 1024 * 1024
 
 # The VIM's answers that mean the same thing to mcimage's caller; any other
 # answered error is the VIM's fault: a 502.
@@ -400,12 +402,7 @@ class GlanceBackend(base.Backend):
 
 
 class DownloadBody(object):
-    """A VIM's image data: iterable pieces, or its socket to splice from.
-
-    The embedded server moves the body from the VIM's socket to the
-    client's in the kernel when it can (mcimage.common.splice); any other
-    server iterates.
-    """
+    """A VIM's image data in pieces; close() drops the VIM connection."""
 
     def __init__(self, resp, image_id, vim_id):
         self._resp = resp
@@ -414,11 +411,20 @@ class DownloadBody(object):
 
     def __iter__(self):
         try:
-            # Not glanceclient's 1 MiB pieces: each would be a fresh mmap
-            # of the allocator, paid in page faults (about 1 s of kernel
-            # time per GiB); pieces this size reuse freed heap.
-            yield from self._resp.iter_content(DOWNLOAD_PIECE)
-        except (requests.RequestException, ConnectionError) as e:
+            # read1: what the socket holds, read once, straight into the
+            # piece (iter_content copies it twice more); a body shorter
+            # than its Content-Length still raises. Decoding (a proxy's
+            # gzip) would copy it again: only when there is any.
+            read1 = self._resp.raw.read1
+            decode = self._resp.headers.get(
+                'Content-Encoding', 'identity').lower() != 'identity'
+            while True:
+                piece = read1(DOWNLOAD_PIECE, decode_content=decode)
+                if not piece:
+                    break
+                yield piece
+        except (requests.RequestException, urllib3_exc.HTTPError,
+                ConnectionError) as e:
             # The status line is gone already: all that is left is to cut
             # the connection short, so the client sees a truncated body.
             LOG.warning('VIM %(vim)s broke off the download of %(img)s: '
@@ -427,26 +433,6 @@ class DownloadBody(object):
             raise
         finally:
             self._resp.close()
-
-    def splice_source(self, length):
-        """(socket, bytes already buffered, bytes left in the socket).
-
-        None, with nothing read, when the body cannot be taken from the
-        socket as it is: TLS, a chunked or encoded body, or a length that
-        is not ``length``.
-        """
-        raw = self._resp.raw
-        fp = getattr(raw, '_fp', None)
-        connection = getattr(raw, '_connection', None)
-        sock = getattr(connection, 'sock', None)
-        if (fp is None or sock is None or isinstance(sock, ssl.SSLSocket)
-                or getattr(fp, 'chunked', True) or fp.length != length
-                or self._resp.headers.get('Content-Encoding', 'identity')
-                != 'identity' or getattr(raw, '_decoder', None)):
-            return None
-        buffered = fp.fp.peek(0) if fp.length else b''
-        prefix = fp.read(min(len(buffered), fp.length))
-        return sock, prefix, fp.length
 
     def close(self):
         self._resp.close()

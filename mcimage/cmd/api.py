@@ -13,9 +13,8 @@
 """mcimage-api: the embedded API server (threads, not eventlet).
 
 cheroot streams request bodies to the app as they arrive, de-chunks
-chunked ones and answers Expect: 100-continue (NOTES-servers §8: 274 MiB/s
-md5+sha512 PUT at 47 MiB peak RSS for 1 GiB, where waitress spools bodies
-and wsgiref hangs on chunked input). Production runs
+chunked ones and answers Expect: 100-continue (waitress spools bodies and
+wsgiref hangs on chunked input). Production runs
 mcimage.wsgi.api:application under gunicorn -k gthread instead.
 """
 
@@ -27,10 +26,8 @@ from cheroot import wsgi as cheroot_wsgi
 from oslo_config import cfg
 from oslo_log import log as logging
 
-from mcimage.api import hooks
 from mcimage.common import exception
 from mcimage.common import service
-from mcimage.common import splice
 from mcimage import wsgi
 
 CONF = cfg.CONF
@@ -41,7 +38,8 @@ SOCKET_TIMEOUT = 60
 # cheroot's socket writer copies all it still has to send after every
 # partial send (cheroot.makefile.BufferedWriter._flush_unlocked), which is
 # quadratic in the size of one write: a download of 1 MiB pieces ran at a
-# tenth of Glance's speed. Pieces this small go out in a send or two.
+# tenth of Glance's speed. Pieces this small go out in a send or two; they
+# are views of the application's pieces, not copies.
 WRITE_SIZE = 120 * 1024
 # Pieces of a request body the application did not read, thrown away,
 # and how much of it is read out to keep the connection.
@@ -54,7 +52,6 @@ class _SmallWrites(object):
 
     def __init__(self, body):
         self._body = body
-        self.body = body
 
     def __iter__(self):
         for chunk in self._body:
@@ -63,7 +60,7 @@ class _SmallWrites(object):
                 continue
             view = memoryview(chunk)
             for start in range(0, len(view), WRITE_SIZE):
-                yield bytes(view[start:start + WRITE_SIZE])
+                yield view[start:start + WRITE_SIZE]
 
     def close(self):
         close = getattr(self._body, 'close', None)
@@ -72,27 +69,18 @@ class _SmallWrites(object):
 
 
 class Gateway(cheroot_wsgi.Gateway_10):
-    """cheroot's WSGI gateway, splicing downloads socket to socket.
+    """cheroot's WSGI gateway, answering a refused body at once.
 
-    When the body the application returns is the very download it put in
-    the environ (hooks.SPLICE_BODY_ENV) and that body can give its VIM
-    socket, the bytes move in the kernel (mcimage.common.splice) instead
-    of through Python; otherwise, cheroot's own loop.
+    ``respond`` is the method cheroot's gateways exist to provide; this
+    one reads out or drops what the application left of the request body
+    before it answers (_discard_unread_body), then writes the response as
+    cheroot's own does.
     """
 
     def respond(self):
         response = self.req.server.wsgi_app(self.env, self.start_response)
         try:
             self._discard_unread_body()
-            source = self._splice_source(response)
-            if source is not None:
-                sock, prefix, count = source
-                if prefix:
-                    self.write(prefix)
-                # The whole rest; closing the body then drops the VIM
-                # connection, whose reader never saw these bytes.
-                self._splice(sock, count)
-                return
             for chunk in filter(None, response):
                 self.write(chunk)
         finally:
@@ -133,29 +121,6 @@ class Gateway(cheroot_wsgi.Gateway_10):
             LOG.info('Unread request body not discarded: %(err)r',
                      {'err': e})
             self.req.close_connection = True
-
-    def _splice_source(self, response):
-        body = getattr(response, 'body', None)
-        if (body is None or body is not self.env.get(hooks.SPLICE_BODY_ENV)
-                or not splice.available() or self.req.server.ssl_adapter
-                or self.remaining_bytes_out is None):
-            return None
-        # Only a body of exactly the length the response declares.
-        return body.splice_source(self.remaining_bytes_out)
-
-    def _splice(self, sock, count):
-        self.req.ensure_headers_sent()
-        self.req.conn.wfile.flush()
-        try:
-            splice.move(sock.fileno(), self.req.conn.socket.fileno(), count,
-                        SOCKET_TIMEOUT)
-        except (splice.SourceEnded, OSError) as e:
-            # The status line is gone: cutting the connection short is all
-            # that is left, so the client sees a truncated body.
-            LOG.warning('Download relay broke off: %(err)s', {'err': e})
-            self.req.close_connection = True
-            raise
-        LOG.debug('Spliced %d bytes from the VIM to the client', count)
 
 
 def small_writes(app):

@@ -19,6 +19,9 @@ from unittest import mock
 
 from cheroot import wsgi as cheroot_wsgi
 import fixtures
+import requests
+
+from mcimage.backends import glance
 
 from mcimage.cmd import api
 from mcimage.common import exception
@@ -187,3 +190,113 @@ class TestRefusedBodies(base.TestCase):
             b'3\r\nabc\r\n0\r\n\r\n')
         self.assertIn(b'200', response.split(b'\r\n')[0])
         self.assertNotIn(b'Connection: close', response)
+
+
+class _FakeVim(object):
+    """An HTTP server answering every GET with ``size`` bytes.
+
+    It sends ``cut_after`` bytes and closes if given; ``hung_up`` is set
+    when its client (mcimage) drops the connection while it sends.
+    """
+
+    def __init__(self, test, size, cut_after=None):
+        self.size = size
+        self.cut_after = cut_after
+        self.hung_up = threading.Event()
+        self.listener = socket.create_server(('127.0.0.1', 0))
+        test.addCleanup(self.listener.close)
+        thread = threading.Thread(target=self._serve, daemon=True)
+        thread.start()
+        self.url = 'http://127.0.0.1:%d/file' % self.listener.getsockname()[1]
+
+    def _serve(self):
+        try:
+            conn, _addr = self.listener.accept()
+        except OSError:
+            return
+        with conn:
+            request = b''
+            while b'\r\n\r\n' not in request:
+                request += conn.recv(65536)
+            conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\n'
+                         b'Content-Type: application/octet-stream\r\n\r\n'
+                         % self.size)
+            block = b'x' * 65536
+            left = self.size if self.cut_after is None else self.cut_after
+            try:
+                while left > 0:
+                    left -= conn.send(block[:left])
+            except OSError:
+                self.hung_up.set()
+                return
+            if self.cut_after is not None:
+                return
+            # The whole body: wait for mcimage to close, like a VIM.
+            conn.settimeout(10)
+            try:
+                conn.recv(1)
+            except OSError:
+                pass
+
+
+class TestDownloadRelay(base.TestCase):
+    """A VIM's download relayed by mcimage-api's server, sockets real."""
+
+    def setUp(self):
+        super().setUp()
+        self.bodies = []
+
+        def app(environ, start_response):
+            resp = requests.get(self.vim.url, stream=True, timeout=10)
+            body = glance.DownloadBody(resp, 'img', 'vim')
+            self.bodies.append(resp)
+            start_response('200 OK', [
+                ('Content-Length', resp.headers['Content-Length'])])
+            return body
+
+        # One thread: a download that left it stuck blocks the next.
+        self.server = cheroot_wsgi.Server(('127.0.0.1', 0),
+                                          api.small_writes(app),
+                                          numthreads=1, timeout=10)
+        self.server.gateway = api.Gateway
+        self.server.prepare()
+        thread = threading.Thread(target=self.server.serve, daemon=True)
+        thread.start()
+        self.addCleanup(thread.join, 10)
+        self.addCleanup(self.server.stop)
+        self.url = 'http://127.0.0.1:%d/' % self.server.bind_addr[1]
+
+    def test_whole_body(self):
+        size = 5 * 1024 * 1024 + 7
+        self.vim = _FakeVim(self, size)
+        resp = requests.get(self.url, timeout=10)
+        self.assertEqual(200, resp.status_code)
+        self.assertEqual(b'x' * size, resp.content)
+
+    def test_vim_dies_mid_body_client_sees_a_cut(self):
+        self.vim = _FakeVim(self, 4 * 1024 * 1024, cut_after=1024 * 1024)
+        with requests.get(self.url, stream=True, timeout=10) as resp:
+            self.assertEqual(200, resp.status_code)
+            received = 0
+            e = None
+            try:
+                for piece in resp.iter_content(65536):
+                    received += len(piece)
+            except requests.exceptions.ChunkedEncodingError as exc:
+                e = exc
+        # Not a silently short 200: the connection is cut.
+        self.assertIsNotNone(e)
+        self.assertLess(received, 4 * 1024 * 1024)
+        self.assertTrue(self.bodies[0].raw.closed)
+
+    def test_client_gone_mid_body_drops_the_vim(self):
+        self.vim = _FakeVim(self, 1024 ** 3)
+        with requests.get(self.url, stream=True, timeout=10) as resp:
+            self.assertEqual(200, resp.status_code)
+            resp.raw.read(1024 * 1024)
+        # The VIM connection is closed, not left to drain a GiB...
+        self.assertTrue(self.vim.hung_up.wait(10))
+        # ...and the server's one thread serves the next download.
+        self.vim = _FakeVim(self, 1000)
+        self.assertEqual(b'x' * 1000,
+                         requests.get(self.url, timeout=10).content)

@@ -15,7 +15,7 @@
 import pecan
 import webob
 
-from mcimage.api import hooks
+from mcimage.api import app as api_app
 from mcimage.api import multipart
 from mcimage.api import utils
 from mcimage.api import validation
@@ -39,9 +39,6 @@ def _download(vim, tenant_id, image_id):
         return webob.Response(status=204)
     resp = webob.Response(status=status, app_iter=body,
                           content_type='application/octet-stream')
-    pecan.request.environ[hooks.RAW_RESPONSE_ENV] = True
-    # A server that can move it socket to socket finds it here.
-    pecan.request.environ[hooks.SPLICE_BODY_ENV] = body
     # WebOb sets Content-Length: 0 for a new response; the VIM's own length
     # (or none, for a chunked answer) is the truth.
     resp.headers.pop('Content-Length', None)
@@ -51,7 +48,8 @@ def _download(vim, tenant_id, image_id):
     if status == 206:
         # The image's md5 is not the md5 of a part of it.
         resp.headers.pop('Content-MD5', None)
-    return resp
+    # Streamed as it comes: Pecan must not read it.
+    return api_app.raw_response(resp)
 
 
 def _multipart_body():

@@ -30,9 +30,9 @@ swallow images/file (the bug the original ONAP plugin shipped).
 import pecan
 import webob
 
+from mcimage.api import app as api_app
 from mcimage.api.controllers.v1 import image_data
 from mcimage.api.controllers.v1 import members
-from mcimage.api import hooks
 from mcimage.api.schemas import images as schemas
 from mcimage.api import utils
 from mcimage.api import validation
@@ -112,9 +112,8 @@ class ImageController(object):
     def index_head(self):
         image = images_api.get_image(utils.context(), self.vim,
                                      self.tenant_id, self.image_id)
-        pecan.request.environ[hooks.RAW_RESPONSE_ENV] = True
-        return webob.Response(status=200,
-                              headers=images_api.head_headers(image))
+        return api_app.raw_response(webob.Response(
+            status=200, headers=images_api.head_headers(image)))
 
     @index.when(method='PATCH', template='json')
     def index_patch(self):
