@@ -14,13 +14,19 @@
 
 etc/mcimage/mcimage-api-gunicorn.conf.py, gthread workers: a 1 GiB chunked
 upload streams through (no spooling), and a multipart upload and a
-download round-trip.
+download round-trip. Downloads, under gunicorn and mcimage-api alike: a
+Range, a client gone mid-body (the VIM connection is dropped), a VIM gone
+mid-body (the client sees the connection cut, not a short 200).
 """
 
 import hashlib
 import os
+import time
+import urllib.parse
 
+import psutil
 import requests
+import testtools
 
 from tests.functional import base
 from tests.functional import test_onap_upload
@@ -29,7 +35,79 @@ GIB = 1024 ** 3
 PIECE = 1024 * 1024
 
 
-class TestGunicorn(base.FunctionalTestCase):
+class DownloadTests(object):
+    """Downloads relayed from the VIM, as every server must relay them."""
+
+    def _image(self, size):
+        """(data, download URL) of a new image of ``size`` random bytes."""
+        data = os.urandom(size)
+        body, ctype = test_onap_upload.multipart_body(
+            [('imageType', 'raw')], 'g.img', data)
+        resp = requests.post(self.images_url() + '/file', data=body,
+                             headers=self.headers(**{'Content-Type': ctype}),
+                             timeout=300)
+        self.assertEqual(201, resp.status_code, resp.text)
+        return data, self.images_url() + '/file/' + resp.json()['id']
+
+    def _vim_connections(self):
+        """Connections of mcimage's processes to the Glance, established."""
+        port = urllib.parse.urlsplit(self.glance.endpoint).port
+        master = psutil.Process(self.mcimage.pid)
+        count = 0
+        for proc in [master] + master.children(recursive=True):
+            count += sum(1 for c in proc.net_connections('tcp')
+                         if c.raddr and c.raddr.port == port
+                         and c.status == psutil.CONN_ESTABLISHED)
+        return count
+
+    def test_range_download(self):
+        data, url = self._image(PIECE + 5)
+        got = requests.get(url, timeout=30,
+                           headers=self.headers(Range='bytes=1000-'))
+        self.assertEqual(206, got.status_code, got.text)
+        self.assertEqual(data[1000:], got.content)
+        self.assertEqual('bytes 1000-%d/%d' % (len(data) - 1, len(data)),
+                         got.headers['Content-Range'])
+
+    def test_client_gone_mid_download_drops_the_vim_connection(self):
+        data, url = self._image(64 * PIECE)
+        with requests.get(url, stream=True, timeout=30,
+                          headers=self.headers()) as resp:
+            self.assertEqual(200, resp.status_code)
+            resp.raw.read(PIECE)
+            during = self._vim_connections()
+        deadline = time.monotonic() + 15
+        while self._vim_connections() >= during:
+            self.assertLess(time.monotonic(), deadline,
+                            'the VIM connection outlived its client')
+            time.sleep(0.1)
+        # No thread stuck on it: the image still downloads whole.
+        got = requests.get(url, timeout=60, headers=self.headers())
+        self.assertEqual(data, got.content)
+
+    def test_vim_dies_mid_download_client_sees_a_cut(self):
+        data, url = self._image(256 * PIECE)
+        received = 0
+        with requests.get(url, stream=True, timeout=30,
+                          headers=self.headers()) as resp:
+            self.assertEqual(200, resp.status_code)
+            received += len(resp.raw.read(PIECE))
+            self.glance.kill()
+            self.addCleanup(self.glance.start)
+            # Not a silently short 200: the connection is cut.
+            with testtools.ExpectedException(
+                    requests.exceptions.ChunkedEncodingError):
+                for piece in resp.iter_content(PIECE):
+                    received += len(piece)
+        self.assertLess(received, len(data))
+
+
+class TestEmbeddedDownloads(DownloadTests, base.FunctionalTestCase):
+
+    MCIMAGE_SERVER = 'embedded'
+
+
+class TestGunicorn(DownloadTests, base.FunctionalTestCase):
 
     MCIMAGE_SERVER = 'gunicorn'
 
