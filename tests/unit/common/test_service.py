@@ -164,6 +164,23 @@ class TestProcesses(base.TestCase):
             capture_output=True, check=True, text=True)
         return out.stdout.split()
 
+    def test_building_the_wsgi_app_starts_nothing(self):
+        conf = os.path.join(self.state_path, 'mcimage.conf')
+        with open(conf, 'w') as f:
+            f.write('[DEFAULT]\nstate_path = %s\n' % self.state_path)
+        out = subprocess.run(
+            [sys.executable, '-c',
+             'import threading\n'
+             'from mcimage.db import migration\n'
+             'from mcimage.wsgi import api\n'
+             'from mcimage import wsgi\n'
+             'migration.upgrade("head")\n'
+             'app = wsgi.init_application()\n'
+             'print(callable(app), threading.active_count())'],
+            capture_output=True, check=True, text=True,
+            env=dict(os.environ, MCIMAGE_CONFIG_FILES=conf))
+        self.assertEqual('True 1', out.stdout.split('\n')[-2])
+
     def test_worker_does_not_import_the_wsgi_package(self):
         modules = self._modules_after('mcimage.cmd.worker')
         self.assertFalse([m for m in modules if m.startswith('mcimage.wsgi')])
