@@ -34,9 +34,12 @@ opts = [
     cfg.IntOpt('cleanup_interval',
                default=60,
                min=1,
-               help='Seconds between two attempts to delete the images of '
-                    'failed uploads that their VIM could not delete at the '
-                    'time (it did not answer).'),
+               help='Seconds between two rounds of upload recovery: the '
+                    'images of failed uploads that their VIM could not '
+                    'delete at the time (it did not answer), and those of '
+                    'uploads a process of this host left when it died, '
+                    'are deleted; then the tasks such processes left are '
+                    'resumed.'),
     cfg.IntOpt('chunk_size',
                default=64 * 1024,
                min=4096,
