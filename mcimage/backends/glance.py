@@ -46,7 +46,10 @@ _STATUS_RE = re.compile(r'^(\d{3})\b')
 PATCH_2_1 = 'application/openstack-images-v2.1-json-patch'
 # At most this much of a download is read from the VIM at a time: one
 # recv into a fresh bytes object, which the server sends on as it is.
-DOWNLOAD_PIECE = 1024 * 1024
+# Pieces of 1 MiB cost a little less CPU, but each is allocated whole and
+# shrunk to what the socket held: the heap fragmented, mcimage-api grew
+# by 31 MiB over 8 GiB of downloads (5 MiB with these).
+DOWNLOAD_PIECE = 120 * 1024
 
 # The VIM's answers that mean the same thing to mcimage's caller; any other
 # answered error is the VIM's fault: a 502.
