@@ -175,3 +175,21 @@ class MultipartReader(object):
             raise exception.InvalidMultipart(
                 reason='unexpected part %r after the file part: send the '
                        'form fields before the file' % part.name)
+
+
+class FileReader(object):
+    """The current part's data, then a check that no part follows.
+
+    read() answers b'' at the end of the part only once the rest of the
+    body is read and holds no further part (finish()): a body refused
+    after all is refused before its data can be taken as whole.
+    """
+
+    def __init__(self, reader):
+        self._reader = reader
+
+    def read(self, size=None):
+        piece = self._reader.read(size)
+        if not piece:
+            self._reader.finish()
+        return piece

@@ -33,14 +33,16 @@ from mcimage.api import validation
 from mcimage import backends
 from mcimage.common import exception
 from mcimage.common import policy
-from mcimage.images import data
+from mcimage.images import reader as verifying
+from mcimage.images import recovery
 from mcimage.images import staging
+from mcimage.images import uploads
 
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
 
 # What a VIM's image says that a caller of mcimage must never see.
-_HIDDEN = ('direct_url', 'locations', 'stores', data.MARKER_PROPERTY)
+_HIDDEN = ('direct_url', 'locations', 'stores', recovery.MARKER_PROPERTY)
 
 _MAX_FIELD = 64 * 1024
 _FORM_FIELDS = frozenset(schemas.upload_form['properties']) | frozenset(
@@ -722,64 +724,41 @@ def upload_multipart_to(context, targets, stream, content_type):
     fields = dict(form.pop('properties', {}))
     fields.update(form)
 
-    hashing = data.HashingReader(
-        reader, CONF.upload.image_size_cap,
+    hashing = verifying.VerifyingReader(
+        multipart.FileReader(reader), CONF.upload.image_size_cap,
         declared_checksum=declared_checksum, declared_size=declared_size,
         disk_format=fields.get('disk_format'),
-        container_format=fields.get('container_format'))
+        container_format=fields.get('container_format'),
+        want_md5=staging.enabled())
     staged = None
     if staging.enabled():
         # Whole and checked in the staging store before any VIM sees it.
         staged = staging.stage(context, hashing, fields, size=declared_size)
-        try:
-            reader.finish()
-        except Exception:
-            # The body is refused after all (a part after the file): so
-            # is the copy of it.
-            with excutils.save_and_reraise_exception():
-                staging.discard(staged)
     try:
-        created = _create_images(context, targets, fields)
+        created = uploads.create_images(context, targets, fields)
         try:
             if staged is not None:
                 images = staging.push(context, staged, created)
             else:
-                images = data.stream_into_images(context, created, hashing,
-                                                 finish=reader.finish,
-                                                 size=declared_size)
+                images = uploads.stream_into_images(context, created, hashing,
+                                                    size=declared_size)
         except Exception:
             with excutils.save_and_reraise_exception():
                 # Those whose upload never began (the staged data could
                 # not be read...).
-                data.abandon(context, created)
+                recovery.abandon(context, created)
     except exception.MCImageException as e:
         if staged is None:
             raise
         raise staging.kept(e, staged)
     for (vim, tenant_id, image_id), image in zip(created, images):
         LOG.info('Uploaded image %(img)s to VIM %(vim)s tenant %(tenant)s: '
-                 '%(size)d bytes, md5 %(md5)s',
+                 '%(size)d bytes, sha512 %(sha512)s',
                  {'img': image_id, 'vim': vim.id, 'tenant': tenant_id,
-                  'size': hashing.size, 'md5': hashing.md5.hexdigest()})
+                  'size': hashing.size,
+                  'sha512': hashing.sha512.hexdigest()})
     return [(vim, tenant_id, image)
             for (vim, tenant_id, _id), image in zip(created, images)], staged
-
-
-def _create_images(context, targets, fields):
-    """A new image in every target: [(vim, tenant_id, image_id)].
-
-    All or none: if one cannot be made, those made are deleted.
-    """
-    created = []
-    try:
-        for vim, tenant_id in targets:
-            image = data.create_image(context, vim, tenant_id, fields)
-            created.append((vim, tenant_id, image['id']))
-    except exception.MCImageException:
-        for vim, tenant_id, image_id in created:
-            data.discard_created(context, vim, tenant_id, image_id)
-        raise
-    return created
 
 
 # -- PUT .../images/{id}/file: raw data ------------------------------------
@@ -835,11 +814,12 @@ def upload_data(context, vim, tenant_id, image_id, stream, content_type,
             reason='Image %s is %s: data can only be uploaded to a queued '
                    'image.' % (image_id, image.get('status')))
     _check_size_cap(content_length, 'body')
-    hashing = data.HashingReader(
+    hashing = verifying.VerifyingReader(
         _Body(stream, CONF.upload.chunk_size), CONF.upload.image_size_cap,
         declared_checksum=declared_md5,
         disk_format=image.get('disk_format'),
-        container_format=image.get('container_format'))
+        container_format=image.get('container_format'),
+        want_md5=staging.enabled())
     staged = None
     if staging.enabled():
         staged = staging.stage(context, hashing, image, size=content_length)
@@ -850,11 +830,11 @@ def upload_data(context, vim, tenant_id, image_id, stream, content_type,
         except exception.MCImageException as e:
             raise staging.kept(e, staged)
     else:
-        image = data.stream_into_image(context, vim, tenant_id, image_id,
-                                       hashing, created=False,
-                                       size=content_length)
+        [image] = uploads.stream_into_images(
+            context, [(vim, tenant_id, image_id)], hashing,
+            size=content_length, created=False)
     LOG.info('Uploaded %(size)d bytes into image %(img)s of VIM %(vim)s, '
-             'md5 %(md5)s', {'img': image_id, 'vim': vim.id,
-                             'size': hashing.size,
-                             'md5': hashing.md5.hexdigest()})
+             'sha512 %(sha512)s', {'img': image_id, 'vim': vim.id,
+                                   'size': hashing.size,
+                                   'sha512': hashing.sha512.hexdigest()})
     return image, staged

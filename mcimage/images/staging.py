@@ -33,7 +33,8 @@ from mcimage.common import exception
 from mcimage.common import policy
 from mcimage.common import utils
 from mcimage.db import api as db_api
-from mcimage.images import data
+from mcimage.images import reader as verifying
+from mcimage.images import uploads
 from mcimage import store as staging_store
 
 CONF = cfg.CONF
@@ -90,7 +91,7 @@ def stage(context, hashing, fields, size=None):
         row = db_api.staged_upload_update(row['id'], {
             'status': 'active',
             'size': hashing.size,
-            'checksum': hashing.md5.hexdigest(),
+            'checksum': hashing.checksum,
             'os_hash_algo': 'sha512',
             'os_hash_value': hashing.sha512.hexdigest(),
             'location': location,
@@ -198,14 +199,17 @@ def push(context, row, targets, created=True):
     """
     store = _store()
     source = store.open(row['id'], row['location'])
-    hashing = data.HashingReader(
+    # Checked by sha512, the hash each VIM's record is checked against:
+    # no md5 computed again.
+    hashing = verifying.VerifyingReader(
         source, CONF.upload.image_size_cap,
-        declared_checksum=row['checksum'], declared_size=row['size'],
+        declared_os_hash_value=row['os_hash_value'],
+        declared_size=row['size'],
         disk_format=row['disk_format'],
         container_format=row['container_format'])
     try:
-        return data.stream_into_images(context, targets, hashing,
-                                       size=row['size'], created=created)
+        return uploads.stream_into_images(context, targets, hashing,
+                                          size=row['size'], created=created)
     except exception.ChecksumMismatch as e:
         LOG.error('Staged upload %(id)s no longer holds the data it was '
                   'staged with: %(err)s', {'id': row['id'], 'err': e})
@@ -285,11 +289,6 @@ def delete_upload(context, upload_id):
         raise exception.Conflict(
             reason='Staged upload %s is still receiving its data.' %
                    upload_id)
-    _discard(row)
-
-
-def discard(row):
-    """Delete a staged upload its own request refused after staging it."""
     _discard(row)
 
 

@@ -77,7 +77,7 @@ class _Counted(object):
             self._hashing.close()
             self._feed.sent = {
                 'size': self._hashing.size,
-                'checksum': self._hashing.md5.hexdigest(),
+                'checksum': self._hashing.checksum,
                 'os_hash_value': self._hashing.sha512.hexdigest()}
             self._feed.progress(force=True)
         return piece
@@ -86,7 +86,7 @@ class _Counted(object):
 class Feed(object):
     """Opened by the first push that asks; read once for ``slots``.
 
-    ``opener()`` gives (the source's reader, its HashingReader, its size
+    ``opener()`` gives (the source's reader, its VerifyingReader, its size
     if known); ``progress(done, total, force)`` is told the bytes read,
     and what it raises (a cancel) stops every push.
     """
@@ -170,7 +170,7 @@ class Feed(object):
         threading.Thread(target=run, name='push-%d' % index,
                          daemon=True).start()
         while not done.wait(_POLL):
-            if self._tee.failed.is_set():
+            if self._tee.stopped.is_set():
                 # A VIM that stopped reading is not waited for.
                 done.wait(STRAGGLER_GRACE)
                 break
@@ -198,7 +198,7 @@ class Feed(object):
             if self._tee is not None:
                 for slot in self._slots.values():
                     self._tee.drop(slot)
-                self._tee.failed.set()
+                self._tee.stopped.set()
             else:
                 self._error = self._error or targets.StoppedByAnother()
         if self._tee is not None and not self._ended.wait(STRAGGLER_GRACE):

@@ -179,7 +179,7 @@ def open_source(task_id, plan):
     source = sources.resolve(context, task_input['import_from'])
     fields = plan['fields']
     reader = source.open()
-    hashing = targets.HashingReader(
+    hashing = targets.VerifyingReader(
         reader, CONF.upload.image_size_cap,
         declared_checksum=source.checksum,
         declared_size=source.size if source.kind != 'url' else None,

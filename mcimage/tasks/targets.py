@@ -21,11 +21,14 @@ that hands one read of the source to every target.
 
 from mcimage.common import exception
 from mcimage.db import api as db_api
-from mcimage.images import data
+from mcimage.images import fanout
+from mcimage.images import reader as verifying
+from mcimage.images import recovery
+from mcimage.images import uploads
 
-StoppedByAnother = data.StoppedByAnother
-HashingReader = data.HashingReader
-named = data.named
+StoppedByAnother = uploads.StoppedByAnother
+VerifyingReader = verifying.VerifyingReader
+named = uploads.named
 
 
 class Interrupted(exception.MCImageException):
@@ -38,14 +41,14 @@ class Interrupted(exception.MCImageException):
 def create(context, vim, tenant_id, fields):
     """A new image in the target (its crash record written first); its id."""
     try:
-        return data.create_image(context, vim, tenant_id, fields)['id']
+        return recovery.create_image(context, vim, tenant_id, fields)['id']
     except exception.MCImageException as e:
-        raise data.named(e, vim, tenant_id) from None
+        raise uploads.named(e, vim, tenant_id) from None
 
 
 def discard(context, vim, tenant_id, image_id):
     """Delete an image create() made (and its crash record)."""
-    return data.discard_created(context, vim, tenant_id, image_id)
+    return recovery.discard_created(context, vim, tenant_id, image_id)
 
 
 def release(vim, image_id):
@@ -72,7 +75,7 @@ def check_unused(context, vim, tenant_id, image_id):
         image = None
     traces = [row for row in db_api.upload_get_all(vim_id=vim.id,
                                                    image_id=image_id)
-              if not data.is_own(row)]
+              if not recovery.is_own(row)]
     if image is None or image.get('status') != 'queued' or traces:
         raise Interrupted(image_id=image_id, vim_id=vim.id)
 
@@ -82,32 +85,18 @@ def upload(context, vim, tenant_id, image_id, reader, size):
     try:
         vim.backend.upload(context, tenant_id, image_id, reader, size=size)
     except exception.MCImageException as e:
-        raise data.named(e, vim, tenant_id) from None
-
-
-class _Sent(object):
-    """What was sent, as the images service's check reads it."""
-
-    class _Digest(object):
-        def __init__(self, value):
-            self._value = value
-
-        def hexdigest(self):
-            return self._value
-
-    def __init__(self, sent):
-        self.size = sent['size']
-        self.md5 = self._Digest(sent['checksum'])
-        self.sha512 = self._Digest(sent['os_hash_value'])
+        raise uploads.named(e, vim, tenant_id) from None
 
 
 def confirm(context, vim, tenant_id, image_id, sent):
     """The VIM recorded the bytes sent (``sent``: size and digests)."""
     image = vim.backend.get_image(context, tenant_id, image_id)
     try:
-        data.verify_recorded(vim, image, _Sent(sent))
+        verifying.verify_recorded(vim, image, sent['size'],
+                                  sent['os_hash_value'],
+                                  md5=sent['checksum'])
     except exception.MCImageException as e:
-        raise data.named(e, vim, tenant_id) from None
+        raise uploads.named(e, vim, tenant_id) from None
     return image
 
 
@@ -116,13 +105,13 @@ def tee(source, count, all_or_nothing, stop):
 
     The readers are ``tee(...).reader(slot)``; ``drop(slot, failed)``
     stops feeding one; ``run()`` feeds them all; ``failed`` and
-    ``error`` tell how it stopped.
+    ``error`` tell how it stopped (``stopped`` is set once all must stop).
     """
     # The images service's fan-out primitive (one of its kind).
-    return data._Tee(source, count, all_or_nothing=all_or_nothing,
-                     stop=stop)
+    return fanout.Tee(source, count, all_or_nothing=all_or_nothing,
+                      stop=stop)
 
 
 def is_aborted(error):
     """Did a reader of tee() raise ``error`` because the tee stopped?"""
-    return isinstance(error, data._Aborted)
+    return isinstance(error, fanout.Aborted)

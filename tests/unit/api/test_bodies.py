@@ -23,7 +23,7 @@ import fixtures
 import webtest
 
 from mcimage.api import middleware
-from mcimage.images import data
+from mcimage.images import recovery
 from tests.unit.api import base
 from tests.unit import fakes
 
@@ -88,7 +88,7 @@ class BodyTestCase(base.APITestCase):
 
     def setUp(self):
         super().setUp()
-        self.useFixture(fixtures.MockPatchObject(data, 'SETTLE_QUIET', 0))
+        self.useFixture(fixtures.MockPatchObject(recovery, 'SETTLE_QUIET', 0))
         self.image = self.fake.add_image('p1', disk_format='qcow2',
                                          container_format='bare')
         self.calls_before = list(self.fake.calls)

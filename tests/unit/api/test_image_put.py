@@ -19,7 +19,7 @@ import fixtures
 
 from mcimage.common import exception
 from mcimage.db import api as db_api
-from mcimage.images import data
+from mcimage.images import recovery
 from tests.unit.api import base
 from tests.unit import fakes
 
@@ -31,7 +31,7 @@ class PutTestCase(base.APITestCase):
     def setUp(self):
         super().setUp()
         # FakeGlance puts a failed upload back to queued at once.
-        self.useFixture(fixtures.MockPatchObject(data, 'SETTLE_QUIET', 0))
+        self.useFixture(fixtures.MockPatchObject(recovery, 'SETTLE_QUIET', 0))
         self.image = self.fake.add_image('p1', disk_format='qcow2',
                                          container_format='bare')
 
@@ -144,7 +144,9 @@ class TestPutUnverified(PutTestCase):
 
     def test_502_record_deactivated_and_said_so(self):
         corrupt_recorded(self.fake)
-        resp = self.put(status=502)
+        # A declared md5 is computed, and the VIM's md5 checked against it.
+        resp = self.put(status=502,
+                        **{'Content-MD5': hashlib.md5(DATA).hexdigest()})
         error = self.assertError(resp, 502, 'The image was deactivated')
         self.assertIn('did not record the data sent into image %s'
                       % self.image['id'], error['detail'])
@@ -156,6 +158,21 @@ class TestPutUnverified(PutTestCase):
             base.VIM, self.image['id']), headers=self.headers(),
             expect_errors=True)
         self.assertEqual(403, resp.status_int)
+
+    def test_502_sha512_checked_without_a_declared_md5(self):
+        corrupt_recorded(self.fake, os_hash_value='0' * 128)
+        resp = self.put(status=502)
+        error = self.assertError(resp, 502, 'The image was deactivated')
+        self.assertIn('sha512 00000000', error['detail'])
+        self.assertEqual('deactivated',
+                         self.fake.images[self.image['id']]['status'])
+
+    def test_vim_md5_not_compared_without_a_declared_md5(self):
+        # No md5 is computed then: the VIM is verified by sha512.
+        corrupt_recorded(self.fake)
+        self.put()
+        self.assertEqual('active',
+                         self.fake.images[self.image['id']]['status'])
 
     def test_stage_mode_502_record_deactivated(self):
         self.config(mode='stage', group='upload')
@@ -171,7 +188,7 @@ class TestConcurrentPut(PutTestCase):
 
     def setUp(self):
         super().setUp()
-        self.useFixture(fixtures.MockPatchObject(data, 'SETTLE_TIMEOUT',
+        self.useFixture(fixtures.MockPatchObject(recovery, 'SETTLE_TIMEOUT',
                                                  0.5))
 
     def test_vim_409_loser_leaves_the_winners_upload_alone(self):

@@ -526,8 +526,24 @@ class TestUploadRefused(UploadTestCase):
             self.fake.images[image_id]['checksum'] = md5(b'corrupt')
 
         self.fake.upload = corrupting_upload
-        resp = self.upload(status=502)
+        # A declared md5 is computed, and the VIM's checked against it.
+        resp = self.upload(status=502, fields=[('imageType', 'qcow2'),
+                                               ('checksum', md5(DATA))])
         self.assertError(resp, 502, 'checksum')
+        self.assertCreatedThenDeleted()
+
+    def test_vim_records_other_bytes_sha512_502(self):
+        # Without a declared md5, the VIM is verified by sha512.
+        upload = self.fake.upload
+
+        def corrupting_upload(context, tenant_id, image_id, reader,
+                              size=None):
+            upload(context, tenant_id, image_id, reader)
+            self.fake.images[image_id]['os_hash_value'] = 'f' * 128
+
+        self.fake.upload = corrupting_upload
+        resp = self.upload(status=502)
+        self.assertError(resp, 502, 'sha512 ffff')
         self.assertCreatedThenDeleted()
 
     def test_json_post_415(self):
@@ -622,7 +638,9 @@ def corrupt_recorded(fake):
 
     def corrupting(context, tenant_id, image_id, reader, size=None):
         upload(context, tenant_id, image_id, reader, size=size)
-        fake.images[image_id]['checksum'] = '0' * 32
+        # Other bytes than sent: both hashes differ.
+        fake.images[image_id].update(checksum='0' * 32,
+                                     os_hash_value='0' * 128)
 
     fake.upload = corrupting
 

@@ -26,7 +26,8 @@ from oslo_utils import timeutils
 from mcimage.common import context
 from mcimage.common import exception
 from mcimage.db import api as db_api
-from mcimage.images import data
+from mcimage.images import reader as verifying
+from mcimage.images import recovery
 from mcimage.images import staging
 from mcimage import store as staging_store
 from mcimage.store import local
@@ -41,7 +42,7 @@ class StageTestCase(base.APITestCase):
 
     def setUp(self):
         super().setUp()
-        self.useFixture(fixtures.MockPatchObject(data, 'SETTLE_QUIET', 0))
+        self.useFixture(fixtures.MockPatchObject(recovery, 'SETTLE_QUIET', 0))
         self.config(mode='stage', group='upload')
         self.staging_dir = os.path.join(self.state_path, 'staging')
         self.addCleanup(staging_store.reset)
@@ -431,7 +432,7 @@ class TestStagingQuota(StageTestCase):
         result = {}
 
         def first():
-            hashing = data.HashingReader(pause, 10 * len(DATA))
+            hashing = verifying.VerifyingReader(pause, 10 * len(DATA))
             result['row'] = staging.stage(ctx, hashing, fields,
                                           size=len(DATA))
 
@@ -443,7 +444,8 @@ class TestStagingQuota(StageTestCase):
         # The first one's declared size is reserved while its data flows.
         error = self.assertRaises(
             exception.StagingQuotaExceeded, staging.stage, ctx,
-            data.HashingReader(io.BytesIO(DATA), 10 * len(DATA)), fields,
+            verifying.VerifyingReader(io.BytesIO(DATA), 10 * len(DATA)),
+            fields,
             size=len(DATA))
         self.assertIn('%d bytes' % len(DATA), str(error))
         pause.go_on.set()

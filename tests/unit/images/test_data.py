@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""mcimage.images.data: hashing, verification, upload records, recovery."""
+"""The byte path: the verifying reader, upload records, fan-out, recovery."""
 
 import hashlib
 import threading
@@ -24,7 +24,9 @@ from mcimage.common import context as mc_context
 from mcimage.common import exception
 from mcimage.conf import vims as vims_conf
 from mcimage.db import api as db_api
-from mcimage.images import data
+from mcimage.images import reader as verifying
+from mcimage.images import recovery
+from mcimage.images import uploads
 from tests import base
 
 VIM = 'owner_RegionOne'
@@ -47,6 +49,14 @@ class Source(object):
         return b''
 
 
+def stream_into_image(context, vim, tenant_id, image_id, reader,
+                      created=True):
+    """One image of uploads.stream_into_images."""
+    [image] = uploads.stream_into_images(
+        context, [(vim, tenant_id, image_id)], reader, created=created)
+    return image
+
+
 def drain(reader):
     out = []
     while True:
@@ -59,7 +69,8 @@ def drain(reader):
 class TestHashingReader(base.TestCase):
 
     def test_hashes_and_size(self):
-        reader = data.HashingReader(Source(PIECES), size_cap=len(BLOB))
+        reader = verifying.VerifyingReader(Source(PIECES), size_cap=len(BLOB),
+                                           want_md5=True)
         self.assertFalse(reader.complete)
         self.assertEqual(BLOB, drain(reader))
         self.assertTrue(reader.complete)
@@ -72,14 +83,40 @@ class TestHashingReader(base.TestCase):
         reader.raise_error()
 
     def test_empty(self):
-        reader = data.HashingReader(Source([]), size_cap=1)
+        reader = verifying.VerifyingReader(Source([]), size_cap=1,
+                                           want_md5=True)
         self.assertEqual(b'', drain(reader))
         self.assertEqual(0, reader.size)
         self.assertEqual(hashlib.md5(b'').hexdigest(),
                          reader.md5.hexdigest())
 
+    def test_md5_only_when_declared_or_wanted(self):
+        # md5 costs CPU and buys nothing sha512 does not: left out unless
+        # someone declared one (or it is to be recorded).
+        reader = verifying.VerifyingReader(Source(PIECES), 10 ** 6)
+        self.assertEqual(BLOB, drain(reader))
+        self.assertIsNone(reader.md5)
+        self.assertIsNone(reader.checksum)
+        self.assertEqual(hashlib.sha512(BLOB).hexdigest(),
+                         reader.sha512.hexdigest())
+        declared = verifying.VerifyingReader(
+            Source(PIECES), 10 ** 6,
+            declared_checksum=hashlib.md5(BLOB).hexdigest())
+        drain(declared)
+        self.assertEqual(hashlib.md5(BLOB).hexdigest(), declared.checksum)
+
+    def test_declared_sha512_mismatch_at_the_end(self):
+        reader = verifying.VerifyingReader(
+            Source(PIECES), 10 ** 6, declared_os_hash_value='f' * 128)
+        for piece in PIECES:
+            self.assertEqual(piece, reader.read())
+        e = self.assertRaises(exception.ChecksumMismatch, reader.read)
+        self.assertIn("'os_hash_value'", str(e))
+        self.assertIn(hashlib.sha512(BLOB).hexdigest(), str(e))
+
     def test_size_cap(self):
-        reader = data.HashingReader(Source(PIECES), size_cap=len(BLOB) - 1)
+        reader = verifying.VerifyingReader(Source(PIECES),
+                                           size_cap=len(BLOB) - 1)
         e = self.assertRaises(exception.RequestTooLarge, drain, reader)
         self.assertEqual(413, e.code)
         self.assertIn('%d bytes' % (len(BLOB) - 1), str(e))
@@ -89,23 +126,24 @@ class TestHashingReader(base.TestCase):
         self.assertRaises(exception.RequestTooLarge, reader.raise_error)
 
     def test_size_cap_stops_at_the_piece_over_it(self):
-        reader = data.HashingReader(Source(PIECES), size_cap=len(PIECES[0]))
+        reader = verifying.VerifyingReader(Source(PIECES),
+                                           size_cap=len(PIECES[0]))
         self.assertEqual(PIECES[0], reader.read())
         self.assertRaises(exception.RequestTooLarge, reader.read)
 
     def test_declared_checksum_match(self):
         for declared in (hashlib.md5(BLOB).hexdigest(),
                          hashlib.md5(BLOB).hexdigest().upper()):
-            reader = data.HashingReader(Source(PIECES), 10 ** 6,
-                                        declared_checksum=declared,
-                                        declared_size=len(BLOB))
+            reader = verifying.VerifyingReader(Source(PIECES), 10 ** 6,
+                                               declared_checksum=declared,
+                                               declared_size=len(BLOB))
             self.assertEqual(BLOB, drain(reader))
             self.assertIsNone(reader.error)
 
     def test_declared_checksum_mismatch_at_the_end(self):
         declared = hashlib.md5(b'other').hexdigest()
-        reader = data.HashingReader(Source(PIECES), 10 ** 6,
-                                    declared_checksum=declared)
+        reader = verifying.VerifyingReader(Source(PIECES), 10 ** 6,
+                                           declared_checksum=declared)
         # Every piece of data passes; the last, empty read raises, so the
         # VIM never sees the end of the data and never activates it.
         for piece in PIECES:
@@ -121,8 +159,8 @@ class TestHashingReader(base.TestCase):
 
     def test_declared_size_mismatch_at_the_end(self):
         for declared in (len(BLOB) + 1, len(BLOB) - 1, 0):
-            reader = data.HashingReader(Source(PIECES), 10 ** 6,
-                                        declared_size=declared)
+            reader = verifying.VerifyingReader(Source(PIECES), 10 ** 6,
+                                               declared_size=declared)
             for piece in PIECES:
                 self.assertEqual(piece, reader.read())
             e = self.assertRaises(exception.ChecksumMismatch, reader.read)
@@ -132,7 +170,7 @@ class TestHashingReader(base.TestCase):
             self.assertIs(e, reader.error)
 
     def test_broken_source_kept_as_invalid(self):
-        reader = data.HashingReader(
+        reader = verifying.VerifyingReader(
             Source(PIECES[:1], error=ConnectionResetError('gone')), 10 ** 6)
         self.assertEqual(PIECES[0], reader.read())
         e = self.assertRaises(exception.Invalid, reader.read)
@@ -142,13 +180,13 @@ class TestHashingReader(base.TestCase):
 
     def test_source_error_of_ours_kept(self):
         error = exception.InvalidMultipart(reason='bad')
-        reader = data.HashingReader(Source([], error=error), 10 ** 6)
+        reader = verifying.VerifyingReader(Source([], error=error), 10 ** 6)
         self.assertRaises(exception.InvalidMultipart, reader.read)
         self.assertIs(error, reader.error)
 
     def test_raise_error_after_wrapping(self):
         # What a VIM client might do: swallow our error into its own.
-        reader = data.HashingReader(Source(PIECES), size_cap=3)
+        reader = verifying.VerifyingReader(Source(PIECES), size_cap=3)
         try:
             drain(reader)
         except exception.RequestTooLarge:
@@ -173,17 +211,28 @@ class TestVerifyRecorded(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.reader = data.HashingReader(Source(PIECES), 10 ** 6)
+        self.reader = verifying.VerifyingReader(Source(PIECES), 10 ** 6,
+                                                want_md5=True)
         drain(self.reader)
 
     def test_match(self):
-        data.verify_recorded(FakeVim(), recorded(BLOB), self.reader)
+        self.reader.verify_recorded(FakeVim(), recorded(BLOB))
 
     def test_match_without_hashes(self):
         # A VIM that records no hashes is checked on size and status.
-        data.verify_recorded(
+        self.reader.verify_recorded(
             FakeVim(), recorded(BLOB, checksum=None, os_hash_algo=None,
-                                os_hash_value=None), self.reader)
+                                os_hash_value=None))
+
+    def test_vim_md5_not_compared_without_one_computed(self):
+        # Verified by sha512: the VIM's md5 is compared only when mcimage
+        # computed one (someone declared it).
+        reader = verifying.VerifyingReader(Source(PIECES), 10 ** 6)
+        drain(reader)
+        reader.verify_recorded(
+            FakeVim(), recorded(BLOB, checksum=hashlib.md5(b'x').hexdigest()))
+        self.assertRaises(exception.BackendError, reader.verify_recorded,
+                          FakeVim(), recorded(BLOB, os_hash_value='f' * 128))
 
     def test_mismatch(self):
         for changes, text in (
@@ -194,8 +243,8 @@ class TestVerifyRecorded(base.TestCase):
                 ({'status': 'saving'}, 'status saving'),
                 ({'status': 'killed'}, 'status killed')):
             e = self.assertRaises(exception.BackendError,
-                                  data.verify_recorded, FakeVim(),
-                                  recorded(BLOB, **changes), self.reader)
+                                  self.reader.verify_recorded, FakeVim(),
+                                  recorded(BLOB, **changes))
             self.assertEqual(502, e.code)
             self.assertIn(VIM, str(e))
             self.assertIn('img', str(e))
@@ -224,7 +273,7 @@ class TestUploadRecord(DataTestCase):
 
     def test_row_while_uploading_gone_after(self):
         image = self.fake.create_image(None, 'p1', {})
-        with data.UploadRecord(self.context, self.vim, 'p1', image['id']):
+        with recovery.UploadRecord(self.context, self.vim, 'p1', image['id']):
             [row] = db_api.upload_get_all()
             self.assertEqual(VIM, row['vim_id'])
             self.assertEqual('p1', row['tenant_id'])
@@ -239,8 +288,8 @@ class TestUploadRecord(DataTestCase):
         image = self.fake.create_image(None, 'p1', {})
 
         def fail():
-            with data.UploadRecord(self.context, self.vim, 'p1',
-                                   image['id']):
+            with recovery.UploadRecord(self.context, self.vim, 'p1',
+                                       image['id']):
                 raise exception.Invalid(reason='boom')
 
         self.assertRaises(exception.Invalid, fail)
@@ -252,8 +301,8 @@ class TestUploadRecord(DataTestCase):
         image = self.fake.create_image(None, 'p1', {'protected': True})
 
         def fail():
-            with data.UploadRecord(self.context, self.vim, 'p1',
-                                   image['id']):
+            with recovery.UploadRecord(self.context, self.vim, 'p1',
+                                       image['id']):
                 raise exception.Invalid(reason='boom')
 
         self.assertRaises(exception.Invalid, fail)
@@ -267,11 +316,12 @@ class TestUploadRecord(DataTestCase):
         self.fake.images[image['id']]['status'] = 'saving'
 
         def fail():
-            with data.UploadRecord(self.context, self.vim, 'p1',
-                                   image['id'], created=False):
+            with recovery.UploadRecord(self.context, self.vim, 'p1',
+                                       image['id'], created=False):
                 raise exception.Invalid(reason='boom')
 
-        self.useFixture(fixtures.MockPatchObject(data, 'SETTLE_TIMEOUT', 0))
+        self.useFixture(fixtures.MockPatchObject(recovery, 'SETTLE_TIMEOUT',
+                                                 0))
         self.assertRaises(exception.Invalid, fail)
         self.assertTrue(self.fake.images[image['id']]['protected'])
         self.assertNotIn('update_image', [c[0] for c in self.fake.calls])
@@ -280,8 +330,8 @@ class TestUploadRecord(DataTestCase):
         image = self.fake.create_image(None, 'p1', {})
 
         def fail():
-            with data.UploadRecord(self.context, self.vim, 'p1',
-                                   image['id']):
+            with recovery.UploadRecord(self.context, self.vim, 'p1',
+                                       image['id']):
                 del self.fake.images[image['id']]
                 raise exception.Invalid(reason='boom')
 
@@ -292,8 +342,8 @@ class TestUploadRecord(DataTestCase):
         image = self.fake.create_image(None, 'p1', {})
 
         def fail():
-            with data.UploadRecord(self.context, self.vim, 'p1',
-                                   image['id']):
+            with recovery.UploadRecord(self.context, self.vim, 'p1',
+                                       image['id']):
                 raise exception.BackendUnavailable(vim_id=VIM)
 
         with mock.patch.object(
@@ -324,8 +374,8 @@ class TestUploadRecord(DataTestCase):
         self.fake.delete_image = delete_as_service_only
 
         def fail():
-            with data.UploadRecord(self.context, self.vim, 'p1',
-                                   image['id']):
+            with recovery.UploadRecord(self.context, self.vim, 'p1',
+                                       image['id']):
                 raise exception.Invalid(reason='boom')
 
         self.assertRaises(exception.Invalid, fail)
@@ -344,8 +394,8 @@ class TestRecoverUploads(DataTestCase):
 
     def recover(self):
         # What mcimage-api does at start-up: every row of this host.
-        data.recover_uploads(self.registry,
-                             db_api.upload_get_all(host=base.CONF.host))
+        recovery.recover_uploads(self.registry,
+                                 db_api.upload_get_all(host=base.CONF.host))
 
     def test_unfinished_images_deleted(self):
         ids = []
@@ -439,8 +489,8 @@ class TestRecoverUploads(DataTestCase):
         second = self.fake.add_image('p1', status='queued')
         self.start(first['id'])
         self.start(second['id'], host='another-api-node')
-        data.recover_uploads(self.registry,
-                             db_api.upload_get_all(host=base.CONF.host))
+        recovery.recover_uploads(self.registry,
+                                 db_api.upload_get_all(host=base.CONF.host))
         self.assertEqual({second['id']}, self.rows())
         self.assertEqual([second['id']], list(self.fake.images))
 
@@ -449,7 +499,7 @@ class TestRecoverUploads(DataTestCase):
         in_flight = self.fake.add_image('p1', status='saving')
         db_api.upload_set_state(self.start(orphan['id']), 'orphaned')
         self.start(in_flight['id'])
-        data.recover_uploads(self.registry, db_api.upload_get_all(
+        recovery.recover_uploads(self.registry, db_api.upload_get_all(
             host=base.CONF.host, state='orphaned'))
         self.assertEqual({in_flight['id']}, self.rows())
         self.assertEqual([in_flight['id']], list(self.fake.images))
@@ -479,7 +529,7 @@ def corrupt_recorded(fake, **changes):
 
     def corrupting(context, tenant_id, image_id, reader, size=None):
         upload(context, tenant_id, image_id, reader, size=size)
-        fake.images[image_id].update(changes or {'checksum': '0' * 32})
+        fake.images[image_id].update(changes or {'os_hash_value': '0' * 128})
 
     fake.upload = corrupting
 
@@ -490,9 +540,9 @@ class TestUnverifiedData(DataTestCase):
     def test_created_image_deleted_and_said_so(self):
         corrupt_recorded(self.fake)
         image = self.fake.create_image(None, 'p1', {})
-        hashing = data.HashingReader(Source(PIECES), 10 ** 6)
+        hashing = verifying.VerifyingReader(Source(PIECES), 10 ** 6)
         e = self.assertRaises(exception.BackendError,
-                              data.stream_into_image, self.context,
+                              stream_into_image, self.context,
                               self.vim, 'p1', image['id'], hashing)
         self.assertEqual(502, e.code)
         self.assertIn('did not record the data sent into image %s'
@@ -504,9 +554,9 @@ class TestUnverifiedData(DataTestCase):
     def test_users_record_deactivated_as_mcimage(self):
         corrupt_recorded(self.fake, size=3)
         image = self.fake.create_image(None, 'p1', {})
-        hashing = data.HashingReader(Source(PIECES), 10 ** 6)
+        hashing = verifying.VerifyingReader(Source(PIECES), 10 ** 6)
         e = self.assertRaises(exception.BackendError,
-                              data.stream_into_image, self.context,
+                              stream_into_image, self.context,
                               self.vim, 'p1', image['id'], hashing,
                               created=False)
         self.assertIn('The image was deactivated', str(e))
@@ -531,9 +581,9 @@ class TestUnverifiedData(DataTestCase):
 
         self.fake.image_action = member_only
         self.addCleanup(setattr, self.fake, 'image_action', action)
-        hashing = data.HashingReader(Source(PIECES), 10 ** 6)
+        hashing = verifying.VerifyingReader(Source(PIECES), 10 ** 6)
         e = self.assertRaises(exception.BackendError,
-                              data.stream_into_image, self.context,
+                              stream_into_image, self.context,
                               self.vim, 'p1', image['id'], hashing,
                               created=False)
         self.assertIn('The image was deleted.', str(e))
@@ -549,20 +599,20 @@ class TestUnverifiedData(DataTestCase):
         corrupt_recorded(self.fake)
         image = self.fake.create_image(None, 'p1', {})
         down = exception.BackendUnavailable(vim_id=VIM)
-        hashing = data.HashingReader(Source(PIECES), 10 ** 6)
+        hashing = verifying.VerifyingReader(Source(PIECES), 10 ** 6)
         with mock.patch.object(self.fake, 'delete_image', autospec=True,
                                side_effect=down), \
                 mock.patch.object(self.fake, 'image_action', autospec=True,
                                   side_effect=down):
             e = self.assertRaises(exception.BackendError,
-                                  data.stream_into_image, self.context,
+                                  stream_into_image, self.context,
                                   self.vim, 'p1', image['id'], hashing)
         self.assertIn('could not delete or deactivate the image: do not '
                       'use it', str(e))
         [row] = db_api.upload_get_all()
         self.assertEqual('orphaned', row['state'])
         # The clean-up that follows deletes it, active as it is.
-        data.recover_uploads(self.registry, [row])
+        recovery.recover_uploads(self.registry, [row])
         self.assertEqual({}, self.fake.images)
         self.assertEqual([], db_api.upload_get_all())
 
@@ -572,9 +622,9 @@ class TestUnverifiedData(DataTestCase):
         corrupt_recorded(self.fake)
         targets = [(self.vim, 'p1', image['id']),
                    (self.vim, 'p2', second['id'])]
-        hashing = data.HashingReader(Source(PIECES), 10 ** 6)
+        hashing = verifying.VerifyingReader(Source(PIECES), 10 ** 6)
         e = self.assertRaises(exception.BackendError,
-                              data.stream_into_images, self.context,
+                              uploads.stream_into_images, self.context,
                               targets, hashing)
         self.assertIn('tenant p1', str(e))
         self.assertIn('The image was deleted.', str(e))
@@ -584,8 +634,8 @@ class TestUnverifiedData(DataTestCase):
     def test_each_target_on_its_own(self):
         image = self.fake.create_image(None, 'p1', {})
         corrupt_recorded(self.fake)
-        hashing = data.HashingReader(Source(PIECES), 10 ** 6)
-        [outcome] = data.stream_into_each(
+        hashing = verifying.VerifyingReader(Source(PIECES), 10 ** 6)
+        [outcome] = uploads.stream_into_each(
             self.context, [(self.vim, 'p1', image['id'])], hashing)
         self.assertIsInstance(outcome, exception.BackendError)
         self.assertIn('The image was deleted.', str(outcome))
@@ -598,8 +648,8 @@ class TestConcurrentUpload(DataTestCase):
 
     def setUp(self):
         super().setUp()
-        self.useFixture(fixtures.MockPatchObject(data, 'SETTLE_QUIET', 0))
-        self.useFixture(fixtures.MockPatchObject(data, 'SETTLE_TIMEOUT',
+        self.useFixture(fixtures.MockPatchObject(recovery, 'SETTLE_QUIET', 0))
+        self.useFixture(fixtures.MockPatchObject(recovery, 'SETTLE_TIMEOUT',
                                                  0.5))
 
     def test_vim_409_on_the_data_put_leaves_the_image_alone(self):
@@ -614,8 +664,8 @@ class TestConcurrentUpload(DataTestCase):
                                      'saving is not allowed' % VIM)
 
         self.fake.upload = another_is_uploading
-        hashing = data.HashingReader(Source(PIECES), 10 ** 6)
-        self.assertRaises(exception.Conflict, data.stream_into_image,
+        hashing = verifying.VerifyingReader(Source(PIECES), 10 ** 6)
+        self.assertRaises(exception.Conflict, stream_into_image,
                           self.context, self.vim, 'p1', image['id'],
                           hashing, created=False)
         self.assertEqual('saving', self.fake.images[image['id']]['status'])
@@ -625,11 +675,11 @@ class TestConcurrentUpload(DataTestCase):
 
     def test_second_upload_into_one_image_409_before_any_byte(self):
         image = self.fake.create_image(None, 'p1', {})
-        with data.UploadRecord(self.context, self.vim, 'p1', image['id'],
-                               created=False):
-            hashing = data.HashingReader(Source(PIECES), 10 ** 6)
+        with recovery.UploadRecord(self.context, self.vim, 'p1', image['id'],
+                                   created=False):
+            hashing = verifying.VerifyingReader(Source(PIECES), 10 ** 6)
             e = self.assertRaises(exception.Conflict,
-                                  data.stream_into_image, self.context,
+                                  stream_into_image, self.context,
                                   self.vim, 'p1', image['id'], hashing,
                                   created=False)
             self.assertIn('receiving data from another upload', str(e))
@@ -674,11 +724,11 @@ class TestStopWhileTheVimStalls(DataTestCase):
                 raise exception.Conflict(reason='cancelled')
 
         many = Source([b'x' * 65536] * 64)
-        hashing = data.HashingReader(many, 10 ** 9)
+        hashing = verifying.VerifyingReader(many, 10 ** 9)
         outcomes = []
 
         def run():
-            outcomes.extend(data.stream_into_each(
+            outcomes.extend(uploads.stream_into_each(
                 self.context, [(self.vim, 'p1', image['id'])], hashing,
                 stop=stop))
             stopped.set()
@@ -714,8 +764,8 @@ class TestIntentFirst(DataTestCase):
             return create(context, tenant_id, fields)
 
         self.fake.create_image = watching
-        image = data.create_image(self.context, self.vim, 'p1',
-                                  {'name': 'x', 'disk_format': 'raw'})
+        image = recovery.create_image(self.context, self.vim, 'p1',
+                                      {'name': 'x', 'disk_format': 'raw'})
         [(rows, fields)] = seen
         [row] = rows
         self.assertIsNone(row['image_id'])
@@ -727,21 +777,21 @@ class TestIntentFirst(DataTestCase):
         self.assertEqual(image['id'], row['image_id'])
         self.assertEqual(row['marker'], image[MARKER])
         # The upload that follows takes this row over.
-        with data.UploadRecord(self.context, self.vim, 'p1', image['id']):
+        with recovery.UploadRecord(self.context, self.vim, 'p1', image['id']):
             self.assertEqual([row['id']],
                              [r['id'] for r in db_api.upload_get_all()])
         self.assertEqual([], db_api.upload_get_all())
 
     def test_every_image_its_own_marker(self):
-        first = data.create_image(self.context, self.vim, 'p1', {})
-        second = data.create_image(self.context, self.vim, 'p1', {})
+        first = recovery.create_image(self.context, self.vim, 'p1', {})
+        second = recovery.create_image(self.context, self.vim, 'p1', {})
         self.assertNotEqual(first[MARKER], second[MARKER])
 
     def test_refused_create_leaves_no_row(self):
         with mock.patch.object(
                 self.fake, 'create_image', autospec=True,
                 side_effect=exception.Invalid(reason='bad field')):
-            self.assertRaises(exception.Invalid, data.create_image,
+            self.assertRaises(exception.Invalid, recovery.create_image,
                               self.context, self.vim, 'p1', {})
         self.assertEqual([], db_api.upload_get_all())
 
@@ -753,13 +803,13 @@ class TestIntentFirst(DataTestCase):
             raise exception.BackendUnavailable(vim_id=VIM)
 
         self.fake.create_image = made_then_lost
-        self.assertRaises(exception.BackendUnavailable, data.create_image,
+        self.assertRaises(exception.BackendUnavailable, recovery.create_image,
                           self.context, self.vim, 'p1', {})
         [row] = db_api.upload_get_all()
         self.assertIsNone(row['image_id'])
         self.assertEqual('orphaned', row['state'])
         self.assertEqual(1, len(self.fake.images))
-        data.recover_uploads(self.registry, [row])
+        recovery.recover_uploads(self.registry, [row])
         self.assertEqual({}, self.fake.images)
         self.assertEqual([], db_api.upload_get_all())
 
@@ -772,8 +822,8 @@ class TestRecoverIntents(DataTestCase):
                                    host=base.CONF.host, marker=marker)
 
     def recover(self):
-        data.recover_uploads(self.registry,
-                             db_api.upload_get_all(host=base.CONF.host))
+        recovery.recover_uploads(self.registry,
+                                 db_api.upload_get_all(host=base.CONF.host))
 
     def test_image_made_before_the_crash_deleted(self):
         made = self.fake.add_image('p1', status='queued', **{MARKER: 'm-1'})
