@@ -193,8 +193,8 @@ def recorded_problems(image, size, sha512, md5=None):
         problems.append('checksum %s, sent md5 %s' % (image['checksum'], md5))
     if (image.get('os_hash_algo') == 'sha512'
             and image.get('os_hash_value') != sha512):
-        problems.append('sha512 %s, sent %s' % (image.get('os_hash_value'),
-                                                sha512))
+        problems.append('sha512 checksum %s, sent %s' %
+                        (image.get('os_hash_value'), sha512))
     if image.get('status') != 'active':
         problems.append('status %s after the upload' % image.get('status'))
     return problems

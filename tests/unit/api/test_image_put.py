@@ -163,7 +163,7 @@ class TestPutUnverified(PutTestCase):
         corrupt_recorded(self.fake, os_hash_value='0' * 128)
         resp = self.put(status=502)
         error = self.assertError(resp, 502, 'The image was deactivated')
-        self.assertIn('sha512 00000000', error['detail'])
+        self.assertIn('sha512 checksum 00000000', error['detail'])
         self.assertEqual('deactivated',
                          self.fake.images[self.image['id']]['status'])
 

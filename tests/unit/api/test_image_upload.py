@@ -543,7 +543,7 @@ class TestUploadRefused(UploadTestCase):
 
         self.fake.upload = corrupting_upload
         resp = self.upload(status=502)
-        self.assertError(resp, 502, 'sha512 ffff')
+        self.assertError(resp, 502, 'sha512 checksum ffff')
         self.assertCreatedThenDeleted()
 
     def test_json_post_415(self):
