@@ -14,8 +14,9 @@
 
 WebOb would parse (and spool to disk) a whole multipart body the moment
 anything reads ``req.params``, which Pecan's routing does for every
-non-JSON POST (DESIGN §5). The hook that hides multipart bodies from WebOb
-is ``mcimage.api.hooks.StreamingBodyHook``; this module then reads the body
+non-JSON POST (see doc/source/contributor/data-path.rst). The hook that
+hides multipart bodies from WebOb is
+``mcimage.api.hooks.StreamingBodyHook``; this module then reads the body
 itself, chunk by chunk, with the streaming ``multipart`` parser: text
 fields are read whole (they are small and bounded), a file part is handed
 on piece by piece and never held.

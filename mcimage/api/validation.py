@@ -10,7 +10,14 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""JSON Schema validation with errors that name the field and the value."""
+"""Request input checked: JSON bodies, queries, path values, headers.
+
+Every error names the field (or header) and the value refused.
+"""
+
+import base64
+import binascii
+import re
 
 import jsonschema
 from oslo_config import cfg
@@ -18,6 +25,7 @@ from oslo_log import log as logging
 from oslo_serialization import jsonutils
 
 from mcimage.api import hooks
+from mcimage.api.schemas import images as schemas
 from mcimage.common import exception
 
 CONF = cfg.CONF
@@ -224,3 +232,152 @@ def query(request, schema, repeatable=()):
             params[key] = value
     validate(schema, params)
     return params
+
+
+# -- values from a request path ----------------------------------------------
+
+def check_path_value(name, value, schema):
+    """400 naming ``name`` and the value, unless ``schema`` takes it.
+
+    Values from a request path end up in the VIM's URLs and mcimage's
+    links: they are checked before any policy or VIM call.
+    """
+    validate({'type': 'object', 'properties': {name: schema}},
+             {name: value})
+
+
+def check_image_id(image_id):
+    check_path_value('image_id', image_id, schemas.IMAGE_ID)
+
+
+def check_tenant_id(tenant_id):
+    check_path_value('tenant_id', tenant_id, schemas.TENANT_ID)
+
+
+def check_tag(tag):
+    check_path_value('tag', tag, schemas.TAG)
+
+
+def check_member_id(member_id):
+    check_path_value('member_id', member_id, schemas.MEMBER_ID)
+
+
+# -- headers ----------------------------------------------------------------
+
+def content_md5(value):
+    """Content-MD5 as hex (None if absent): hex, or base64 per RFC 1864."""
+    if value is None:
+        return None
+    value = value.strip()
+    if re.fullmatch('[0-9a-fA-F]{32}', value):
+        return value.lower()
+    try:
+        digest = base64.b64decode(value, validate=True)
+    except (ValueError, binascii.Error):
+        digest = b''
+    if len(digest) != 16:
+        raise exception.InvalidParameterValue(
+            name='Content-MD5', value=value,
+            reason='expected an md5 digest, as 32 hex digits or base64')
+    return digest.hex()
+
+
+# One range of bytes (RFC 9110, 14.1.1): first-last, first-, or -suffix
+# length.
+_RANGE_RE = re.compile(r'bytes=(?:(\d+)-(\d*)|-(\d+))')
+
+
+def byte_range(value):
+    """A Range header of one valid range as (first, last), else None.
+
+    ``last`` is None for an open range (first-); ``first`` is None for a
+    suffix (-last: the last ``last`` bytes). Any other form, and a range
+    whose last byte is before its first, is ignored, as RFC 9110 (14.2)
+    allows.
+    """
+    match = _RANGE_RE.fullmatch(value.strip()) if value else None
+    if match is None:
+        return None
+    first, last, suffix = match.groups()
+    if suffix is not None:
+        return None, int(suffix)
+    if last and int(last) < int(first):
+        return None
+    return int(first), int(last) if last else None
+
+
+# -- image requests ---------------------------------------------------------
+
+PATCH_TYPES = ('application/openstack-images-v2.1-json-patch',
+               'application/openstack-images-v2.0-json-patch')
+
+
+def _patch_2_0_to_2_1(ops):
+    """Glance's older patch form: {"replace": "/name", "value": ...}."""
+    converted = []
+    for i, op in enumerate(ops if isinstance(ops, list) else []):
+        kinds = [k for k in ('add', 'replace', 'remove')
+                 if isinstance(op, dict) and k in op]
+        if len(kinds) != 1:
+            raise exception.InvalidParameterValue(
+                name='[%d]' % i, value=op,
+                reason='expected one of add, replace or remove')
+        new = {'op': kinds[0], 'path': op[kinds[0]]}
+        new.update((k, v) for k, v in op.items() if k != kinds[0])
+        converted.append(new)
+    return converted if isinstance(ops, list) else ops
+
+
+def _check_patch_op(i, op):
+    name = op['path'][1:]
+    where = '[%d].path' % i
+    if name in schemas.READ_ONLY_FIELDS or name in schemas.ONAP_ALIASES:
+        raise exception.InvalidParameterValue(
+            name=where, value=op['path'], reason="'%s' is read-only" % name)
+    if op['op'] == 'remove':
+        if 'value' in op:
+            raise exception.InvalidParameterValue(
+                name='[%d].value' % i, value=op['value'],
+                reason='remove takes no value')
+        if name in schemas.WRITABLE_FIELDS:
+            raise exception.InvalidParameterValue(
+                name=where, value=op['path'],
+                reason="'%s' cannot be removed; replace it" % name)
+        return
+    if 'value' not in op:
+        raise exception.MissingParameter(name='[%d].value' % i)
+    schema = schemas.create_body['properties'].get(
+        name, schemas.PROPERTY_VALUE)
+    validate({'type': 'object', 'properties': {name: schema},
+              'propertyNames': schemas.create_body['propertyNames']},
+             {name: op['value']})
+
+
+def image_patch(ops, media_type):
+    """Glance's JSON patch of ``media_type``, checked, in its 2.1 form."""
+    if media_type == PATCH_TYPES[1]:
+        ops = _patch_2_0_to_2_1(ops)
+    validate(schemas.patch_body, ops)
+    for i, op in enumerate(ops):
+        _check_patch_op(i, op)
+    return ops
+
+
+def check_sort(params):
+    """Glance's sort=k:dir,... checked key by key (the detail names it)."""
+    sort = params.get('sort')
+    if sort is None:
+        return
+    if 'sort_key' in params or 'sort_dir' in params:
+        raise exception.Invalid(
+            reason="'sort' cannot be combined with sort_key/sort_dir")
+    for item in sort.split(','):
+        key, _sep, direction = item.strip().partition(':')
+        if key not in schemas.SORT_KEYS:
+            raise exception.InvalidParameterValue(
+                name='sort', value=key, reason='not a sort key; use one '
+                'of %s' % ', '.join(schemas.SORT_KEYS))
+        if direction and direction not in schemas.SORT_DIRS:
+            raise exception.InvalidParameterValue(
+                name='sort', value=item.strip(),
+                reason='the direction must be asc or desc')

@@ -34,7 +34,7 @@ from mcimage import conf as mcimage_conf  # noqa: F401 (registers options)
 from mcimage.conf import opts
 from mcimage.db import api as db_api
 from mcimage.db import migration
-from mcimage.images import data
+from mcimage.images import recovery
 from mcimage.images import staging
 from mcimage.tasks import engine as tasks_engine
 from mcimage import version
@@ -68,7 +68,7 @@ def check_database():
 
 def recover_uploads(registry, rows):
     """Synchronous uploads: delete the half-made images of these rows."""
-    data.recover_uploads(registry, rows)
+    recovery.recover_uploads(registry, rows)
 
 
 def resume_tasks():

@@ -16,17 +16,15 @@ The owner adds a project (status pending); that project accepts or rejects;
 the owner removes it. The owner sees every member, a member only itself.
 """
 
-from mcimage.api.schemas import images as schemas
-from mcimage.api import validation
 from mcimage.common import exception
 from mcimage.common import policy
-from mcimage.images import api as images_api
+from mcimage.images import access
 
 
 def _target(tenant_id, image, member_id=None, member_status=None):
-    return images_api.image_target(tenant_id, image,
-                                   member_status=member_status,
-                                   member_id=member_id)
+    return access.image_target(tenant_id, image,
+                               member_status=member_status,
+                               member_id=member_id)
 
 
 def _image(context, vim, tenant_id, image_id, write=False):
@@ -36,10 +34,10 @@ def _image(context, vim, tenant_id, image_id, write=False):
     membership status (it must be able to accept it), so this is not
     mcimage:image:get, which wants an accepted membership. A refused
     ``write`` on an image the caller may see (public, community) is a 403,
-    not a concealing 404 (DESIGN §3).
+    not a concealing 404.
     """
     policy.authorize(context, 'mcimage:member:get_all',
-                     images_api.image_target(tenant_id))
+                     access.image_target(tenant_id))
     image = vim.backend.get_image(context, tenant_id, image_id)
     member_id = None
     if (image.get('owner') != tenant_id
@@ -49,34 +47,23 @@ def _image(context, vim, tenant_id, image_id, write=False):
         member_id = tenant_id
     conceal = exception.ImageNotFound(vim_id=vim.id, image_id=image_id)
     if write and policy.check(context, 'mcimage:image:get',
-                              images_api.image_target(tenant_id, image)):
+                              access.image_target(tenant_id, image)):
         conceal = False
     policy.authorize(context, 'mcimage:member:get_all',
                      _target(tenant_id, image, member_id), conceal=conceal)
     return image
 
 
-def format_member(member, vim, tenant_id, base_path):
-    body = dict(member)
-    body['schema'] = '%s/schemas/member' % images_api.tenant_path(
-        base_path, vim, tenant_id)
-    return body
-
-
-def list_members(context, vim, tenant_id, image_id, base_path):
+def list_members(context, vim, tenant_id, image_id):
+    """The members of the image the caller may see."""
     image = _image(context, vim, tenant_id, image_id)
     members = vim.backend.list_members(context, tenant_id, image_id)
-    visible = [format_member(m, vim, tenant_id, base_path)
-               for m in members.get('members', [])
-               if policy.check(context, 'mcimage:member:get',
-                               _target(tenant_id, image, m.get('member_id')))]
-    return {'members': visible,
-            'schema': '%s/schemas/members' % images_api.tenant_path(
-                base_path, vim, tenant_id)}
+    return [m for m in members.get('members', [])
+            if policy.check(context, 'mcimage:member:get',
+                            _target(tenant_id, image, m.get('member_id')))]
 
 
 def get_member(context, vim, tenant_id, image_id, member_id):
-    images_api.check_member_id(member_id)
     image = _image(context, vim, tenant_id, image_id)
     policy.authorize(context, 'mcimage:member:get',
                      _target(tenant_id, image, member_id),
@@ -86,10 +73,8 @@ def get_member(context, vim, tenant_id, image_id, member_id):
     return vim.backend.get_member(context, tenant_id, image_id, member_id)
 
 
-def add_member(context, vim, tenant_id, image_id, body):
-    validation.validate(schemas.member_create_body, body)
+def add_member(context, vim, tenant_id, image_id, member_id):
     image = _image(context, vim, tenant_id, image_id, write=True)
-    member_id = body['member']
     policy.authorize(context, 'mcimage:member:create',
                      _target(tenant_id, image, member_id))
     if image.get('visibility') != 'shared':
@@ -100,18 +85,15 @@ def add_member(context, vim, tenant_id, image_id, body):
     return vim.backend.add_member(context, tenant_id, image_id, member_id)
 
 
-def update_member(context, vim, tenant_id, image_id, member_id, body):
-    images_api.check_member_id(member_id)
-    validation.validate(schemas.member_status_body, body)
+def update_member(context, vim, tenant_id, image_id, member_id, status):
     image = _image(context, vim, tenant_id, image_id, write=True)
     policy.authorize(context, 'mcimage:member:update',
                      _target(tenant_id, image, member_id))
     return vim.backend.update_member(context, tenant_id, image_id, member_id,
-                                     body['status'])
+                                     status)
 
 
 def delete_member(context, vim, tenant_id, image_id, member_id):
-    images_api.check_member_id(member_id)
     image = _image(context, vim, tenant_id, image_id, write=True)
     policy.authorize(context, 'mcimage:member:delete',
                      _target(tenant_id, image, member_id))

@@ -40,11 +40,6 @@ from mcimage import store as staging_store
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
-# Row fields a user sees (never the store's location or the node).
-_SHOWN = ('id', 'status', 'name', 'disk_format', 'container_format', 'size',
-          'checksum', 'os_hash_algo', 'os_hash_value', 'owner')
-_TIMES = ('created_at', 'updated_at', 'expires_at')
-
 
 def enabled():
     return CONF.upload.mode == 'stage'
@@ -234,16 +229,6 @@ def kept(error, row):
 
 # -- the API: list, show, delete ---------------------------------------------
 
-def format_upload(row, base_path):
-    body = {name: row[name] for name in _SHOWN}
-    if row['status'] == 'saving':
-        # Its quota reservation, not yet the size of its data.
-        body['size'] = None
-    body.update((name, utils.format_time(row[name])) for name in _TIMES)
-    body['self'] = '%s/v1/uploads/%s' % (base_path, row['id'])
-    return body
-
-
 def _target(row):
     return {'tenant_id': row['owner'], 'project_id': row['owner']}
 
@@ -257,12 +242,11 @@ def get_visible(context, upload_id):
     return row
 
 
-def get_upload(context, upload_id, base_path):
-    return format_upload(get_visible(context, upload_id), base_path)
+def list_uploads(context, params):
+    """A page of the caller's project's staged uploads, newest first.
 
-
-def list_uploads(context, params, base_path):
-    """A page of the caller's project's staged uploads, newest first."""
+    Returns (rows, limit): the page's size within [api] max_limit.
+    """
     policy.authorize(context, 'mcimage:upload:get_all',
                      {'tenant_id': context.project_id,
                       'project_id': context.project_id})
@@ -276,10 +260,7 @@ def list_uploads(context, params, base_path):
         raise exception.InvalidParameterValue(
             name='marker', value=marker,
             reason='no staged upload with this id is listed here')
-    return utils.page('uploads',
-                      [format_upload(row, base_path) for row in rows],
-                      rows[-1]['id'] if rows else None,
-                      '%s/v1/uploads' % base_path, params, limit)
+    return rows, limit
 
 
 def delete_upload(context, upload_id):

@@ -44,7 +44,7 @@ from mcimage import backends
 from mcimage.common import context as mc_context
 from mcimage.common import exception
 from mcimage.db import api as db_api
-from mcimage.images import api as images_api
+from mcimage.images import access
 from mcimage.tasks import feed
 from mcimage.tasks import sources
 from mcimage.tasks import targets
@@ -90,8 +90,8 @@ def _check_cancel(task_id):
 def authorize_targets(context, targets, fields):
     """The caller may write an image to every target (403 otherwise)."""
     for target in targets:
-        images_api.authorize_create(context, target['tenant_id'],
-                                    fields.get('visibility'))
+        access.authorize_create(context, target['tenant_id'],
+                                fields.get('visibility'))
 
 
 def ttl():

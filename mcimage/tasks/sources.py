@@ -21,10 +21,11 @@ it, at creation and again when the flow runs; open() starts reading.
 
 from oslo_config import cfg
 
+from mcimage.api import validation
 from mcimage import backends
 from mcimage.common import exception
 from mcimage.common import utils
-from mcimage.images import api as images_api
+from mcimage.images import access
 from mcimage.images import staging
 from mcimage import store as staging_store
 from mcimage.tasks import urls
@@ -146,8 +147,8 @@ def resolve(context, import_from):
         # The same checks as the image's own path: these values go into
         # the VIM's URLs and headers.
         try:
-            images_api.check_tenant_id(tenant_id)
-            images_api.check_image_id(image_id)
+            validation.check_tenant_id(tenant_id)
+            validation.check_image_id(image_id)
         except exception.Invalid as e:
             raise _invalid(import_from, str(e))
         if not backends.exists(vim_id):
@@ -155,7 +156,7 @@ def resolve(context, import_from):
                                         'service' % vim_id)
         vim = backends.get(vim_id)
         try:
-            image = images_api.authorize_image(
+            image = access.authorize_image(
                 context, vim, tenant_id, image_id, 'mcimage:image:download')
         except exception.NotFound:
             raise _invalid(import_from, 'image %s was not found in VIM %s '

@@ -28,7 +28,7 @@ RESERVED_PROPERTIES = frozenset([
     'os_hash_value', 'os_hidden', 'stores', 'imageType', 'containerFormat',
     'vimId', 'tenantId', 'mcimage_upload_id'])
 
-# ONAP's names (seed 000) and the Glance fields they stand for.
+# ONAP's names and the Glance fields they stand for.
 ONAP_ALIASES = {'imageType': 'disk_format',
                 'containerFormat': 'container_format'}
 
@@ -71,7 +71,7 @@ _NAME = {'pattern': _NO_CONTROL, 'maxLength': 255,
                         'characters'}
 
 # The ONAP multipart form (POST .../images/file), after aliases and the
-# conversion of its text values (see mcimage.images.api).
+# conversion of its text values (see mcimage.api.forms).
 upload_form = {
     'type': 'object',
     'properties': {

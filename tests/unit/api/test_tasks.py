@@ -29,7 +29,7 @@ from oslo_utils import timeutils
 
 from mcimage import backends
 from mcimage.db import api as db_api
-from mcimage.images import data
+from mcimage.images import recovery
 from mcimage.tasks import api as tasks_api
 from mcimage.tasks import engine
 from mcimage.tasks import flows
@@ -48,7 +48,7 @@ class TaskTestCase(base.APITestCase):
 
     def setUp(self):
         super().setUp()
-        self.useFixture(fixtures.MockPatchObject(data, 'SETTLE_QUIET', 0))
+        self.useFixture(fixtures.MockPatchObject(recovery, 'SETTLE_QUIET', 0))
         self.config(persistence_connection='sqlite:///%s/tf.sqlite' %
                     self.state_path, group='task')
         self.addCleanup(engine.reset)

@@ -18,7 +18,7 @@ from mcimage.common import context
 from mcimage.common import exception
 from mcimage.common import policies
 from mcimage.common import policy
-from mcimage.images import api as images_api
+from mcimage.images import access
 from tests import base
 
 
@@ -84,7 +84,7 @@ class TestAuthorize(base.TestCase):
 
     def test_upload(self):
         rule = 'mcimage:image:upload'
-        target = images_api.image_target('p1')
+        target = access.image_target('p1')
         self.assertTrue(self.allowed(ctx(), rule, target))
         self.assertFalse(self.allowed(ctx(roles=['reader']), rule, target))
         self.assertFalse(self.allowed(ctx('p2'), rule, target))
@@ -95,19 +95,19 @@ class TestAuthorize(base.TestCase):
     def test_forbidden_names_the_rule(self):
         e = self.assertRaises(exception.Forbidden, policy.authorize,
                               ctx('p2'), 'mcimage:image:upload',
-                              images_api.image_target('p1'))
+                              access.image_target('p1'))
         self.assertEqual(403, e.code)
         self.assertIn('mcimage:image:upload', str(e))
 
     def test_publicize_admin_only(self):
         rule = 'mcimage:image:publicize'
-        target = images_api.image_target('p1')
+        target = access.image_target('p1')
         self.assertFalse(self.allowed(ctx(), rule, target))
         self.assertTrue(self.allowed(ctx(roles=['admin']), rule, target))
 
     def test_communitize_owner_member(self):
         rule = 'mcimage:image:communitize'
-        target = images_api.image_target('p1')
+        target = access.image_target('p1')
         self.assertTrue(self.allowed(ctx(), rule, target))
         self.assertFalse(self.allowed(ctx(roles=['reader']), rule, target))
         self.assertFalse(self.allowed(ctx('p2'), rule, target))
@@ -122,7 +122,7 @@ class TestAuthorize(base.TestCase):
                 ('shared', 'accepted', True),
                 ('public', None, True),
                 ('community', None, True)):
-            target = images_api.image_target(
+            target = access.image_target(
                 'p1', image('p2', visibility), member_status)
             for roles in (['reader'], ['member', 'reader']):
                 self.assertEqual(
@@ -131,17 +131,17 @@ class TestAuthorize(base.TestCase):
             self.assertTrue(self.allowed(ctx(roles=['admin']), rule,
                                          target))
             # Its owner sees it, whatever its visibility.
-            own = images_api.image_target('p2', image('p2', visibility))
+            own = access.image_target('p2', image('p2', visibility))
             self.assertTrue(self.allowed(ctx('p2', roles=['reader']), rule,
                                          own))
 
     def test_get_needs_the_path_tenant(self):
         # A public image, asked for on another project's path.
-        target = images_api.image_target('p2', image('p2', 'public'))
+        target = access.image_target('p2', image('p2', 'public'))
         self.assertFalse(self.allowed(ctx(), 'mcimage:image:get', target))
 
     def test_conceal(self):
-        target = images_api.image_target('p1', image('p2', 'private'))
+        target = access.image_target('p1', image('p2', 'private'))
         missing = exception.ImageNotFound(vim_id='v', image_id='img')
         e = self.assertRaises(exception.ImageNotFound, policy.authorize,
                               ctx(), 'mcimage:image:download', target,
@@ -163,7 +163,7 @@ class TestAuthorize(base.TestCase):
         # Every rule is project-scoped: a system- or domain-scoped token is
         # refused as any other caller is (403, or the concealing 404),
         # never with oslo.policy's own exception (a 500).
-        target = images_api.image_target('p1')
+        target = access.image_target('p1')
         for caller in (ctx(roles=['admin'], system_scope='all'),
                        ctx(roles=['admin'], domain_id='default')):
             self.assertFalse(self.allowed(caller, 'mcimage:image:upload',
@@ -180,7 +180,7 @@ class TestAuthorize(base.TestCase):
                           ctx(roles=['admin']), 'mcimage:nothing', {})
 
     def test_check(self):
-        target = images_api.image_target('p1')
+        target = access.image_target('p1')
         self.assertTrue(policy.check(ctx(), 'mcimage:image:upload', target))
         self.assertFalse(policy.check(ctx(roles=['reader']),
                                       'mcimage:image:upload', target))
@@ -192,7 +192,7 @@ class TestAuthorize(base.TestCase):
         self.config(policy_file=path, group='oslo_policy')
         policy.reset()
         self.assertFalse(self.allowed(ctx(), 'mcimage:image:upload',
-                                      images_api.image_target('p1')))
+                                      access.image_target('p1')))
         self.assertTrue(self.allowed(ctx(roles=['admin']),
                                      'mcimage:image:upload',
-                                     images_api.image_target('p1')))
+                                     access.image_target('p1')))

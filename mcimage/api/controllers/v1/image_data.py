@@ -12,15 +12,22 @@
 
 """Image data: the ONAP multipart upload and the streamed download."""
 
+from oslo_config import cfg
 import pecan
 import webob
 
 from mcimage.api import app as api_app
+from mcimage.api import forms
 from mcimage.api import multipart
 from mcimage.api import utils
 from mcimage.api import validation
-from mcimage.images import api as images_api
-from mcimage.images import staging
+from mcimage.api import views
+from mcimage.common import exception
+from mcimage.images import ingest
+from mcimage.images import metadata
+
+CONF = cfg.CONF
+OCTET_STREAM = 'application/octet-stream'
 
 # Names the staged upload an upload in stage mode kept.
 STAGED_UPLOAD_HEADER = 'OpenStack-Staged-Upload-Id'
@@ -31,9 +38,9 @@ _DOWNLOAD_HEADERS = ('Content-Length', 'Content-MD5', 'Content-Range',
 
 def _download(vim, tenant_id, image_id):
     context = utils.context()
-    status, headers, body = images_api.download(
+    status, headers, body = metadata.download(
         context, vim, tenant_id, image_id,
-        byte_range=pecan.request.headers.get('Range'))
+        byte_range=validation.byte_range(pecan.request.headers.get('Range')))
     if body is None:
         # Glance's answer for an image that has no data yet.
         return webob.Response(status=204)
@@ -52,14 +59,45 @@ def _download(vim, tenant_id, image_id):
     return api_app.raw_response(resp)
 
 
-def _multipart_body():
-    """The multipart body and its Content-Type (boundary included), or 415.
+class _Chunks(object):
+    """A request body as a piece source: read() gives b'' at its end."""
 
-    The type is checked before a byte is read.
+    def __init__(self, stream, chunk_size):
+        self._stream = stream
+        self._chunk_size = chunk_size
+
+    def read(self, size=None):
+        return self._stream.read(self._chunk_size)
+
+
+def _upload_form(targets):
+    """Read the ONAP form, then upload its file part into ``targets``.
+
+    ``targets`` is [(vim, tenant_id)], or None to take them from the
+    form's ``targets`` field (POST /v1/images/file). The type and the
+    tenant scope are checked before the body is read at all; the form's
+    fields are all read and checked before any image is created.
     """
+    # The type is checked before a byte is read.
     request = pecan.request
     stream = validation.data_body(request, multipart.MULTIPART)
-    return stream, validation.full_content_type(request)
+    context = utils.context()
+    ingest.authorize_upload(context, [t for _v, t in targets or ()])
+    reader = multipart.MultipartReader(
+        stream, validation.full_content_type(request),
+        chunk_size=CONF.upload.chunk_size)
+    raw_fields, file_part = forms.read_form(reader,
+                                            targets_field=not targets)
+    if not targets:
+        if 'targets' not in raw_fields:
+            raise exception.MissingParameter(name='targets')
+        targets = forms.targets(raw_fields.pop('targets'))
+    fields, checksum, size = forms.image_fields(raw_fields,
+                                                file_part.filename)
+    return ingest.upload_new(context, targets, fields,
+                             multipart.FileReader(reader),
+                             declared_checksum=checksum,
+                             declared_size=size)
 
 
 class ImageDataController(object):
@@ -81,12 +119,13 @@ class ImageDataController(object):
     @index.when(method='PUT')
     def index_put(self):
         request = pecan.request
-        stream = validation.data_body(request, images_api.OCTET_STREAM)
-        _image, staged = images_api.upload_data(
+        stream = validation.data_body(request, OCTET_STREAM)
+        declared_md5 = validation.content_md5(
+            request.headers.get('Content-MD5'))
+        _image, staged = ingest.upload_data(
             utils.context(), self.vim, self.tenant_id, self.image_id,
-            stream, validation.full_content_type(request),
-            content_length=request.content_length,
-            content_md5=request.headers.get('Content-MD5'))
+            _Chunks(stream, CONF.upload.chunk_size),
+            size=request.content_length, declared_md5=declared_md5)
         # Glance's answer.
         pecan.response.status = 204
         if staged is not None:
@@ -106,14 +145,13 @@ class ImageFileController(object):
 
     @index.when(method='POST', template='json')
     def index_post(self):
-        stream, content_type = _multipart_body()
-        image, staged = images_api.upload_multipart(
-            utils.context(), self.vim, self.tenant_id, stream, content_type)
+        [(_vim, _tenant, image)], staged = _upload_form(
+            [(self.vim, self.tenant_id)])
         pecan.response.status = 201
         if staged is not None:
             pecan.response.headers[STAGED_UPLOAD_HEADER] = staged['id']
-        body = images_api.format_image(image, self.vim, self.tenant_id,
-                                       utils.base_path(), onap=True)
+        body = views.format_image(image, self.vim, self.tenant_id,
+                                  utils.base_path(), onap=True)
         pecan.response.location = body['self']
         return body
 
@@ -121,7 +159,7 @@ class ImageFileController(object):
     def _lookup(self, image_id, *remainder):
         if remainder:
             pecan.abort(404)
-        images_api.check_image_id(image_id)
+        validation.check_image_id(image_id)
         return ImageDataController(self.vim, self.tenant_id,
                                    image_id), remainder
 
@@ -139,18 +177,16 @@ class MultiCloudFileController(object):
 
     @index.when(method='POST', template='json')
     def index_post(self):
-        stream, content_type = _multipart_body()
-        done, staged = images_api.upload_multipart_to(
-            utils.context(), None, stream, content_type)
+        done, staged = _upload_form(None)
         pecan.response.status = 201
         body = {'images': [
-            images_api.format_image(image, vim, tenant_id,
-                                    utils.base_path(), onap=True)
+            views.format_image(image, vim, tenant_id, utils.base_path(),
+                               onap=True)
             for vim, tenant_id, image in done]}
         if staged is not None:
             pecan.response.headers[STAGED_UPLOAD_HEADER] = staged['id']
-            body['staged_upload'] = staging.format_upload(
-                staged, utils.base_path())
+            body['staged_upload'] = views.format_upload(staged,
+                                                        utils.base_path())
         return body
 
 

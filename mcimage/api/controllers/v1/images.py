@@ -33,10 +33,14 @@ import webob
 from mcimage.api import app as api_app
 from mcimage.api.controllers.v1 import image_data
 from mcimage.api.controllers.v1 import members
+from mcimage.api import forms
 from mcimage.api.schemas import images as schemas
 from mcimage.api import utils
 from mcimage.api import validation
-from mcimage.images import api as images_api
+from mcimage.api import views
+from mcimage.common import exception
+from mcimage.images import access
+from mcimage.images import metadata
 
 _ACTIONS = ('deactivate', 'reactivate')
 
@@ -56,14 +60,16 @@ class TagController(object):
 
     @index.when(method='PUT')
     def index_put(self):
-        images_api.add_tag(utils.context(), self.vim, self.tenant_id,
-                           self.image_id, self.tag)
+        validation.check_tag(self.tag)
+        metadata.add_tag(utils.context(), self.vim, self.tenant_id,
+                         self.image_id, self.tag)
         pecan.response.status = 204
 
     @index.when(method='DELETE')
     def index_delete(self):
-        images_api.delete_tag(utils.context(), self.vim, self.tenant_id,
-                              self.image_id, self.tag)
+        validation.check_tag(self.tag)
+        metadata.delete_tag(utils.context(), self.vim, self.tenant_id,
+                            self.image_id, self.tag)
         pecan.response.status = 204
 
 
@@ -82,8 +88,8 @@ class ActionController(object):
 
     @index.when(method='POST')
     def index_post(self):
-        images_api.image_action(utils.context(), self.vim, self.tenant_id,
-                                self.image_id, self.action)
+        metadata.image_action(utils.context(), self.vim, self.tenant_id,
+                              self.image_id, self.action)
         pecan.response.status = 204
 
 
@@ -96,8 +102,8 @@ class ImageController(object):
         self.image_id = image_id
 
     def _format(self, image):
-        return images_api.format_image(image, self.vim, self.tenant_id,
-                                       utils.base_path())
+        return views.format_image(image, self.vim, self.tenant_id,
+                                  utils.base_path())
 
     @pecan.expose(generic=True, template='json')
     def index(self):
@@ -105,30 +111,30 @@ class ImageController(object):
 
     @index.when(method='GET', template='json')
     def index_get(self):
-        return self._format(images_api.get_image(
+        return self._format(access.get_image(
             utils.context(), self.vim, self.tenant_id, self.image_id))
 
     @index.when(method='HEAD')
     def index_head(self):
-        image = images_api.get_image(utils.context(), self.vim,
-                                     self.tenant_id, self.image_id)
+        image = access.get_image(utils.context(), self.vim, self.tenant_id,
+                                 self.image_id)
         return api_app.raw_response(webob.Response(
-            status=200, headers=images_api.head_headers(image)))
+            status=200, headers=views.head_headers(image)))
 
     @index.when(method='PATCH', template='json')
     def index_patch(self):
         request = pecan.request
         ops = validation.json_body(request,
-                                   media_types=images_api.PATCH_TYPES)
-        image = images_api.update_image(
-            utils.context(), self.vim, self.tenant_id, self.image_id, ops,
-            validation.content_type(request))
+                                   media_types=validation.PATCH_TYPES)
+        ops = validation.image_patch(ops, validation.content_type(request))
+        image = metadata.update_image(utils.context(), self.vim,
+                                      self.tenant_id, self.image_id, ops)
         return self._format(image)
 
     @index.when(method='DELETE')
     def index_delete(self):
-        images_api.delete_image(utils.context(), self.vim, self.tenant_id,
-                                self.image_id)
+        metadata.delete_image(utils.context(), self.vim, self.tenant_id,
+                              self.image_id)
         pecan.response.status = 204
 
     @pecan.expose()
@@ -159,21 +165,33 @@ class ImagesController(object):
 
     @index.when(method='GET', template='json')
     def index_get(self):
-        images_api.check_tenant_id(self.tenant_id)
+        validation.check_tenant_id(self.tenant_id)
         params = validation.query(pecan.request, schemas.list_query,
                                   schemas.REPEATABLE_QUERY)
-        return images_api.list_images(utils.context(), self.vim,
-                                      self.tenant_id, params,
-                                      utils.base_path())
+        context = utils.context()
+        access.authorize_tenant(context, 'mcimage:image:get_all',
+                                self.tenant_id)
+        validation.check_sort(params)
+        images, more, params = metadata.list_images(
+            context, self.vim, self.tenant_id, params)
+        return views.format_image_page(images, more, params, self.vim,
+                                       self.tenant_id, utils.base_path())
 
     @index.when(method='POST', template='json')
     def index_post(self):
-        images_api.check_tenant_id(self.tenant_id)
+        validation.check_tenant_id(self.tenant_id)
         body = validation.json_body(pecan.request)
-        image = images_api.create_image(utils.context(), self.vim,
-                                        self.tenant_id, body)
-        body = images_api.format_image(image, self.vim, self.tenant_id,
-                                       utils.base_path())
+        context = utils.context()
+        access.authorize_tenant(context, 'mcimage:image:create',
+                                self.tenant_id)
+        if not isinstance(body, dict):
+            raise exception.Invalid(reason='the body must be a JSON object')
+        fields = forms.glance_names(body)
+        validation.validate(schemas.create_body, fields)
+        image = metadata.create_image(context, self.vim, self.tenant_id,
+                                      fields)
+        body = views.format_image(image, self.vim, self.tenant_id,
+                                  utils.base_path())
         pecan.response.status = 201
         pecan.response.location = body['self']
         return body
@@ -182,11 +200,11 @@ class ImagesController(object):
     def _lookup(self, segment, *remainder):
         # Path values are checked before any route runs: they go into the
         # VIM's URLs and headers, and into links.
-        images_api.check_tenant_id(self.tenant_id)
+        validation.check_tenant_id(self.tenant_id)
         if segment == 'file':
             return image_data.ImageFileController(
                 self.vim, self.tenant_id), remainder
-        images_api.check_image_id(segment)
+        validation.check_image_id(segment)
         return ImageController(self.vim, self.tenant_id, segment), remainder
 
 
@@ -201,7 +219,7 @@ class SchemasController(object):
 
     @pecan.expose()
     def _lookup(self, name, *remainder):
-        images_api.check_tenant_id(self.tenant_id)
+        validation.check_tenant_id(self.tenant_id)
         if name not in self._NAMES or remainder:
             pecan.abort(404)
         return _SchemaController(self.vim, self.tenant_id, name), ()
@@ -220,6 +238,7 @@ class _SchemaController(object):
 
     @index.when(method='GET', template='json')
     def index_get(self):
-        return images_api.get_schema(utils.context(), self.vim,
-                                     self.tenant_id, self.name,
-                                     utils.base_path())
+        schema = metadata.get_schema(utils.context(), self.vim,
+                                     self.tenant_id, self.name)
+        return views.format_schema(schema, self.vim, self.tenant_id,
+                                   utils.base_path())

@@ -14,9 +14,10 @@
 
 import pecan
 
+from mcimage.api.schemas import images as schemas
 from mcimage.api import utils
 from mcimage.api import validation
-from mcimage.images import api as images_api
+from mcimage.api import views
 from mcimage.images import members as members_api
 
 
@@ -29,8 +30,8 @@ class MemberController(object):
         self.member_id = member_id
 
     def _format(self, member):
-        return members_api.format_member(member, self.vim, self.tenant_id,
-                                         utils.base_path())
+        return views.format_member(member, self.vim, self.tenant_id,
+                                   utils.base_path())
 
     @pecan.expose(generic=True, template='json')
     def index(self):
@@ -44,10 +45,11 @@ class MemberController(object):
 
     @index.when(method='PUT', template='json')
     def index_put(self):
-        body = validation.json_body(pecan.request)
+        body = validation.json_body(pecan.request,
+                                    schema=schemas.member_status_body)
         return self._format(members_api.update_member(
             utils.context(), self.vim, self.tenant_id, self.image_id,
-            self.member_id, body))
+            self.member_id, body['status']))
 
     @index.when(method='DELETE')
     def index_delete(self):
@@ -69,23 +71,25 @@ class MembersController(object):
 
     @index.when(method='GET', template='json')
     def index_get(self):
-        return members_api.list_members(utils.context(), self.vim,
-                                        self.tenant_id, self.image_id,
-                                        utils.base_path())
+        members = members_api.list_members(utils.context(), self.vim,
+                                           self.tenant_id, self.image_id)
+        return views.format_members(members, self.vim, self.tenant_id,
+                                    utils.base_path())
 
     @index.when(method='POST', template='json')
     def index_post(self):
-        body = validation.json_body(pecan.request)
+        body = validation.json_body(pecan.request,
+                                    schema=schemas.member_create_body)
         # Glance answers 200 with the new (pending) membership.
-        return members_api.format_member(
+        return views.format_member(
             members_api.add_member(utils.context(), self.vim, self.tenant_id,
-                                   self.image_id, body),
+                                   self.image_id, body['member']),
             self.vim, self.tenant_id, utils.base_path())
 
     @pecan.expose()
     def _lookup(self, member_id, *remainder):
         if remainder:
             pecan.abort(404)
-        images_api.check_member_id(member_id)
+        validation.check_member_id(member_id)
         return MemberController(self.vim, self.tenant_id, self.image_id,
                                 member_id), remainder

@@ -17,6 +17,7 @@ import pecan
 from mcimage.api.schemas import uploads as schemas
 from mcimage.api import utils
 from mcimage.api import validation
+from mcimage.api import views
 from mcimage.images import staging
 
 
@@ -32,8 +33,9 @@ class UploadController(object):
 
     @index.when(method='GET', template='json')
     def index_get(self):
-        return staging.get_upload(utils.context(), self.upload_id,
-                                  utils.base_path())
+        return views.format_upload(
+            staging.get_visible(utils.context(), self.upload_id),
+            utils.base_path())
 
     @index.when(method='DELETE', template='json')
     def index_delete(self):
@@ -53,8 +55,9 @@ class UploadsController(object):
         params = validation.query(pecan.request, schemas.list_query)
         if 'limit' in params:
             params['limit'] = int(params['limit'])
-        return staging.list_uploads(utils.context(), params,
-                                    utils.base_path())
+        rows, limit = staging.list_uploads(utils.context(), params)
+        return views.format_upload_page(rows, params, limit,
+                                        utils.base_path())
 
     @pecan.expose()
     def _lookup(self, upload_id, *remainder):

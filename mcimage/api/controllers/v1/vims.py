@@ -15,20 +15,9 @@
 import pecan
 
 from mcimage.api import utils
+from mcimage.api import views
 from mcimage import backends
-from mcimage.common import policy
-
-
-def _format(vim, probe=None, detail=False):
-    body = {'id': vim.id,
-            'description': vim.description,
-            'links': [{'rel': 'self', 'href': '%s/v1/vims/%s' % (
-                utils.public_url(), vim.id)}]}
-    if detail:
-        body['reachable'] = probe is not None
-        body['api_versions'] = (probe or {}).get('versions', [])
-        body['import_methods'] = (probe or {}).get('import_methods', [])
-    return body
+from mcimage.images import vims as vims_api
 
 
 class VimsController(object):
@@ -39,9 +28,8 @@ class VimsController(object):
 
     @index.when(method='GET', template='json')
     def index_get(self):
-        context = utils.context()
-        policy.authorize(context, 'mcimage:vim:get_all', {})
-        return {'vims': [_format(v) for v in backends.list_vims()]}
+        return {'vims': [views.format_vim(v, utils.public_url())
+                         for v in vims_api.list_vims(utils.context())]}
 
     @pecan.expose()
     def _lookup(self, vim_id, *remainder):
@@ -61,7 +49,6 @@ class VimController(object):
 
     @index.when(method='GET', template='json')
     def index_get(self):
-        context = utils.context()
-        policy.authorize(context, 'mcimage:vim:get', {})
-        probe = self.vim.backend.probe(context, context.project_id)
-        return _format(self.vim, probe, detail=True)
+        probe = vims_api.probe_vim(utils.context(), self.vim)
+        return views.format_vim(self.vim, utils.public_url(), probe,
+                                detail=True)
