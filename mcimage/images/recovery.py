@@ -270,22 +270,30 @@ def _identities(vim, service_first=False):
     return attempts[::-1] if service_first else attempts
 
 
+def _as_each(vim, image_id, doing, identities, call):
+    """call(as_service) as each identity in turn; True once one did it."""
+    for as_service in identities:
+        try:
+            call(as_service)
+            return True
+        except exception.MCImageException as e:
+            LOG.warning('Could not %(doing)s image %(img)s of VIM %(vim)s '
+                        '(%(who)s): %(err)s',
+                        {'doing': doing, 'img': image_id, 'vim': vim.id,
+                         'err': e, 'who': 'as mcimage' if as_service else
+                         'as the caller'})
+    return False
+
+
 def deactivate_image(context, vim, tenant_id, image_id):
     """Deactivate an image (admin in Glance); True when done."""
     # mcimage's own identity first: it is an admin in trusted mode, and
     # the caller seldom is.
-    for as_service in _identities(vim, service_first=True):
-        try:
-            vim.backend.image_action(context, tenant_id, image_id,
-                                     'deactivate', as_service=as_service)
-            return True
-        except exception.MCImageException as e:
-            LOG.warning('Could not deactivate image %(img)s of VIM %(vim)s '
-                        '(%(who)s): %(err)s',
-                        {'img': image_id, 'vim': vim.id, 'err': e,
-                         'who': 'as mcimage' if as_service else
-                         'as the caller'})
-    return False
+    return _as_each(
+        vim, image_id, 'deactivate', _identities(vim, service_first=True),
+        lambda as_service: vim.backend.image_action(
+            context, tenant_id, image_id, 'deactivate',
+            as_service=as_service))
 
 
 def _delete(context, vim, tenant_id, image_id, as_service, made_here):
@@ -314,19 +322,15 @@ def discard_image(context, vim, tenant_id, image_id, made_here=True):
 
     ``made_here``: mcimage created it (not a user's own record).
     """
-    for as_service in _identities(vim):
+    def delete(as_service):
         try:
             _delete(context, vim, tenant_id, image_id, as_service,
                     made_here)
-            return True
         except exception.ImageNotFound:
-            return True
-        except exception.MCImageException as e:
-            LOG.warning('Could not delete image %(img)s from VIM %(vim)s '
-                        '(%(who)s): %(err)s',
-                        {'img': image_id, 'vim': vim.id, 'err': e,
-                         'who': 'as mcimage' if as_service else
-                         'as the caller'})
+            pass
+
+    if _as_each(vim, image_id, 'delete', _identities(vim), delete):
+        return True
     LOG.error('Image %(img)s is left in VIM %(vim)s; it will be deleted '
               'at the next start of mcimage-api.',
               {'img': image_id, 'vim': vim.id})
@@ -385,17 +389,23 @@ def _recover_image(context, vim, row):
                 'its upload was interrupted by a stop of mcimage.',
                 {'img': row['image_id'], 'vim': vim.id,
                  'status': image.get('status')})
+    if _delete_left(context, vim, row['tenant_id'], row['image_id'],
+                    made_here=created):
+        db_api.upload_end(row['id'])
+
+
+def _delete_left(context, vim, tenant_id, image_id, made_here):
+    """Delete an image a stop left, as mcimage; True once it is gone."""
     try:
-        _delete(context, vim, row['tenant_id'], row['image_id'], True,
-                made_here=created)
+        _delete(context, vim, tenant_id, image_id, True, made_here=made_here)
     except exception.ImageNotFound:
         pass
     except exception.MCImageException as e:
         LOG.warning('Cannot delete image %(img)s from VIM %(vim)s now '
-                    '(%(err)s); will try at the next start.',
-                    {'img': row['image_id'], 'vim': vim.id, 'err': e})
-        return
-    db_api.upload_end(row['id'])
+                    '(%(err)s); will try again.',
+                    {'img': image_id, 'vim': vim.id, 'err': e})
+        return False
+    return True
 
 
 def _marked(context, vim, row):
@@ -427,14 +437,7 @@ def _recover_intent(context, vim, row):
                     'its creation was never answered, before mcimage '
                     'learnt its id.', {'img': image['id'], 'vim': vim.id,
                                        'status': image.get('status')})
-        try:
-            _delete(context, vim, row['tenant_id'], image['id'], True,
-                    made_here=True)
-        except exception.ImageNotFound:
-            pass
-        except exception.MCImageException as e:
-            LOG.warning('Cannot delete image %(img)s from VIM %(vim)s now '
-                        '(%(err)s); will try again.',
-                        {'img': image['id'], 'vim': vim.id, 'err': e})
+        if not _delete_left(context, vim, row['tenant_id'], image['id'],
+                            made_here=True):
             return
     db_api.upload_end(row['id'])
