@@ -30,7 +30,7 @@ LOG = logging.getLogger(__name__)
 
 
 class StoppedByAnother(exception.MCImageException):
-    """A target stream_into_each stopped because another one failed."""
+    """A target of a fan-out stopped because another one failed."""
 
     code = 409
     title = 'Conflict'
@@ -114,66 +114,6 @@ def stream_into_images(context, targets, reader, size=None, created=True):
                 raise named(e, record.vim, record.tenant_id)
             images.append(image)
     return images
-
-
-def _send_one(context, reader, size, vim, tenant_id, image_id, source):
-    """One target of stream_into_each: claimed, sent, verified."""
-    with recovery.UploadRecord(context, vim, tenant_id, image_id) as record:
-        _send(context, record, size, source)
-        image = vim.backend.get_image(context, tenant_id, image_id)
-        record.verify(image, reader)
-    return image
-
-
-def _outcome(context, target, future, error):
-    """The image a target ended with, or the exception that failed it."""
-    vim, tenant_id, image_id = target
-    if not future.done():
-        LOG.warning('VIM %(vim)s takes no more data for image %(img)s; '
-                    'deleting it without waiting for its upload to end',
-                    {'vim': vim.id, 'img': image_id})
-        # Its UploadRecord ends the row when the upload ends (the VIM
-        # timeout at the latest).
-        recovery.discard_image(context, vim, tenant_id, image_id)
-        return (named(error, vim, tenant_id)
-                if isinstance(error, exception.MCImageException)
-                else StoppedByAnother())
-    e = future.exception()
-    if e is None:
-        return future.result()
-    if isinstance(e, fanout.Aborted):
-        return StoppedByAnother()
-    if isinstance(e, exception.MCImageException):
-        return named(e, vim, tenant_id)
-    LOG.error('Upload of image %(img)s to VIM %(vim)s failed: %(err)r',
-              {'img': image_id, 'vim': vim.id, 'err': e})
-    return exception.BackendError(
-        vim_id=vim.id, reason='the upload failed (%s)' % type(e).__name__)
-
-
-def stream_into_each(context, targets, reader, size=None,
-                     all_or_nothing=False, stop=None):
-    """Like stream_into_images, but one outcome per target.
-
-    Returns, in order, the image as it ended or the exception (its
-    message naming the target) that failed it; each failed target's image
-    is deleted (UploadRecord). A failed target stops only itself, unless
-    ``all_or_nothing``: then the first failure stops them all (the images
-    that did end active are the caller's to delete; the others' outcome
-    is StoppedByAnother). A failure of the source itself (bad data, size
-    cap), or what ``stop`` raises (see fanout.Tee), fails them all, at
-    once: a target held in a VIM that stopped reading is not waited for,
-    its image is deleted.
-    """
-    try:
-        done, error = fanout.run(reader, [
-            functools.partial(_send_one, context, reader, size, *target)
-            for target in targets], all_or_nothing=all_or_nothing,
-            stop=stop)
-    finally:
-        reader.close()
-    return [_outcome(context, target, future, error)
-            for target, future in zip(targets, done)]
 
 
 def create_images(context, targets, fields):

@@ -25,13 +25,11 @@ import threading
 
 from oslo_log import log as logging
 
+from mcimage.images import fanout
 from mcimage.tasks import targets
 
 LOG = logging.getLogger(__name__)
 
-# Seconds the pushes of a stopped feed get to end; one still sending after
-# that is held in a VIM that stopped reading, and is given up.
-STRAGGLER_GRACE = 2
 _POLL = 0.2
 
 _lock = threading.Lock()
@@ -172,7 +170,7 @@ class Feed(object):
         while not done.wait(_POLL):
             if self._tee.stopped.is_set():
                 # A VIM that stopped reading is not waited for.
-                done.wait(STRAGGLER_GRACE)
+                done.wait(fanout.STRAGGLER_GRACE)
                 break
         error = outcome.get('error') if done.is_set() else None
         self._tee.drop(slot, failed=error is not None or not done.is_set())
@@ -201,5 +199,6 @@ class Feed(object):
                 self._tee.stopped.set()
             else:
                 self._error = self._error or targets.StoppedByAnother()
-        if self._tee is not None and not self._ended.wait(STRAGGLER_GRACE):
+        grace = fanout.STRAGGLER_GRACE
+        if self._tee is not None and not self._ended.wait(grace):
             LOG.debug('The source of a feed is still being read')

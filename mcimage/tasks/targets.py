@@ -104,8 +104,8 @@ def tee(source, count, all_or_nothing, stop):
     """One read of ``source`` handed to ``count`` readers (backpressure).
 
     The readers are ``tee(...).reader(slot)``; ``drop(slot, failed)``
-    stops feeding one; ``run()`` feeds them all; ``failed`` and
-    ``error`` tell how it stopped (``stopped`` is set once all must stop).
+    stops feeding one; ``run()`` feeds them all; ``stopped`` and
+    ``error`` tell how it stopped.
     """
     # The images service's fan-out primitive (one of its kind).
     return fanout.Tee(source, count, all_or_nothing=all_or_nothing,

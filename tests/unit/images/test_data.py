@@ -14,7 +14,6 @@
 
 import hashlib
 import threading
-import time
 from unittest import mock
 
 import fixtures
@@ -24,6 +23,7 @@ from mcimage.common import context as mc_context
 from mcimage.common import exception
 from mcimage.conf import vims as vims_conf
 from mcimage.db import api as db_api
+from mcimage.images import fanout
 from mcimage.images import reader as verifying
 from mcimage.images import recovery
 from mcimage.images import uploads
@@ -631,17 +631,6 @@ class TestUnverifiedData(DataTestCase):
         self.assertEqual({}, self.fake.images)
         self.assertEqual([], db_api.upload_get_all())
 
-    def test_each_target_on_its_own(self):
-        image = self.fake.create_image(None, 'p1', {})
-        corrupt_recorded(self.fake)
-        hashing = verifying.VerifyingReader(Source(PIECES), 10 ** 6)
-        [outcome] = uploads.stream_into_each(
-            self.context, [(self.vim, 'p1', image['id'])], hashing)
-        self.assertIsInstance(outcome, exception.BackendError)
-        self.assertIn('The image was deleted.', str(outcome))
-        self.assertEqual({}, self.fake.images)
-        self.assertEqual([], db_api.upload_get_all())
-
 
 class TestConcurrentUpload(DataTestCase):
     """An upload never discards an image it did not start writing."""
@@ -727,26 +716,23 @@ class TestStopWhileTheVimStalls(DataTestCase):
         hashing = verifying.VerifyingReader(many, 10 ** 9)
         outcomes = []
 
+        def push(reader):
+            return self.vim.backend.upload(self.context, 'p1', image['id'],
+                                           reader)
+
         def run():
-            outcomes.extend(uploads.stream_into_each(
-                self.context, [(self.vim, 'p1', image['id'])], hashing,
-                stop=stop))
+            done, error = fanout.run(hashing, [push, push], stop=stop)
+            outcomes.append(error)
             stopped.set()
 
         thread = threading.Thread(target=run, daemon=True)
         thread.start()
-        self.assertTrue(stopped.wait(10), 'stream_into_each still blocked')
-        [outcome] = outcomes
-        self.assertIsInstance(outcome, exception.Conflict)
-        self.assertIn('cancelled', str(outcome))
-        # Its image is deleted at once, not when the VIM lets go.
-        self.assertEqual({}, self.fake.images)
+        self.assertTrue(stopped.wait(10), 'the fan-out is still blocked')
+        [error] = outcomes
+        self.assertIsInstance(error, exception.Conflict)
+        self.assertIn('cancelled', str(error))
         stalled.release.set()
         thread.join(10)
-        deadline = time.monotonic() + 10
-        while db_api.upload_get_all():
-            self.assertLess(time.monotonic(), deadline)
-            time.sleep(0.05)
 
 
 MARKER = 'mcimage_upload_id'
