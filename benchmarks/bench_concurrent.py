@@ -10,119 +10,117 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""8 concurrent uploads through mcimage vs the same straight to Glance.
+"""Concurrent uploads through mcimage vs the same straight to Glance.
 
-DESIGN section 8: the aggregate throughput through mcimage must be at least
-0.9x that of the same uploads sent straight to the same Glance. Glance and
-mcimage-api are started here on free ports and stopped by PID at the end.
+Target: the aggregate throughput of 8 uploads of 256 MiB at once through
+mcimage (ONAP multipart route) is at least 0.95 times that of the same
+uploads straight to the same Glance under uWSGI, under the embedded server
+and under gunicorn alike::
 
-    .venv/bin/python benchmarks/bench_concurrent.py [--uploads 8]
-        [--size-mib 256] [--rounds 2]
+    .venv/bin/python -m benchmarks.bench_concurrent [--uploads 8]
+        [--size-mib 256] [--rounds 5]
 """
 
-import argparse
 import concurrent.futures
 import os
-import statistics
 import sys
-import time
+import threading
 import uuid
 
-import requests
+from benchmarks import common
 
-import bench_streaming as streaming  # noqa: E402
-
-VIM = 'local_RegionOne'
-TARGET = 0.9
-
-
-def through_mcimage(mcimage, tenant, payload):
-    body, ctype = streaming.multipart_body(payload, [
-        ('imageType', 'raw'), ('containerFormat', 'bare')])
-    resp = requests.post(
-        mcimage.url('/v1/%s/%s/images/file' % (VIM, tenant)), data=body,
-        headers={'X-Project-Id': tenant, 'X-User-Id': 'bench-user',
-                 'X-Roles': 'member,reader', 'Content-Type': ctype},
-        timeout=3600)
-    if resp.status_code != 201:
-        raise streaming.BenchError('mcimage upload: %s %s' % (
-            resp.status_code, resp.text[:300]))
-    return resp.json()['id']
+VIM = common.VIMS[0]
+TARGET = 0.95
+FORM = [('imageType', 'raw'), ('containerFormat', 'bare')]
 
 
-def at_once(count, upload):
-    """Wall time of count uploads started together; their image ids."""
-    started = time.perf_counter()
-    with concurrent.futures.ThreadPoolExecutor(count) as pool:
-        ids = list(pool.map(lambda _i: upload(), range(count)))
-    return time.perf_counter() - started, ids
+class Concurrent(object):
+
+    def __init__(self, glance, mcimages, payload, uploads):
+        self.glance = glance
+        self.mcimages = mcimages
+        self.payload = payload
+        self.uploads = uploads
+        self.tenant = 'bench-%s' % uuid.uuid4().hex[:12]
+        self.images = []
+        self._local = threading.local()
+
+    def _client(self):
+        # One connection per upload thread, as separate users would have.
+        if not hasattr(self._local, 'client'):
+            self._local.client = common.Client()
+        return self._local.client
+
+    def one(self, kind):
+        if kind is None:
+            _t, image_id = self._client().create_and_put(
+                self.glance.endpoint + '/v2/images',
+                common.glance_headers(self.tenant), self.payload.path)
+            return image_id
+        _t, image = self._client().post_form(
+            self.mcimages[kind].url('/v1/%s/%s/images/file' % (
+                VIM, self.tenant)),
+            common.mcimage_headers(self.tenant), self.payload.path, FORM)
+        if image.get('checksum') != self.payload.md5:
+            raise common.BenchError('upload via %s recorded checksum %s' % (
+                kind, image.get('checksum')))
+        return image['id']
+
+    def at_once(self, kind):
+        """Wall time of the uploads started together: (seconds, None)."""
+        with common.Stopwatch() as watch:
+            with concurrent.futures.ThreadPoolExecutor(self.uploads) as pool:
+                self.images += pool.map(self.one, [kind] * self.uploads)
+        return watch.seconds, None
+
+    def clean(self):
+        self.images = common.delete_images(self.glance, self.tenant,
+                                           self.images)
 
 
-def run(args, workdir):
-    print('mcimage concurrency benchmark: %d uploads of %d MiB at once, %d '
-          'round(s)' % (args.uploads, args.size_mib, args.rounds))
-    print('machine: %d CPU(s); load average at start: %s' % (
-        os.cpu_count() or 0, streaming.loadavg()))
-    payload = os.path.join(workdir, 'payload.bin')
-    streaming.make_payload(payload, args.size_mib)
-    glance = streaming.load_glance_server_module().GlanceServer(
-        os.path.join(workdir, 'glance'))
-    mcimage = streaming.MCImageProcess(os.path.join(workdir, 'mcimage'),
-                                       {}, debug=False)
-    tenant = 'bench-%s' % uuid.uuid4().hex[:12]
-    try:
-        glance.start()
-        mcimage.vims = {VIM: glance.endpoint}
-        mcimage.start()
-        headers = glance.headers(tenant, user_id='bench-user',
-                                 roles='member,reader')
+def sides():
+    return [('straight', 'straight', None)] + [
+        ('via %s' % kind, kind, kind) for kind in common.MCIMAGE_SERVERS]
 
-        def straight():
-            return streaming.straight_upload(glance, headers, payload)[1]
 
-        def mcimage_side():
-            return through_mcimage(mcimage, tenant, payload)
-
-        sides = {'straight': straight, 'mcimage': mcimage_side}
-        times = {name: [] for name in sides}
-        for round_no in range(1, args.rounds + 1):
-            order = list(sides) if round_no % 2 else list(sides)[::-1]
-            for name in order:
-                took, ids = at_once(args.uploads, sides[name])
-                times[name].append(took)
-                print('round %d: %-8s %d uploads in %.3f s' % (
-                    round_no, name, args.uploads, took))
-                for image_id in ids:
-                    glance.delete_image(image_id, tenant)
-        total = args.uploads * args.size_mib
-        rates = {name: total / statistics.median(t)
-                 for name, t in times.items()}
-        ratio = rates['mcimage'] / rates['straight']
-        print()
-        print('Results: %d x %d MiB at once, medians' % (args.uploads,
-                                                         args.size_mib))
-        for name in sides:
-            print('  %-8s %8.3f s  %7.1f MiB/s aggregate' % (
-                name, statistics.median(times[name]), rates[name]))
-        print('  throughput ratio %.3f, target >= %.2f: %s' % (
-            ratio, TARGET, 'ok' if ratio >= TARGET else 'MISSED'))
-        print('load average at end: %s' % streaming.loadavg())
-    finally:
-        mcimage.stop()
-        glance.stop()
+def run(args, workdir, servers):
+    common.print_header('mcimage concurrency benchmark: %d uploads of %d '
+                        'MiB at once, %d round(s)' % (
+                            args.uploads, args.size_mib, args.rounds))
+    payload = common.Payload(os.path.join(workdir, 'payload.bin'),
+                             args.size_mib)
+    stack = common.Stack(servers, workdir)
+    meter = stack.meter
+    bench = Concurrent(stack.glance, stack.mcimages, payload, args.uploads)
+    for round_no in range(1, args.rounds + 1):
+        for _label, phase, kind in common.rotated(sides(), round_no):
+            meter.measure(phase, bench.at_once, kind)
+            bench.clean()
+        common.print_rounds(meter, round_no, [row[1] for row in sides()])
+        stack.check_alive()
+    total = args.uploads * payload.size
+    print()
+    print('Results: %d x %d MiB at once, %d round(s); MiB/s is the '
+          'aggregate' % (args.uploads, args.size_mib, args.rounds))
+    rows = [(label, phase) for label, phase, _k in sides()]
+    common.print_times(meter, rows, 'straight', total)
+    print()
+    for label, phase, _kind in sides()[1:]:
+        # Throughput ratio: the inverse of the time ratio.
+        ratio = 1.0 / meter.ratio(phase, 'straight')
+        common.target_line('throughput %s / straight' % label, ratio,
+                           '>= %.2f' % TARGET, ratio >= TARGET)
+    print()
+    common.print_cpu(meter, rows, total / common.GIB, 'GiB')
+    common.print_log_problems(stack.mcimages)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--uploads', type=int, default=8)
-    parser.add_argument('--size-mib', type=int, default=256)
-    parser.add_argument('--rounds', type=int, default=2)
-    parser.add_argument('--workdir')
+    parser = common.parser(__doc__.splitlines()[0], size_mib=256)
+    parser.add_argument('--uploads', type=int, default=8,
+                        help='uploads at once (default 8)')
     args = parser.parse_args(argv)
-    if min(args.uploads, args.size_mib, args.rounds) < 1:
-        parser.error('--uploads, --size-mib and --rounds must be >= 1')
-    return streaming.run_main(args, run, 'mcimage-bench-concurrent-',
-                              keep_out=('payload.bin',))
+    return common.run_main(args, run, 'mcimage-bench-concurrent-')
 
 
 if __name__ == '__main__':

@@ -12,24 +12,17 @@
 
 """Image list latency through mcimage vs straight to Glance.
 
-DESIGN §8: ``GET /v1/{vim}/{tenant}/images?limit=20`` through mcimage-api
-answers at most 15 ms later (median) than ``GET /v2/images?limit=20``
-straight to the same Glance, asked by the same identity for the same
-tenant.
+Target: ``GET /v1/{vim}/{tenant}/images?limit=20`` through mcimage answers
+at most 5 ms later (median) than ``GET /v2/images?limit=20`` straight to
+the same Glance under uWSGI, asked by the same identity for the same
+tenant, under the embedded server and under gunicorn alike. With
+``--profile N`` it then samples the embedded mcimage-api with py-spy during
+N more requests and prints where its time goes::
 
-The benchmark starts its own Glance (tools/glance_server.py, trusted
-flavor) and mcimage-api (noauth, one trusted VIM) on free ports of
-127.0.0.1, fills one tenant with images, then times the two requests in
-turns (A/B, then B/A) over one keep-alive connection each, and stops both
-servers by PID at the end, also on an error or Ctrl-C.  With
-``--profile`` it then samples mcimage-api with py-spy during more
-requests and prints where its time goes.  It exits 0 whatever the figures
-are: it is a measurement, not a test::
-
-    python benchmarks/bench_list.py [--requests 300] [--images 60]
+    .venv/bin/python -m benchmarks.bench_list [--requests 100]
+        [--rounds 5] [--images 60]
 """
 
-import argparse
 import collections
 import json
 import os
@@ -41,13 +34,11 @@ import sys
 import time
 import uuid
 
-import requests
+from benchmarks import common
 
-
-VIM = 'local_RegionOne'
+VIM = common.VIMS[0]
 LIMIT = 20
-TARGET_MS = 15.0
-HTTP_TIMEOUT = (10, 60)
+TARGET_MS = 5.0
 # Where a py-spy sample of mcimage-api is counted: the first of these
 # found from the innermost frame outwards names it.
 PROFILE_CATEGORIES = [
@@ -69,16 +60,9 @@ PROFILE_CATEGORIES = [
 ]
 
 
-import bench_streaming as streaming  # noqa: E402
-BenchError = streaming.BenchError
-
-
-# -- the tenant ----------------------------------------------------------
-
-def fill_tenant(glance, headers, count):
+def fill_tenant(client, glance, tenant, count):
     """``count`` images straight into Glance: varied fields, some data."""
-    ids = []
-    session = requests.Session()
+    headers = common.glance_headers(tenant)
     for i in range(count):
         body = {'name': 'bench-list-%03d' % i,
                 'disk_format': ('raw', 'qcow2', 'iso')[i % 3],
@@ -88,27 +72,18 @@ def fill_tenant(glance, headers, count):
                 'tags': ['bench', 'batch-%d' % (i % 4)],
                 'os_distro': 'cirros', 'hw_disk_bus': 'virtio',
                 'description': 'image %d of the list benchmark' % i}
-        resp = session.post(glance.endpoint + '/v2/images', json=body,
-                            headers=headers, timeout=HTTP_TIMEOUT)
-        if resp.status_code != 201:
-            raise BenchError('Glance image create: HTTP %s: %s' % (
-                resp.status_code, resp.text[:500]))
-        image_id = resp.json()['id']
-        ids.append(image_id)
+        resp = client.session.post(glance.endpoint + '/v2/images',
+                                   json=body, headers=headers,
+                                   timeout=common.HTTP_TIMEOUT)
+        client.expect(resp, 201, 'Glance image create')
         if body['disk_format'] == 'raw':
-            put_headers = dict(headers)
-            put_headers['Content-Type'] = 'application/octet-stream'
-            resp = session.put(
-                glance.endpoint + '/v2/images/%s/file' % image_id,
-                data=os.urandom(1024 + i), headers=put_headers,
-                timeout=HTTP_TIMEOUT)
-            if resp.status_code != 204:
-                raise BenchError('Glance upload: HTTP %s: %s' % (
-                    resp.status_code, resp.text[:500]))
-    return ids
+            resp = client.session.put(
+                glance.endpoint + '/v2/images/%s/file' % resp.json()['id'],
+                data=os.urandom(1024 + i), headers=dict(headers, **{
+                    'Content-Type': 'application/octet-stream'}),
+                timeout=common.HTTP_TIMEOUT)
+            client.expect(resp, 204, 'Glance upload')
 
-
-# -- timing ----------------------------------------------------------------
 
 class Side(object):
     """One way to ask for the list: its URL, identity and connection."""
@@ -117,43 +92,37 @@ class Side(object):
         self.name = name
         self.url = url
         self.headers = headers
-        self.session = requests.Session()
+        self.client = common.Client()
         self.times = []
 
     def get(self):
-        """One GET of the first page, read whole; (seconds, body)."""
+        """One GET of the first page, read whole: (seconds, body)."""
         start = time.perf_counter()
-        resp = self.session.get(self.url, params={'limit': str(LIMIT)},
-                                headers=self.headers, timeout=HTTP_TIMEOUT)
+        resp = self.client.session.get(
+            self.url, params={'limit': str(LIMIT)}, headers=self.headers,
+            timeout=common.HTTP_TIMEOUT)
         body = resp.content
         elapsed = time.perf_counter() - start
-        if resp.status_code != 200:
-            raise BenchError('%s list: HTTP %s: %s' % (
-                self.name, resp.status_code, body[:1000]))
+        self.client.expect(resp, 200, '%s list' % self.name)
         return elapsed, body
 
-    def timed(self):
-        elapsed, _body = self.get()
-        self.times.append(elapsed)
+    def page_ids(self):
+        page = json.loads(self.get()[1])
+        return [i['id'] for i in page['images']], page
 
 
-def page_ids(side):
-    _elapsed, body = side.get()
-    page = json.loads(body)
-    return [i['id'] for i in page['images']], page
+def one_round(sides, requests_each):
+    """Interleaved GETs, rotating which side goes first: (seconds, {}).
 
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, int(round(
-        fraction * (len(ordered) - 1)))))
-    return ordered[index]
-
-
-def summary(times):
-    ms = [t * 1000.0 for t in times]
-    return {'median': statistics.median(ms), 'p90': percentile(ms, 0.9),
-            'mean': statistics.fmean(ms), 'min': min(ms), 'max': max(ms)}
+    The second item maps each side to its median latency in the round.
+    """
+    for side in sides:
+        side.times = []
+    with common.Stopwatch() as watch:
+        for i in range(requests_each):
+            for side in common.rotated(sides, i):
+                side.times.append(side.get()[0])
+    return watch.seconds, {s.name: statistics.median(s.times) for s in sides}
 
 
 # -- profile ---------------------------------------------------------------
@@ -174,7 +143,7 @@ def profile(mcimage, side, count, out_file):
     try:
         time.sleep(1.0)
         if proc.poll() is not None:
-            raise BenchError('py-spy exited %s: %s' % (
+            raise common.BenchError('py-spy exited %s: %s' % (
                 proc.returncode, proc.stderr.read().decode()[-1000:]))
         for _i in range(count):
             side.get()
@@ -213,156 +182,114 @@ def read_profile(path):
     return by_category, by_leaf, total
 
 
-# -- main ------------------------------------------------------------------
-
-def run(args, workdir):
-    print('mcimage list benchmark: GET images?limit=%d, %d requests each '
-          'way, %d images in the tenant' % (
-              LIMIT, args.requests, args.images))
-    print('machine: %d CPU(s); load average at start: %s' % (
-        os.cpu_count() or 0, streaming.loadavg()))
-    print('mcimage: %s' % streaming.mcimage_version())
-    print('mcimage-api debug logging: %s' % ('on' if args.debug else 'off'))
-    sys.stdout.flush()
-
-    glance_server = streaming.load_glance_server_module()
-    glance = glance_server.GlanceServer(os.path.join(workdir, 'glance'))
-    mcimage = streaming.MCImageProcess(os.path.join(workdir, 'mcimage'),
-                                       {VIM: None}, debug=args.debug)
-    try:
-        glance.start()
-        mcimage.vims = {VIM: glance.endpoint}
-        mcimage.start()
-        glance_pids = streaming.child_pids(glance.pid)
-        print('Glance %s (gunicorn master PID %d, worker PID(s) %s)' % (
-            glance.endpoint, glance.pid,
-            ','.join(str(p) for p in glance_pids) or '?'))
-        print('mcimage-api %s (PID %d)' % (mcimage.endpoint, mcimage.pid))
-
-        tenant = 'bench-%s' % uuid.uuid4().hex[:12]
-        user = 'bench-user'
-        glance_headers = glance.headers(tenant, user_id=user,
-                                        roles='member,reader')
-        started = time.perf_counter()
-        fill_tenant(glance, glance_headers, args.images)
-        print('tenant %s: %d images made in %.1f s' % (
-            tenant, args.images, time.perf_counter() - started))
-        straight = Side('straight', glance.endpoint + '/v2/images',
-                        glance_headers)
-        through = Side('mcimage', mcimage.endpoint +
-                       '/v1/%s/%s/images' % (VIM, tenant),
-                       {'X-Project-Id': tenant, 'X-User-Id': user,
-                        'X-Roles': 'member,reader'})
-
-        # Same question, same answer: the same 20 images in the same order.
-        straight_ids, _page = page_ids(straight)
-        through_ids, page = page_ids(through)
-        if straight_ids != through_ids or len(through_ids) != LIMIT:
-            raise BenchError('the two lists differ: straight %s, mcimage '
-                             '%s' % (straight_ids, through_ids))
+def check_same_page(sides):
+    """Same question, same answer: the same 20 images in the same order."""
+    expected, _page = sides[0].page_ids()
+    for side in sides[1:]:
+        ids, page = side.page_ids()
+        if ids != expected or len(ids) != LIMIT:
+            raise common.BenchError('%s lists %s, straight %s' % (
+                side.name, ids, expected))
         if not page.get('next', '').startswith('/v1/'):
-            raise BenchError('mcimage next link %r' % page.get('next'))
-        for _i in range(args.warmup):
-            straight.get()
-            through.get()
-        print('warm-up: %d requests each way; both list the same %d '
-              'images' % (args.warmup, LIMIT))
-        print()
+            raise common.BenchError('%s next link %r' % (side.name,
+                                                         page.get('next')))
+
+
+def print_profile(mcimage, side, count, workdir):
+    out_file = os.path.join(workdir, 'mcimage-list.pyspy.txt')
+    by_category, by_leaf, total = profile(mcimage, side, count, out_file)
+    print()
+    print('py-spy profile of the embedded mcimage-api over %d more list '
+          'requests: %d samples at 1 kHz (busy threads only)' % (
+              count, total))
+    print('  by the innermost library in the stack:')
+    for name, samples in by_category.most_common():
+        print('  %5.1f%%  %s' % (100.0 * samples / max(total, 1), name))
+    print('  top frames (self time):')
+    for frame, samples in by_leaf.most_common(12):
+        print('  %5.1f%%  %s' % (100.0 * samples / max(total, 1),
+                                 frame[:110]))
+
+
+def report(args, meter, sides):
+    print('Results: %d round(s) of %d interleaved requests each way; the '
+          'median latency of each round, in ms:' % (args.rounds,
+                                                    args.requests))
+    print('%-24s %9s %9s %9s' % ('', 'median', 'min', 'max'))
+    per_round = {s.name: meter.times[s.name] for s in sides}
+    for side in sides:
+        med, low, high = common.spread(per_round[side.name])
+        print('%-24s %9.2f %9.2f %9.2f' % (side.name, med * 1000,
+                                           low * 1000, high * 1000))
+    print()
+    for side in sides[1:]:
+        diffs = [(a - b) * 1000 for a, b in zip(per_round[side.name],
+                                                per_round['straight'])]
+        med, low, high = common.spread(diffs)
+        common.target_line('%s - straight, ms (min %+.2f, max %+.2f)' % (
+            side.name, low, high), med, '<= +%.0f' % TARGET_MS,
+            med <= TARGET_MS)
+    print()
+    # The mcimage servers work for their own side's requests only; Glance
+    # and the client for every request of every side.
+    mine = {s.name: args.requests for s in sides[1:]}
+    print('CPU ms per request (median of the rounds): %s' % ', '.join(
+        '%s %.2f' % (name, statistics.median(meter.cpu['round', name])
+                     * 1000 / mine.get(name, args.requests * len(sides)))
+        for name in sorted({n for (_p, n) in meter.cpu})))
+
+
+def run(args, workdir, servers):
+    common.print_header('mcimage list benchmark: GET images?limit=%d, %d '
+                        'images in the tenant, %d round(s) of %d requests '
+                        'each way' % (LIMIT, args.images, args.rounds,
+                                      args.requests))
+    stack = common.Stack(servers, workdir)
+    tenant = 'bench-%s' % uuid.uuid4().hex[:12]
+    fill_tenant(common.Client(), stack.glance, tenant, args.images)
+    sides = [Side('straight', stack.glance.endpoint + '/v2/images',
+                  common.glance_headers(tenant))] + [
+        Side(kind, server.url('/v1/%s/%s/images' % (VIM, tenant)),
+             common.mcimage_headers(tenant))
+        for kind, server in stack.mcimages.items()]
+    check_same_page(sides)
+    one_round(sides, args.warmup)
+    for round_no in range(1, args.rounds + 1):
+        _wall, medians = stack.meter.measure('round', one_round, sides,
+                                             args.requests)
+        for name, seconds in medians.items():
+            stack.meter.times.setdefault(name, []).append(seconds)
+        print('round %d: median %s' % (round_no, ', '.join(
+            '%s %.2f ms' % (name, seconds * 1000)
+            for name, seconds in medians.items())))
         sys.stdout.flush()
-
-        cpu_before = (streaming.cpu_seconds([mcimage.pid]),
-                      sum(streaming.cpu_seconds(glance_pids)),
-                      time.process_time())
-        wall = time.perf_counter()
-        for i in range(args.requests):
-            order = (straight, through) if i % 2 == 0 else (through, straight)
-            for side in order:
-                side.timed()
-        wall = time.perf_counter() - wall
-        cpu_after = (streaming.cpu_seconds([mcimage.pid]),
-                     sum(streaming.cpu_seconds(glance_pids)),
-                     time.process_time())
-        mcimage.check_alive()
-
-        a, b = summary(straight.times), summary(through.times)
-        print('Results: %d interleaved requests each way in %.1f s '
-              '(ms)' % (args.requests, wall))
-        print('%-10s %8s %8s %8s %8s %8s' % ('', 'median', 'p90', 'mean',
-                                             'min', 'max'))
-        for name, s in (('straight', a), ('mcimage', b)):
-            print('%-10s %8.2f %8.2f %8.2f %8.2f %8.2f' % (
-                name, s['median'], s['p90'], s['mean'], s['min'],
-                s['max']))
-        diff = b['median'] - a['median']
-        print('%-10s %+8.2f %+8.2f %+8.2f' % (
-            'difference', diff, b['p90'] - a['p90'], b['mean'] - a['mean']))
-        print()
-        print('median difference %+.2f ms, target <= +%.0f ms: %s' % (
-            diff, TARGET_MS, 'ok' if diff <= TARGET_MS else 'MISSED'))
-        count = float(args.requests)
-        mc_user = cpu_after[0][0] - cpu_before[0][0]
-        mc_sys = cpu_after[0][1] - cpu_before[0][1]
-        print('CPU per request: mcimage-api %.2f ms (user %.2f, sys %.2f);'
-              ' Glance worker %.2f ms (both ways alike); client %.2f ms' % (
-                  (mc_user + mc_sys) * 1000 / count, mc_user * 1000 / count,
-                  mc_sys * 1000 / count,
-                  (cpu_after[1] - cpu_before[1]) * 1000 / (2 * count),
-                  (cpu_after[2] - cpu_before[2]) * 1000 / (2 * count)))
-        sys.stdout.flush()
-
-        if args.profile:
-            out_file = os.path.join(workdir, 'mcimage-list.pyspy.txt')
-            by_category, by_leaf, total = profile(mcimage, through,
-                                                  args.profile, out_file)
-            print()
-            print('py-spy profile of mcimage-api over %d more list '
-                  'requests: %d samples at 1 kHz (busy threads only)' % (
-                      args.profile, total))
-            print('  by the innermost library in the stack:')
-            for name, samples in by_category.most_common():
-                print('  %5.1f%%  %s' % (100.0 * samples / max(total, 1),
-                                         name))
-            print('  top frames (self time):')
-            for frame, samples in by_leaf.most_common(12):
-                print('  %5.1f%%  %s' % (100.0 * samples / max(total, 1),
-                                         frame[:110]))
-            if args.workdir:
-                print('  raw stacks: %s' % out_file)
-        streaming.print_log_problems(mcimage)
-    finally:
-        mcimage.stop()
-        glance.stop()
-    print('load average at end: %s' % streaming.loadavg())
+        stack.check_alive()
+    print()
+    report(args, stack.meter, sides)
+    if args.profile:
+        print_profile(stack.mcimages['embedded'], sides[1], args.profile,
+                      workdir)
+    common.print_log_problems(stack.mcimages)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        description='GET images?limit=20 through mcimage vs straight to '
-                    'Glance (DESIGN section 8).')
-    parser.add_argument('--requests', type=int, default=300,
-                        help='timed requests each way (default 300)')
+    parser = common.parser(__doc__.splitlines()[0])
+    parser.add_argument('--requests', type=int, default=100,
+                        help='timed requests each way per round (default '
+                             '100)')
     parser.add_argument('--images', type=int, default=60,
-                        help='images in the tenant (default 60, at least '
-                             '%d)' % (LIMIT + 1))
+                        help='images in the tenant (default 60, more than '
+                             '%d)' % LIMIT)
     parser.add_argument('--warmup', type=int, default=20,
-                        help='untimed requests each way first (default '
-                             '20)')
-    parser.add_argument('--debug', action='store_true',
-                        help='run mcimage-api with debug logging, as the '
-                             'functional tests do')
+                        help='untimed requests each way first (default 20)')
     parser.add_argument('--profile', type=int, default=0, metavar='N',
-                        help='then sample mcimage-api with py-spy during N '
-                             'more requests and print where its time goes')
-    parser.add_argument('--workdir',
-                        help='keep configuration files, databases, logs '
-                             'and the profile here instead of a temp dir '
-                             'removed at the end')
+                        help='then sample the embedded mcimage-api with '
+                             'py-spy during N more requests')
     args = parser.parse_args(argv)
-    if args.requests < 2 or args.images <= LIMIT or args.warmup < 0:
-        parser.error('--requests must be at least 2, --images more than '
-                     '%d' % LIMIT)
-
-    return streaming.run_main(args, run, 'mcimage-bench-list-')
+    if args.requests < 1 or args.images <= LIMIT or args.warmup < 1:
+        parser.error('--requests and --warmup must be at least 1, --images '
+                     'more than %d' % LIMIT)
+    return common.run_main(args, run, 'mcimage-bench-list-')
 
 
 if __name__ == '__main__':

@@ -12,21 +12,20 @@
 
 """Multipart parsing alone: mcimage.api.multipart over an in-memory body.
 
-DESIGN section 8: at least 1 GB/s. Two payloads, as NOTES-servers section
-2 measured the parsers: random bytes, and CRLF-heavy lines that look like
-a boundary every 80 bytes. The body is read in [upload] chunk_size pieces
-(64 KiB) and also in 1 MiB pieces; the file part is read and dropped.
+Target: at least 1 GB/s. Two payloads: random bytes, and CRLF-heavy lines
+that look like a boundary every 80 bytes. The body is read in [upload]
+chunk_size pieces (64 KiB) and also in 1 MiB pieces; the file part is read
+and dropped. No server runs::
 
-    .venv/bin/python benchmarks/bench_multipart.py [--size-mib 512]
+    .venv/bin/python -m benchmarks.bench_multipart [--size-mib 512]
+        [--rounds 5]
 """
 
-import argparse
 import io
 import os
-import statistics
 import sys
-import time
 
+from benchmarks import common
 from mcimage.api import multipart
 
 BOUNDARY = '----mcimage-bench-boundary-7d2c9a41'
@@ -60,33 +59,34 @@ def parse(data, chunk_size):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--size-mib', type=int, default=512)
-    parser.add_argument('--rounds', type=int, default=3)
-    args = parser.parse_args(argv)
-    size = args.size_mib * 1024 * 1024
+    args = common.parser(__doc__.splitlines()[0], size_mib=512).parse_args(
+        argv)
+    size = args.size_mib * common.MIB
     line = b'-' * 10 + b'x' * 68 + b'\r\n'
     payloads = {'random': os.urandom(size),
                 'CRLF-heavy': (line * (size // len(line) + 1))[:size]}
-    print('multipart parsing alone, %d MiB file part, median of %d '
-          '(target >= 1 GB/s)' % (args.size_mib, args.rounds))
+    print('multipart parsing alone, %d MiB file part, %d round(s); MB/s '
+          '(target >= 1000 MB/s)' % (args.size_mib, args.rounds))
+    print('%-26s %9s %9s %9s' % ('', 'median', 'min', 'max'))
     worst = None
     for name, payload in payloads.items():
         data = body(payload)
-        for chunk_size in (64 * 1024, 1024 * 1024):
-            times = []
+        for chunk_size in (64 * 1024, common.MIB):
+            rates = []
             for _ in range(args.rounds):
-                started = time.perf_counter()
-                parsed = parse(data, chunk_size)
-                times.append(time.perf_counter() - started)
-            assert parsed == size, (parsed, size)
-            rate = size / statistics.median(times)
-            worst = rate if worst is None else min(worst, rate)
-            print('  %-10s  %4d KiB reads  %7.0f MB/s  %s' % (
-                name, chunk_size // 1024, rate / 1e6,
-                'ok' if rate >= TARGET else 'MISSED'))
-    print('slowest: %.0f MB/s, target >= 1000 MB/s: %s' % (
-        worst / 1e6, 'ok' if worst >= TARGET else 'MISSED'))
+                with common.Stopwatch() as watch:
+                    parsed = parse(data, chunk_size)
+                rates.append(size / watch.seconds / 1e6)
+            if parsed != size:
+                raise common.BenchError('parsed %d bytes of %d' % (parsed,
+                                                                   size))
+            med, low, high = common.spread(rates)
+            worst = med if worst is None else min(worst, med)
+            print('%-26s %9.0f %9.0f %9.0f' % (
+                '%s, %d KiB reads' % (name, chunk_size // 1024), med, low,
+                high))
+    common.target_line('slowest median, MB/s', worst, '>= 1000',
+                       worst >= TARGET / 1e6)
     return 0
 
 

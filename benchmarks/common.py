@@ -1,0 +1,731 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""What every benchmark repeats: payloads, servers, rounds, meters, report.
+
+The straight baseline is Glance under uWSGI as devstack runs it; mcimage
+runs under its embedded server (``mcimage-api``, cheroot) and under
+gunicorn (``mcimage.wsgi.api:application`` with the example configuration
+of etc/mcimage), both in the same run. Every server is started on a free
+port of 127.0.0.1 in a session of its own and stopped by its PID (its
+process group) when the benchmark ends, also on an error, Ctrl-C or
+SIGTERM.
+"""
+
+import argparse
+import functools
+import hashlib
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+
+import requests
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if REPO_ROOT not in sys.path:
+    sys.path.insert(0, REPO_ROOT)
+from tests.functional.fixtures import load_tool  # noqa: E402
+
+MIB = 1024 * 1024
+GIB = 1024 * MIB
+# The client's read and write size, the same for every side.
+CHUNK = MIB
+VIMS = ('local_RegionOne', 'local_RegionTwo')
+# The two ways mcimage is served, both measured in every run.
+MCIMAGE_SERVERS = ('embedded', 'gunicorn')
+DEFAULT_ROUNDS = 5
+SAMPLE_INTERVAL = 0.05
+# (connect, read) seconds: a read never waits this long on a healthy server.
+HTTP_TIMEOUT = (10, 600)
+CLK_TCK = os.sysconf('SC_CLK_TCK')
+ROLES = 'member,reader'
+USER = 'bench-user'
+
+
+class BenchError(Exception):
+    """The benchmark could not run (a server failed, an answer was wrong)."""
+
+
+# -- /proc -----------------------------------------------------------------
+
+def read_rss_kib(pid, field=b'VmRSS'):
+    """VmRSS (or another Vm field: VmHWM...) in KiB; None if gone."""
+    try:
+        with open('/proc/%d/status' % pid, 'rb') as f:
+            for line in f:
+                if line.startswith(field + b':'):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def _stat_fields(pid):
+    """/proc/PID/stat from the state field on (comm may hold spaces)."""
+    with open('/proc/%d/stat' % pid, 'rb') as f:
+        stat = f.read()
+    return stat[stat.rfind(b')') + 2:].split()
+
+
+def cpu_seconds(pids):
+    """utime + stime of the processes so far, all their threads included."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = _stat_fields(pid)
+        except OSError:
+            continue
+        # utime and stime are fields 14 and 15 of stat, 12 and 13 here.
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / CLK_TCK
+
+
+def child_pids(ppid):
+    """PIDs of the live (not zombie) children of ppid."""
+    children = []
+    for name in os.listdir('/proc'):
+        if not name.isdigit():
+            continue
+        try:
+            fields = _stat_fields(int(name))
+        except OSError:
+            continue
+        if int(fields[1]) == ppid and fields[0] not in (b'Z', b'X'):
+            children.append(int(name))
+    return sorted(children)
+
+
+# -- payloads and request bodies ---------------------------------------------
+
+class Payload(object):
+    """``size_mib`` MiB of random bytes in a file, written 1 MiB at a time."""
+
+    def __init__(self, path, size_mib):
+        self.path = path
+        md5 = hashlib.md5(usedforsecurity=False)
+        sha256 = hashlib.sha256()
+        with open(path, 'wb') as f:
+            for _i in range(size_mib):
+                chunk = os.urandom(CHUNK)
+                md5.update(chunk)
+                sha256.update(chunk)
+                f.write(chunk)
+        self.size = size_mib * MIB
+        self.md5 = md5.hexdigest()
+        self.sha256 = sha256.hexdigest()
+
+
+class StreamedBody(object):
+    """``head``, then the file in CHUNK pieces, then ``tail``.
+
+    requests sends an iterable with a length with that Content-Length, not
+    chunked, and never holds more than one piece of it.
+    """
+
+    def __init__(self, path, head=b'', tail=b''):
+        self.path = path
+        self.head = head
+        self.tail = tail
+        self.size = os.path.getsize(path)
+
+    def __len__(self):
+        return len(self.head) + self.size + len(self.tail)
+
+    def __iter__(self):
+        if self.head:
+            yield self.head
+        with open(self.path, 'rb') as f:
+            while True:
+                chunk = f.read(CHUNK)
+                if not chunk:
+                    break
+                yield chunk
+        if self.tail:
+            yield self.tail
+
+
+def multipart_body(path, fields, file_name='bench.img'):
+    """(body, Content-Type): the ONAP form, fields first, streamed."""
+    boundary = 'mcimage-bench-%s' % uuid.uuid4().hex
+    head = []
+    for name, value in fields:
+        head.append(('--%s\r\nContent-Disposition: form-data; name="%s"'
+                     '\r\n\r\n%s\r\n' % (boundary, name, value)).encode())
+    head.append(('--%s\r\nContent-Disposition: form-data; name="file"; '
+                 'filename="%s"\r\nContent-Type: application/octet-stream'
+                 '\r\n\r\n' % (boundary, file_name)).encode())
+    tail = ('\r\n--%s--\r\n' % boundary).encode()
+    return (StreamedBody(path, b''.join(head), tail),
+            'multipart/form-data; boundary=%s' % boundary)
+
+
+# -- servers ---------------------------------------------------------------
+
+# What the Glance virtualenv holds: the cloud's software, apart from
+# mcimage's own environment.
+GLANCE_REQUIREMENTS = ['glance>=33.0.0,<34', 'uwsgi']
+
+
+def glance_python():
+    """The interpreter of the virtualenv that holds Glance and uWSGI.
+
+    $MCIMAGE_BENCH_GLANCE_PYTHON, else .glance-venv of the checkout, made
+    here the first time (pip compiles uWSGI: a few minutes).
+    """
+    python = os.environ.get('MCIMAGE_BENCH_GLANCE_PYTHON')
+    if python:
+        return python
+    venv = os.path.join(REPO_ROOT, '.glance-venv')
+    python = os.path.join(venv, 'bin', 'python')
+    if not os.access(os.path.join(venv, 'bin', 'uwsgi'), os.X_OK):
+        print('installing %s into %s' % (' '.join(GLANCE_REQUIREMENTS),
+                                         venv))
+        sys.stdout.flush()
+        try:
+            subprocess.run([sys.executable, '-m', 'venv', venv], check=True)
+            subprocess.run([python, '-m', 'pip', 'install', '-q'] +
+                           GLANCE_REQUIREMENTS, check=True,
+                           stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.CalledProcessError) as e:
+            raise BenchError('could not make the Glance virtualenv %s: %s'
+                             % (venv, e))
+    return python
+
+
+# devstack's uWSGI settings for glance-api (lib/apache,
+# write_local_uwsgi_http_config), with one process of four threads. The
+# module is the launcher's wrapper of glance.wsgi.api:application, whose
+# hooks only make Glance's sqlite database wait for its lock.
+UWSGI_INI = """\
+[uwsgi]
+home = {venv}
+pythonpath = {etc_dir}
+module = gl_wsgi:application
+http-socket = 127.0.0.1:{port}
+processes = 1
+threads = 4
+master = true
+die-on-term = true
+exit-on-reload = false
+enable-threads = true
+thunder-lock = true
+buffer-size = 65535
+add-header = Connection: close
+lazy-apps = true
+http-raw-body = true
+http-chunked-input = true
+http-auto-chunked = true
+http-keepalive = false
+socket-timeout = 30
+need-app = true
+env = OS_GLANCE_CONFIG_DIR={etc_dir}
+"""
+
+
+def _glance_server_class():
+    """tools/glance_server.py's GlanceServer, served by uWSGI instead."""
+    base = load_tool('glance_server').GlanceServer
+    server_common = load_tool('server_common')
+
+    class UWSGIGlanceServer(base):
+        """Glance under uWSGI; ``extra_conf`` ends its glance-api.conf."""
+
+        server = 'uwsgi'
+
+        def __init__(self, workdir, extra_conf=''):
+            super().__init__(workdir, python=glance_python())
+            self.extra_conf = extra_conf
+            self.server_log = os.path.join(self.log_dir, 'uwsgi.log')
+            self.log_files[0] = self.server_log
+
+        def _write_config(self):
+            super()._write_config()
+            if self.extra_conf:
+                with open(self.config_file, 'a') as f:
+                    f.write('\n' + self.extra_conf)
+
+        def _spawn(self):
+            ini = os.path.join(self.etc_dir, 'uwsgi.ini')
+            venv = os.path.dirname(os.path.dirname(self.python))
+            self._write(ini, UWSGI_INI.format(
+                venv=venv, etc_dir=self.etc_dir, port=self.port))
+            uwsgi = os.path.join(venv, 'bin', 'uwsgi')
+            if not os.access(uwsgi, os.X_OK):
+                raise BenchError('no uWSGI at %s: see benchmarks/README.rst'
+                                 % uwsgi)
+            with open(self.server_log, 'ab') as log:
+                self._proc = subprocess.Popen(
+                    [uwsgi, '--ini', ini], stdin=subprocess.DEVNULL,
+                    stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir,
+                    env=self._env(), start_new_session=True)
+            self.pid = self._proc.pid
+            server_common.LIVE_SERVERS.add(self)
+
+        def _wait_ready(self, deadline):
+            headers = dict(self.headers('glance-server-ready'))
+            while True:
+                if self._proc.poll() is not None:
+                    raise RuntimeError('uWSGI exited %s before Glance was '
+                                       'ready\n%s' % (self._proc.returncode,
+                                                      self._log_tails()))
+                try:
+                    if requests.get(self.endpoint + '/v2/images',
+                                    headers=headers,
+                                    timeout=2).status_code == 200:
+                        return
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError('Glance under uWSGI not ready\n%s'
+                                       % self._log_tails())
+                time.sleep(0.1)
+
+    return UWSGIGlanceServer
+
+
+def glance_server(workdir, extra_conf=''):
+    """A Glance API (trusted flavor, sqlite, file store) under uWSGI.
+
+    Not started; ``serving_pids(server)`` names its worker process.
+    """
+    return _glance_server_class()(workdir, extra_conf=extra_conf)
+
+
+def mcimage_server(workdir, vims, server, extra_conf='', env=None):
+    """mcimage-api as the functional tests run it, INFO logging.
+
+    ``server``: 'embedded' (the mcimage-api console script's code,
+    cheroot) or 'gunicorn' (etc/mcimage/mcimage-api-gunicorn.conf.py).
+    """
+    return load_tool('mcimage_server').MCImageServer(
+        workdir, vims, debug=False, extra_conf=extra_conf, env=env,
+        server=server)
+
+
+def serving_pids(server):
+    """The processes that serve requests: uWSGI's and gunicorn's workers."""
+    if getattr(server, 'server', None) in ('uwsgi', 'gunicorn'):
+        return child_pids(server.pid)
+    return [server.pid]
+
+
+def glance_headers(tenant):
+    return {'X-Identity-Status': 'Confirmed', 'X-Project-Id': tenant,
+            'X-User-Id': USER, 'X-Roles': ROLES}
+
+
+def mcimage_headers(tenant):
+    return {'X-Project-Id': tenant, 'X-User-Id': USER, 'X-Roles': ROLES}
+
+
+class Servers(object):
+    """Starts servers in order and stops every one started, in reverse."""
+
+    def __init__(self):
+        self.started = []
+
+    def start(self, server):
+        self.started.append(server)
+        server.start()
+        return server
+
+    def stop_all(self):
+        while self.started:
+            self.started.pop().stop()
+
+
+class Stack(object):
+    """Glance under uWSGI per VIM, mcimage under both servers, a Meter.
+
+    Everything is started through ``servers`` (the Meter too), so that
+    ``servers.stop_all()`` stops it all. The Meter's groups: 'glance' (or
+    'glance 1', 'glance 2'...) and each mcimage server kind.
+    """
+
+    def __init__(self, servers, workdir, vims=1, glance_conf='',
+                 mcimage_conf=''):
+        self.glances = {vim: servers.start(glance_server(
+            os.path.join(workdir, vim), glance_conf))
+            for vim in VIMS[:vims]}
+        endpoints = {vim: g.endpoint for vim, g in self.glances.items()}
+        self.mcimages = {kind: servers.start(mcimage_server(
+            os.path.join(workdir, 'mcimage-' + kind), endpoints, kind,
+            extra_conf=mcimage_conf)) for kind in MCIMAGE_SERVERS}
+        groups = {}
+        for number, glance in enumerate(self.glances.values(), 1):
+            name = 'glance' if vims == 1 else 'glance %d' % number
+            groups[name] = functools.partial(serving_pids, glance)
+        for kind, server in self.mcimages.items():
+            groups[kind] = functools.partial(serving_pids, server)
+        self.meter = servers.start(Meter(groups))
+        self.print_servers()
+
+    @property
+    def glance(self):
+        """The Glance of the first VIM."""
+        return self.glances[VIMS[0]]
+
+    def print_servers(self):
+        for vim, glance in self.glances.items():
+            print('Glance %s: %s, uWSGI master PID %d, worker PID(s) %s' % (
+                vim, glance.endpoint, glance.pid,
+                ','.join(str(p) for p in serving_pids(glance))))
+        for kind, server in self.mcimages.items():
+            print('mcimage %s: %s, PID %d%s' % (
+                kind, server.endpoint, server.pid,
+                ', worker PID(s) %s' % ','.join(
+                    str(p) for p in serving_pids(server))
+                if kind == 'gunicorn' else ''))
+        sys.stdout.flush()
+
+    def check_alive(self):
+        for server in self.mcimages.values():
+            server.check_alive()
+
+
+# -- the client, the same for every side ------------------------------------
+
+class Client(object):
+    """The HTTP calls of every benchmark, whichever server answers."""
+
+    def __init__(self):
+        self.session = requests.Session()
+
+    @staticmethod
+    def expect(resp, status, what):
+        if resp.status_code != status:
+            raise BenchError('%s: HTTP %s (expected %s): %s' % (
+                what, resp.status_code, status, resp.text[:2000]))
+
+    def create_and_put(self, images_url, headers, path):
+        """POST {images_url}, PUT its /file: (seconds, image id).
+
+        Glance's v2 route and mcimage's route of the same shape.
+        """
+        start = time.perf_counter()
+        resp = self.session.post(
+            images_url, json={'name': 'bench', 'disk_format': 'raw',
+                              'container_format': 'bare'},
+            headers=headers, timeout=HTTP_TIMEOUT)
+        self.expect(resp, 201, 'image create at %s' % images_url)
+        image_id = resp.json()['id']
+        resp = self.session.put(
+            '%s/%s/file' % (images_url, image_id), data=StreamedBody(path),
+            headers=dict(headers, **{
+                'Content-Type': 'application/octet-stream'}),
+            timeout=HTTP_TIMEOUT)
+        self.expect(resp, 204, 'upload to %s' % images_url)
+        return time.perf_counter() - start, image_id
+
+    def post_form(self, url, headers, path, fields):
+        """The ONAP multipart POST: (seconds, answer's JSON)."""
+        body, ctype = multipart_body(path, fields)
+        start = time.perf_counter()
+        resp = self.session.post(url, data=body, headers=dict(
+            headers, **{'Content-Type': ctype}), timeout=HTTP_TIMEOUT)
+        elapsed = time.perf_counter() - start
+        self.expect(resp, 201, 'multipart upload to %s' % url)
+        return elapsed, resp.json()
+
+    def get_file(self, url, headers, size, digest=None):
+        """GET the data in CHUNK reads: seconds (hashing if asked)."""
+        received = 0
+        start = time.perf_counter()
+        with self.session.get(url, headers=headers, stream=True,
+                              timeout=HTTP_TIMEOUT) as resp:
+            self.expect(resp, 200, 'download %s' % url)
+            for chunk in resp.iter_content(CHUNK):
+                received += len(chunk)
+                if digest is not None:
+                    digest.update(chunk)
+        elapsed = time.perf_counter() - start
+        if received != size:
+            raise BenchError('download %s: %d bytes, expected %d' % (
+                url, received, size))
+        return elapsed
+
+
+def delete_images(glance, tenant, image_ids):
+    """Delete images straight in Glance; the ids left (not deleted)."""
+    left = []
+    for image_id in image_ids:
+        try:
+            glance.delete_image(image_id, tenant)
+        except requests.RequestException as e:
+            print('warning: could not delete image %s: %s' % (image_id, e),
+                  file=sys.stderr)
+            left.append(image_id)
+    return left
+
+
+# -- meters ------------------------------------------------------------------
+
+class Meter(threading.Thread):
+    """CPU time and RSS of named groups of processes.
+
+    ``groups`` is {name: callable returning PIDs}; the client (this
+    process) is always one. A thread samples VmRSS every 50 ms and keeps
+    the peak of each group (its largest process) per phase that the main
+    thread names with ``measure()``.
+    """
+
+    def __init__(self, groups, interval=SAMPLE_INTERVAL):
+        super().__init__(name='bench-meter', daemon=True)
+        self.groups = dict(groups, client=lambda: [os.getpid()])
+        self.interval = interval
+        self.phase = 'idle'
+        self.peaks = {}
+        self.cpu = {}
+        self.times = {}
+        self._pids = {}
+        self._stop_event = threading.Event()
+        self._lock = threading.Lock()
+
+    def pids(self, name):
+        return self.groups[name]()
+
+    def sample(self):
+        for name in self.groups:
+            rss = [read_rss_kib(p) for p in self._pids.get(name, [])]
+            rss = [r for r in rss if r is not None]
+            if rss:
+                with self._lock:
+                    key = (name, self.phase)
+                    self.peaks[key] = max(self.peaks.get(key, 0), max(rss))
+
+    def refresh_pids(self):
+        self._pids = {name: self.pids(name) for name in self.groups}
+
+    def run(self):
+        while not self._stop_event.wait(self.interval):
+            self.sample()
+
+    def stop(self):
+        self._stop_event.set()
+        if self.is_alive():
+            self.join(5)
+
+    def cpu_now(self):
+        return {name: cpu_seconds(pids) for name, pids in self._pids.items()}
+
+    def measure(self, phase, func, *args):
+        """Run func as phase; record its seconds and the CPU it took.
+
+        Its seconds are what it returns, or the first item of the tuple it
+        returns. Returns what func returns.
+        """
+        self.refresh_pids()
+        self.sample()
+        self.phase = phase
+        before = self.cpu_now()
+        try:
+            out = func(*args)
+        finally:
+            self.sample()
+            self.phase = 'idle'
+        after = self.cpu_now()
+        seconds = out[0] if isinstance(out, tuple) else out
+        self.times.setdefault(phase, []).append(seconds)
+        for name in after:
+            self.cpu.setdefault((phase, name), []).append(
+                after[name] - before[name])
+        return out
+
+    def ratio(self, phase, baseline):
+        """Median time of phase over the median time of baseline."""
+        return (statistics.median(self.times[phase])
+                / statistics.median(self.times[baseline]))
+
+    def peak_mib(self, name, phase):
+        return self.peaks.get((name, phase), 0) / 1024.0
+
+    def rss_mib(self, name):
+        """The largest current RSS of the group's processes."""
+        rss = [read_rss_kib(p) or 0 for p in self.pids(name)]
+        return max(rss or [0]) / 1024.0
+
+
+class Stopwatch(object):
+    """``with Stopwatch() as w:`` ... then ``w.seconds``."""
+
+    def __enter__(self):
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.seconds = time.perf_counter() - self._start
+
+
+def rotated(items, round_no):
+    """items rotated by round_no: each goes first in turn, noise is shared."""
+    shift = round_no % len(items)
+    return list(items[shift:]) + list(items[:shift])
+
+
+def spread(values):
+    """(median, min, max)."""
+    return statistics.median(values), min(values), max(values)
+
+
+# -- report ------------------------------------------------------------------
+
+def mcimage_version():
+    """Where the mcimage that the servers import lives, and its commit.
+
+    The commit is followed by '+dirty' when mcimage/ or etc/ differ from
+    it.
+    """
+    import mcimage
+    top = os.path.dirname(os.path.dirname(os.path.abspath(
+        mcimage.__file__)))
+    try:
+        head = subprocess.run(
+            ['git', '-C', top, 'rev-parse', '--short', 'HEAD'],
+            capture_output=True, text=True, timeout=10, check=True)
+        dirty = subprocess.run(
+            ['git', '-C', top, 'status', '--porcelain', '--', 'mcimage',
+             'etc'], capture_output=True, text=True, timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return '%s (not a git checkout)' % top
+    return '%s at commit %s%s' % (top, head.stdout.strip(),
+                                  '+dirty' if dirty.stdout.strip() else '')
+
+
+def loadavg():
+    return '%.2f %.2f %.2f' % os.getloadavg()
+
+
+def print_header(title):
+    print(title)
+    print('machine: %d CPU(s); load average at start: %s' % (
+        os.cpu_count() or 0, loadavg()))
+    print('mcimage: %s' % mcimage_version())
+    print('Glance: under uWSGI (1 process, 4 threads), %s' % glance_python())
+    sys.stdout.flush()
+
+
+def print_times(meter, rows, baseline, size=None):
+    """Medians with min and max of each phase, and its ratio to baseline.
+
+    rows: [(label, phase)]; baseline: the phase the ratios divide by.
+    """
+    print('%-28s %9s %9s %9s %9s %7s' % (
+        '', 'median s', 'min s', 'max s', 'MiB/s' if size else '', 'ratio'))
+    for label, phase in rows:
+        med, low, high = spread(meter.times[phase])
+        print('%-28s %9.3f %9.3f %9.3f %9s %7.3f' % (
+            label, med, low, high,
+            '%.1f' % (size / MIB / med) if size else '',
+            meter.ratio(phase, baseline)))
+
+
+def print_cpu(meter, rows, per, unit):
+    """CPU seconds per ``unit`` (median) of every process group.
+
+    ``per`` is how many units one measured call moves.
+    """
+    names = sorted({name for (_phase, name) in meter.cpu})
+    print('CPU seconds per %s (median; client is this process, Glance and '
+          'gunicorn their workers):' % unit)
+    print('%-28s' % '' + ''.join('%18s' % n for n in names))
+    for label, phase in rows:
+        print('%-28s' % label + ''.join(
+            '%18.2f' % (statistics.median(meter.cpu[phase, n]) / per)
+            for n in names))
+
+
+def target_line(what, value, target, ok):
+    print('%-60s %8.3f  target %-8s %s' % (what, value, target,
+                                           'ok' if ok else 'MISSED'))
+
+
+def print_rounds(meter, round_no, phases):
+    """One line: the round's time of each phase."""
+    print('round %d: %s' % (round_no, ', '.join(
+        '%s %.3f s' % (phase, meter.times[phase][-1]) for phase in phases)))
+    sys.stdout.flush()
+
+
+def print_log_problems(mcimages):
+    """The WARNING/ERROR lines of each mcimage server's log."""
+    for kind, server in mcimages.items():
+        count, lines = server.log_problems()
+        print('mcimage %s log: %d WARNING/ERROR line(s)%s' % (
+            kind, count, ':' if lines else ''))
+        for line in lines:
+            print('  ' + line[:200])
+
+
+# -- main --------------------------------------------------------------------
+
+def parser(description, size_mib=None, rounds=DEFAULT_ROUNDS):
+    """An argument parser with the options every benchmark shares."""
+    p = argparse.ArgumentParser(description=description)
+    if size_mib is not None:
+        p.add_argument('--size-mib', type=int, default=size_mib,
+                       help='payload size in MiB (default %d)' % size_mib)
+    p.add_argument('--rounds', type=int, default=rounds,
+                   help='rounds; the report gives medians with min and max '
+                        '(default %d)' % rounds)
+    p.add_argument('--workdir',
+                   help='keep configuration files, databases and logs '
+                        'here instead of a temp dir removed at the end '
+                        '(payloads are removed either way)')
+    return p
+
+
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt('signal %d' % signum)
+
+
+def run_main(args, run, prefix):
+    """Run ``run(args, workdir, servers)``; the exit status.
+
+    Ctrl-C and SIGTERM both unwind to the stop of every server. Files
+    whose name starts with 'payload' are removed at the end.
+    """
+    if min(getattr(args, 'size_mib', 1), args.rounds) < 1:
+        print('--size-mib and --rounds must be at least 1', file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    if args.workdir:
+        workdir = os.path.abspath(args.workdir)
+        os.makedirs(workdir, exist_ok=True)
+    else:
+        workdir = tempfile.mkdtemp(prefix=prefix)
+    servers = Servers()
+    try:
+        run(args, workdir, servers)
+    except (BenchError, RuntimeError, requests.RequestException) as e:
+        # RuntimeError: a server could not start or died.
+        print('benchmark failed: %s' % e, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print('interrupted; servers stopped', file=sys.stderr)
+        return 130
+    finally:
+        servers.stop_all()
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            for name in os.listdir(workdir):
+                if name.startswith('payload'):
+                    os.unlink(os.path.join(workdir, name))
+        print('load average at end: %s' % loadavg())
+    return 0
