@@ -172,8 +172,6 @@ class Importer(object):
         Returns (seconds, {moment: seconds since the create}).
         """
         glance = self.glance
-        staging = os.path.join(glance.workdir, 'staging')
-        marks = {}
         start = time.perf_counter()
         resp = self.session.post(
             glance.endpoint + '/v2/images',
@@ -189,19 +187,26 @@ class Importer(object):
                              'uri': self.web.url(path)}},
             headers=self.glance_headers, timeout=HTTP_TIMEOUT)
         self._expect(resp, 202, 'Glance web-download import')
-        marks['import accepted'] = time.perf_counter() - start
-        staged_file = os.path.join(staging, image_id)
+        marks = {'import accepted': time.perf_counter() - start}
+        self._wait_active(image_id, size, start, marks)
+        elapsed = time.perf_counter() - start
+        self._check_image(VIMS[0], image_id, size, md5, 'Glance web-download')
+        return elapsed, marks
+
+    def _wait_active(self, image_id, size, start, marks):
+        """GET the image every POLL_INTERVAL until it is active."""
+        staged_file = os.path.join(self.glance.workdir, 'staging', image_id)
         deadline = time.monotonic() + IMPORT_TIMEOUT
         while True:
             resp = self.session.get(
-                glance.endpoint + '/v2/images/' + image_id,
+                self.glance.endpoint + '/v2/images/' + image_id,
                 headers=self.glance_headers, timeout=HTTP_TIMEOUT)
             now = time.perf_counter() - start
             self._expect(resp, 200, 'Glance image show')
             image = resp.json()
             status = image.get('status')
             if status == 'active':
-                break
+                return
             marks.setdefault('status %s' % status, now)
             # The staging file reaches the full size when the download
             # ends; then Glance copies it into the store.
@@ -223,9 +228,6 @@ class Importer(object):
                     'Glance web-download of image %s still %s after %d s'
                     % (image_id, status, IMPORT_TIMEOUT))
             time.sleep(POLL_INTERVAL)
-        elapsed = time.perf_counter() - start
-        self._check_image(VIMS[0], image_id, size, md5, 'Glance web-download')
-        return elapsed, marks
 
     def _glance_task_messages(self, image_id):
         try:

@@ -238,65 +238,58 @@ env = OS_GLANCE_CONFIG_DIR={etc_dir}
 """
 
 
-def _glance_server_class():
-    """tools/glance_server.py's GlanceServer, served by uWSGI instead."""
-    base = load_tool('glance_server').GlanceServer
-    server_common = load_tool('server_common')
+class UWSGIGlanceServer(load_tool('glance_server').GlanceServer):
+    """The Glance launcher's server, served by uWSGI instead.
 
-    class UWSGIGlanceServer(base):
-        """Glance under uWSGI; ``extra_conf`` ends its glance-api.conf."""
+    ``extra_conf`` ends its glance-api.conf.
+    """
 
-        server = 'uwsgi'
+    server = 'uwsgi'
 
-        def __init__(self, workdir, extra_conf=''):
-            super().__init__(workdir, python=glance_python())
-            self.extra_conf = extra_conf
-            self.server_log = os.path.join(self.log_dir, 'uwsgi.log')
-            self.log_files[0] = self.server_log
+    def __init__(self, workdir, extra_conf=''):
+        super().__init__(workdir, python=glance_python())
+        self.extra_conf = extra_conf
+        self.server_log = os.path.join(self.log_dir, 'uwsgi.log')
+        self.log_files[0] = self.server_log
 
-        def _write_config(self):
-            super()._write_config()
-            if self.extra_conf:
-                with open(self.config_file, 'a') as f:
-                    f.write('\n' + self.extra_conf)
+    def _write_config(self):
+        super()._write_config()
+        if self.extra_conf:
+            with open(self.config_file, 'a') as f:
+                f.write('\n' + self.extra_conf)
 
-        def _spawn(self):
-            ini = os.path.join(self.etc_dir, 'uwsgi.ini')
-            venv = os.path.dirname(os.path.dirname(self.python))
-            self._write(ini, UWSGI_INI.format(
-                venv=venv, etc_dir=self.etc_dir, port=self.port))
-            uwsgi = os.path.join(venv, 'bin', 'uwsgi')
-            if not os.access(uwsgi, os.X_OK):
-                raise BenchError('no uWSGI at %s: see benchmarks/README.rst'
-                                 % uwsgi)
-            with open(self.server_log, 'ab') as log:
-                self._proc = subprocess.Popen(
-                    [uwsgi, '--ini', ini], stdin=subprocess.DEVNULL,
-                    stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir,
-                    env=self._env(), start_new_session=True)
-            self.pid = self._proc.pid
-            server_common.LIVE_SERVERS.add(self)
+    def _spawn(self):
+        ini = os.path.join(self.etc_dir, 'uwsgi.ini')
+        venv = os.path.dirname(os.path.dirname(self.python))
+        self._write(ini, UWSGI_INI.format(
+            venv=venv, etc_dir=self.etc_dir, port=self.port))
+        with open(self.server_log, 'ab') as log:
+            self._proc = subprocess.Popen(
+                [os.path.join(venv, 'bin', 'uwsgi'), '--ini', ini],
+                stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, cwd=self.workdir, env=self._env(),
+                start_new_session=True)
+        self.pid = self._proc.pid
+        load_tool('server_common').LIVE_SERVERS.add(self)
 
-        def _wait_ready(self, deadline):
-            headers = dict(self.headers('glance-server-ready'))
-            while True:
-                if self._proc.poll() is not None:
-                    raise RuntimeError('uWSGI exited %s before Glance was '
-                                       'ready\n%s' % (self._proc.returncode,
-                                                      self._log_tails()))
-                try:
-                    if requests.get(self.endpoint + '/v2/images',
-                                    headers=headers,
-                                    timeout=2).status_code == 200:
-                        return
-                except requests.RequestException:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError('Glance under uWSGI not ready\n%s'
-                                       % self._log_tails())
-                time.sleep(0.1)
-
-    return UWSGIGlanceServer
+    def _wait_ready(self, deadline):
+        headers = self.headers('glance-server-ready')
+        while True:
+            if self._proc.poll() is not None:
+                raise RuntimeError('uWSGI exited %s before Glance was '
+                                   'ready\n%s' % (self._proc.returncode,
+                                                  self._log_tails()))
+            try:
+                if requests.get(self.endpoint + '/v2/images',
+                                headers=headers,
+                                timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError('Glance under uWSGI not ready\n%s'
+                                   % self._log_tails())
+            time.sleep(0.1)
 
 
 def glance_server(workdir, extra_conf=''):
@@ -304,7 +297,7 @@ def glance_server(workdir, extra_conf=''):
 
     Not started; ``serving_pids(server)`` names its worker process.
     """
-    return _glance_server_class()(workdir, extra_conf=extra_conf)
+    return UWSGIGlanceServer(workdir, extra_conf=extra_conf)
 
 
 def mcimage_server(workdir, vims, server, extra_conf='', env=None):
@@ -712,8 +705,10 @@ def run_main(args, run, prefix):
     servers = Servers()
     try:
         run(args, workdir, servers)
-    except (BenchError, RuntimeError, requests.RequestException) as e:
-        # RuntimeError: a server could not start or died.
+    except (BenchError, RuntimeError, OSError,
+            requests.RequestException) as e:
+        # RuntimeError: a server could not start or died; OSError: one
+        # could not be run.
         print('benchmark failed: %s' % e, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
