@@ -40,7 +40,9 @@ import requests
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
-from tests.functional.fixtures import load_tool  # noqa: E402
+from tests.functional.fixtures import glance as glance_fixture  # noqa
+from tests.functional.fixtures import mcimage as mcimage_fixture  # noqa
+from tests.functional.fixtures import process  # noqa: E402
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
@@ -94,21 +96,6 @@ def cpu_seconds(pids):
         # utime and stime are fields 14 and 15 of stat, 12 and 13 here.
         ticks += int(fields[11]) + int(fields[12])
     return ticks / CLK_TCK
-
-
-def child_pids(ppid):
-    """PIDs of the live (not zombie) children of ppid."""
-    children = []
-    for name in os.listdir('/proc'):
-        if not name.isdigit():
-            continue
-        try:
-            fields = _stat_fields(int(name))
-        except OSError:
-            continue
-        if int(fields[1]) == ppid and fields[0] not in (b'Z', b'X'):
-            children.append(int(name))
-    return sorted(children)
 
 
 # -- payloads and request bodies ---------------------------------------------
@@ -177,127 +164,14 @@ def multipart_body(path, fields, file_name='bench.img'):
 
 # -- servers ---------------------------------------------------------------
 
-# What the Glance virtualenv holds: the cloud's software, apart from
-# mcimage's own environment.
-GLANCE_REQUIREMENTS = ['glance>=33.0.0,<34', 'uwsgi']
-
-
-def glance_python():
-    """The interpreter of the virtualenv that holds Glance and uWSGI.
-
-    $MCIMAGE_BENCH_GLANCE_PYTHON, else .glance-venv of the checkout, made
-    here the first time (pip compiles uWSGI: a few minutes).
-    """
-    python = os.environ.get('MCIMAGE_BENCH_GLANCE_PYTHON')
-    if python:
-        return python
-    venv = os.path.join(REPO_ROOT, '.glance-venv')
-    python = os.path.join(venv, 'bin', 'python')
-    if not os.access(os.path.join(venv, 'bin', 'uwsgi'), os.X_OK):
-        print('installing %s into %s' % (' '.join(GLANCE_REQUIREMENTS),
-                                         venv))
-        sys.stdout.flush()
-        try:
-            subprocess.run([sys.executable, '-m', 'venv', venv], check=True)
-            subprocess.run([python, '-m', 'pip', 'install', '-q'] +
-                           GLANCE_REQUIREMENTS, check=True,
-                           stdin=subprocess.DEVNULL)
-        except (OSError, subprocess.CalledProcessError) as e:
-            raise BenchError('could not make the Glance virtualenv %s: %s'
-                             % (venv, e))
-    return python
-
-
-# devstack's uWSGI settings for glance-api (lib/apache,
-# write_local_uwsgi_http_config), with one process of four threads. The
-# module is the launcher's wrapper of glance.wsgi.api:application, whose
-# hooks only make Glance's sqlite database wait for its lock.
-UWSGI_INI = """\
-[uwsgi]
-home = {venv}
-pythonpath = {etc_dir}
-module = gl_wsgi:application
-http-socket = 127.0.0.1:{port}
-processes = 1
-threads = 4
-master = true
-die-on-term = true
-exit-on-reload = false
-enable-threads = true
-thunder-lock = true
-buffer-size = 65535
-add-header = Connection: close
-lazy-apps = true
-http-raw-body = true
-http-chunked-input = true
-http-auto-chunked = true
-http-keepalive = false
-socket-timeout = 30
-need-app = true
-env = OS_GLANCE_CONFIG_DIR={etc_dir}
-"""
-
-
-class UWSGIGlanceServer(load_tool('glance_server').GlanceServer):
-    """The Glance launcher's server, served by uWSGI instead.
-
-    ``extra_conf`` ends its glance-api.conf.
-    """
-
-    server = 'uwsgi'
-
-    def __init__(self, workdir, extra_conf=''):
-        super().__init__(workdir, python=glance_python())
-        self.extra_conf = extra_conf
-        self.server_log = os.path.join(self.log_dir, 'uwsgi.log')
-        self.log_files[0] = self.server_log
-
-    def _write_config(self):
-        super()._write_config()
-        if self.extra_conf:
-            with open(self.config_file, 'a') as f:
-                f.write('\n' + self.extra_conf)
-
-    def _spawn(self):
-        ini = os.path.join(self.etc_dir, 'uwsgi.ini')
-        venv = os.path.dirname(os.path.dirname(self.python))
-        self._write(ini, UWSGI_INI.format(
-            venv=venv, etc_dir=self.etc_dir, port=self.port))
-        with open(self.server_log, 'ab') as log:
-            self._proc = subprocess.Popen(
-                [os.path.join(venv, 'bin', 'uwsgi'), '--ini', ini],
-                stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, cwd=self.workdir, env=self._env(),
-                start_new_session=True)
-        self.pid = self._proc.pid
-        load_tool('server_common').LIVE_SERVERS.add(self)
-
-    def _wait_ready(self, deadline):
-        headers = self.headers('glance-server-ready')
-        while True:
-            if self._proc.poll() is not None:
-                raise RuntimeError('uWSGI exited %s before Glance was '
-                                   'ready\n%s' % (self._proc.returncode,
-                                                  self._log_tails()))
-            try:
-                if requests.get(self.endpoint + '/v2/images',
-                                headers=headers,
-                                timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError('Glance under uWSGI not ready\n%s'
-                                   % self._log_tails())
-            time.sleep(0.1)
-
-
 def glance_server(workdir, extra_conf=''):
-    """A Glance API (trusted flavor, sqlite, file store) under uWSGI.
+    """Glance (trusted flavor, sqlite, file store) under uWSGI, not started.
 
-    Not started; ``serving_pids(server)`` names its worker process.
+    It runs from the Glance virtualenv of the functional tests
+    ($MCIMAGE_GLANCE_VENV, default .glance-venv in the checkout).
     """
-    return UWSGIGlanceServer(workdir, extra_conf=extra_conf)
+    return glance_fixture.GlanceServer(workdir, server='uwsgi',
+                                       extra_conf=extra_conf)
 
 
 def mcimage_server(workdir, vims, server, extra_conf='', env=None):
@@ -306,16 +180,14 @@ def mcimage_server(workdir, vims, server, extra_conf='', env=None):
     ``server``: 'embedded' (the mcimage-api console script's code,
     cheroot) or 'gunicorn' (etc/mcimage/mcimage-api-gunicorn.conf.py).
     """
-    return load_tool('mcimage_server').MCImageServer(
+    return mcimage_fixture.MCImageServer(
         workdir, vims, debug=False, extra_conf=extra_conf, env=env,
         server=server)
 
 
 def serving_pids(server):
-    """The processes that serve requests: uWSGI's and gunicorn's workers."""
-    if getattr(server, 'server', None) in ('uwsgi', 'gunicorn'):
-        return child_pids(server.pid)
-    return [server.pid]
+    """Every live process of the server: its group (master and workers)."""
+    return process.group_pids(server.pid)
 
 
 def glance_headers(tenant):
@@ -376,15 +248,13 @@ class Stack(object):
 
     def print_servers(self):
         for vim, glance in self.glances.items():
-            print('Glance %s: %s, uWSGI master PID %d, worker PID(s) %s' % (
-                vim, glance.endpoint, glance.pid,
+            print('Glance %s: %s, uWSGI PIDs %s' % (
+                vim, glance.endpoint,
                 ','.join(str(p) for p in serving_pids(glance))))
         for kind, server in self.mcimages.items():
-            print('mcimage %s: %s, PID %d%s' % (
-                kind, server.endpoint, server.pid,
-                ', worker PID(s) %s' % ','.join(
-                    str(p) for p in serving_pids(server))
-                if kind == 'gunicorn' else ''))
+            print('mcimage %s: %s, PIDs %s' % (
+                kind, server.endpoint,
+                ','.join(str(p) for p in serving_pids(server))))
         sys.stdout.flush()
 
     def check_alive(self):
@@ -609,7 +479,8 @@ def print_header(title):
     print('machine: %d CPU(s); load average at start: %s' % (
         os.cpu_count() or 0, loadavg()))
     print('mcimage: %s' % mcimage_version())
-    print('Glance: under uWSGI (1 process, 4 threads), %s' % glance_python())
+    print('Glance: under uWSGI (1 process, 4 threads), from %s'
+          % glance_fixture.glance_venv())
     sys.stdout.flush()
 
 
@@ -634,8 +505,8 @@ def print_cpu(meter, rows, per, unit):
     ``per`` is how many units one measured call moves.
     """
     names = sorted({name for (_phase, name) in meter.cpu})
-    print('CPU seconds per %s (median; client is this process, Glance and '
-          'gunicorn their workers):' % unit)
+    print('CPU seconds per %s (median; client is this process, a server '
+          'every process of its group):' % unit)
     print('%-28s' % '' + ''.join('%18s' % n for n in names))
     for label, phase in rows:
         print('%-28s' % label + ''.join(
