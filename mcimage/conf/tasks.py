@@ -14,7 +14,8 @@ from oslo_config import cfg
 
 GROUP = 'task'
 
-# Glance's import filtering options, by the same names (DESIGN §7.1).
+# Glance's import filtering options, by the same names: operators and
+# scripts know them from Glance.
 url_opts = [
     cfg.ListOpt('allowed_schemes',
                 default=['http', 'https'],

@@ -21,7 +21,6 @@ it, at creation and again when the flow runs; open() starts reading.
 
 from oslo_config import cfg
 
-from mcimage.api import validation
 from mcimage import backends
 from mcimage.common import exception
 from mcimage.common import utils
@@ -144,13 +143,6 @@ def resolve(context, import_from):
             raise _invalid(import_from, 'expected vim:<vim_id>/<tenant_id>/'
                                         '<image_id>')
         vim_id, tenant_id, image_id = parts
-        # The same checks as the image's own path: these values go into
-        # the VIM's URLs and headers.
-        try:
-            validation.check_tenant_id(tenant_id)
-            validation.check_image_id(image_id)
-        except exception.Invalid as e:
-            raise _invalid(import_from, str(e))
         if not backends.exists(vim_id):
             raise _invalid(import_from, 'VIM %s is not known to this '
                                         'service' % vim_id)

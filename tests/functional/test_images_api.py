@@ -14,10 +14,10 @@
 
 Lists are compared with Glance's own answer to the same query, asked with
 the same identity: what mcimage shows is what Glance shows, minus what
-mcimage's policy hides (DESIGN §3: a shared image only once its membership
-is accepted), in the same order, whatever the page size. Patches and tags
-are applied to two twin images, one through mcimage and one straight to
-Glance, and must end the same.
+mcimage's policy hides (a shared image only once its membership is
+accepted; doc/source/contributor/architecture.rst), in the same order,
+whatever the page size. Patches and tags are applied to two twin images,
+one through mcimage and one straight to Glance, and must end the same.
 """
 
 import collections
@@ -334,7 +334,7 @@ class TestImageList(ImagesTestCase):
     # -- walking both -------------------------------------------------------
 
     def mc_visible(self, image):
-        """DESIGN §3's rule, the filter mcimage adds to Glance's answer."""
+        """The visibility rule, the filter mcimage adds to Glance's answer."""
         if (image['owner'] == self.owner
                 or image['visibility'] in ('public', 'community')):
             return True
@@ -495,8 +495,8 @@ class TestImageList(ImagesTestCase):
             for i, status in self.membership.items() if status == s]
         mc_ids, gl_ids = answers[(('member_status', 'all'),)]
         self.assertIn(accepted, mc_ids)
-        # Glance lists a pending or rejected share to its member; DESIGN
-        # §3 shows a shared image only once accepted, in lists as in a
+        # Glance lists a pending or rejected share to its member; mcimage
+        # shows a shared image only once accepted, in lists as in a
         # single read.
         for query, hidden in ((('member_status', 'pending'),), pending), (
                 (('member_status', 'rejected'),), rejected):

@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The ONAP upload and download (seed 000) through mcimage into Glance."""
+"""The ONAP upload and download through mcimage into Glance."""
 
 import hashlib
 import http.client

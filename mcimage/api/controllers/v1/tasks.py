@@ -60,7 +60,25 @@ def _validated_create(body):
         raise exception.InvalidParameterValue(
             name='input.import_from', value=sources.shown(value),
             reason=e.kwargs.get('reason'))
+    _check_vim_source(body['input']['import_from'])
     return body
+
+
+def _check_vim_source(import_from):
+    """A ``vim:`` source's ids pass the same checks as an image's path.
+
+    They go into the VIM's URLs and headers (see doc/source/contributor/
+    architecture.rst); the service checks the form and the VIM itself.
+    """
+    parts = import_from[len('vim:'):].split('/')
+    if not import_from.startswith('vim:') or len(parts) != 3:
+        return
+    try:
+        validation.check_tenant_id(parts[1])
+        validation.check_image_id(parts[2])
+    except exception.Invalid as e:
+        raise exception.InvalidParameterValue(
+            name='input.import_from', value=import_from, reason=str(e))
 
 
 class TaskController(object):
