@@ -325,8 +325,8 @@ def _resolve(host, port):
     return addresses
 
 
-def _check(url):
-    """Every static and DNS check of one URL; raises _Refused."""
+def _split(url):
+    """The URL's parts and its (allowed) scheme; raises _Refused."""
     if not isinstance(url, str) or not url:
         raise _Refused('the URL is empty')
     if _UNSAFE_CHARS.search(url):
@@ -336,7 +336,6 @@ def _check(url):
         parts = urllib.parse.urlsplit(url)
     except ValueError as e:
         raise _Refused('the URL cannot be parsed: %s' % e)
-
     scheme = parts.scheme.lower()
     if not scheme:
         raise _Refused('the URL has no scheme; write http://... or '
@@ -348,8 +347,11 @@ def _check(url):
         raise _Refused('the scheme %r is not allowed; allowed schemes '
                        '([task] allowed_schemes): %s'
                        % (scheme, ', '.join(usable) or 'none'))
+    return parts, scheme
 
-    netloc = parts.netloc
+
+def _host_and_port(netloc, scheme):
+    """The host as written and the port of a URL's netloc."""
     if '@' in netloc:
         raise _Refused('the URL carries credentials (user:password@), '
                        'which mcimage does not keep with a task; use a '
@@ -357,7 +359,6 @@ def _check(url):
                        'pre-signed URL')
     if not netloc:
         raise _Refused('the URL has no host')
-
     if netloc.startswith('['):
         end = netloc.find(']')
         if end < 0:
@@ -372,20 +373,23 @@ def _check(url):
             raise _Refused('an IPv6 address must be written in brackets, '
                            'such as http://[2001:db8::1]/')
         raw_host, _sep, port_text = netloc.partition(':')
-    if port_text:
-        if not (port_text.isascii() and port_text.isdigit()):
-            # Not echoed: it may be the piece of a password that holds an
-            # unencoded '/' (user:pa/ss@host), and so may what precedes.
-            raise _Refused('the port in the URL is not a number')
+    if not port_text:
+        port = SUPPORTED_SCHEMES[scheme]
+    elif not (port_text.isascii() and port_text.isdigit()):
+        # Not echoed: it may be the piece of a password that holds an
+        # unencoded '/' (user:pa/ss@host), and so may what precedes.
+        raise _Refused('the port in the URL is not a number')
+    else:
         port = int(port_text)
         if not 0 < port < 65536:
             raise _Refused('the port %d is not a valid port number' % port)
-    else:
-        port = SUPPORTED_SCHEMES[scheme]
     if not raw_host:
         raise _Refused('the URL has no host')
-    host, literal = _canonical_host(raw_host)
+    return raw_host, port
 
+
+def _shown_and_target(parts, scheme, host, port):
+    """The URL as shown (query redacted) and the request target."""
     url_host = '[%s]' % host if ':' in host else host
     netloc_safe = url_host
     if port != SUPPORTED_SCHEMES[scheme]:
@@ -395,8 +399,11 @@ def _check(url):
     if redact_query(parts.query):
         safe_url += '?' + redact_query(parts.query)
     target = path + ('?' + parts.query if parts.query else '')
-    target = urllib.parse.quote(target, safe=_TARGET_SAFE)
+    return safe_url, urllib.parse.quote(target, safe=_TARGET_SAFE)
 
+
+def _check_host_and_port(host, port):
+    """[task] disallowed_hosts, allowed_hosts and allowed_ports."""
     disallowed = {_config_host(h) for h in CONF.task.disallowed_hosts}
     if host in disallowed:
         raise _Refused('the host %s is in [task] disallowed_hosts' % host)
@@ -410,12 +417,13 @@ def _check(url):
                        % (port, ', '.join(str(p) for p in
                                           CONF.task.allowed_ports)
                           or 'none'))
+    return disallowed
 
+
+def _checked_addresses(host, port, literal, disallowed):
+    """The addresses to connect to, each one allowed; raises _Refused."""
     networks = _allowed_networks()
-    if literal is not None:
-        addresses = [host]
-    else:
-        addresses = _resolve(host, port)
+    addresses = [host] if literal is not None else _resolve(host, port)
     for address in addresses:
         ip = ipaddress.ip_address(address)
         if literal is None and show_address(ip) in disallowed:
@@ -431,7 +439,17 @@ def _check(url):
                                              advice))
         raise _Refused('the host %s resolves to %s, which is %s; %s'
                        % (host, show_address(ip), problem, advice))
+    return addresses
 
+
+def _check(url):
+    """Every static and DNS check of one URL; raises _Refused."""
+    parts, scheme = _split(url)
+    raw_host, port = _host_and_port(parts.netloc, scheme)
+    host, literal = _canonical_host(raw_host)
+    safe_url, target = _shown_and_target(parts, scheme, host, port)
+    disallowed = _check_host_and_port(host, port)
+    addresses = _checked_addresses(host, port, literal, disallowed)
     return CheckedURL(url, scheme, host, port, addresses, safe_url, target)
 
 
@@ -644,23 +662,39 @@ class URLReader(object):
         self.close()
 
 
-def open_url(url, size_cap=None):
-    """Open an import URL for reading; return a URLReader.
+def _follow(first, checked, location):
+    """The checked URL a redirect's Location names; URLRefused if none."""
+    next_url = location
+    try:
+        if _UNSAFE_CHARS.search(location):
+            # Before urljoin, whose urlsplit silently drops tabs and
+            # newlines: the Location is checked as the server wrote it.
+            raise _Refused('the URL contains spaces or control '
+                           'characters; percent-encode them')
+        try:
+            next_url = urllib.parse.urljoin(checked.url, location)
+        except ValueError:
+            next_url = location
+        return _check(next_url)
+    except _Refused as e:
+        reason = ('the redirect to %s (from %s) is refused: %s'
+                  % (redact(next_url), checked.safe_url, e.reason))
+        LOG.info('Import URL %(url)s refused: %(reason)s',
+                 {'url': first.safe_url, 'reason': reason})
+        raise exception.URLRefused(
+            'Import URL %s was followed to a refused place: %s'
+            % (first.safe_url, reason))
 
-    Checks the URL like check_url (URLRefused), connects to one of the
-    checked addresses, follows up to [task] max_redirects redirects, each
-    checked before it is connected to, and answers SourceError when the
-    source fails. A Content-Length over size_cap raises RequestTooLarge
-    before any of the body is read.
-    """
-    first = check_url(url)
+
+def _final_response(first):
+    """(checked URL, connection, response) once redirects are followed."""
     checked = first
     redirects = 0
     while True:
         conn, response = _request(checked)
         status = response.status
         if status not in REDIRECT_STATUSES:
-            break
+            return checked, conn, response
         location = response.getheader('Location')
         response.close()
         conn.close()
@@ -672,53 +706,50 @@ def open_url(url, size_cap=None):
             raise _source_error(checked, 'more than %d redirects ([task] '
                                 'max_redirects)'
                                 % CONF.task.max_redirects)
-        location = location.strip()
-        try:
-            if _UNSAFE_CHARS.search(location):
-                # Before urljoin, whose urlsplit silently drops tabs and
-                # newlines: the Location is checked as the server wrote it.
-                next_url = location
-                raise _Refused('the URL contains spaces or control '
-                               'characters; percent-encode them')
-            try:
-                next_url = urllib.parse.urljoin(checked.url, location)
-            except ValueError:
-                next_url = location
-            checked = _check(next_url)
-        except _Refused as e:
-            reason = ('the redirect to %s (from %s) is refused: %s'
-                      % (redact(next_url), checked.safe_url, e.reason))
-            LOG.info('Import URL %(url)s refused: %(reason)s',
-                     {'url': first.safe_url, 'reason': reason})
-            raise exception.URLRefused(
-                'Import URL %s was followed to a refused place: %s'
-                % (first.safe_url, reason))
+        checked = _follow(first, checked, location.strip())
         LOG.debug('Import URL %(url)s redirects to %(target)s',
                   {'url': first.safe_url, 'target': checked.safe_url})
 
+
+def _body_size(checked, response, size_cap):
+    """The body's announced size (None when chunked), checked."""
+    if response.status != 200:
+        raise _source_error(checked, 'HTTP %d %s'
+                            % (response.status, response.reason))
+    encoding = (response.getheader('Content-Encoding') or
+                'identity').strip().lower()
+    if encoding != 'identity':
+        raise _source_error(
+            checked, 'the server sent the data with Content-Encoding '
+            '%s although identity was asked for; the image must '
+            'arrive as its raw bytes' % encoding)
+    size = None
+    if not response.chunked:
+        size = response.length
+        if size is None and response.getheader('Content-Length'):
+            raise _source_error(checked, 'invalid Content-Length %r'
+                                % response.getheader('Content-Length'))
+    if size_cap is not None and size is not None and size > size_cap:
+        raise exception.RequestTooLarge(
+            reason='The import source %s has %d bytes, more than the '
+                   '%d bytes an image may have ([upload] '
+                   'image_size_cap).' % (checked.safe_url, size,
+                                         size_cap))
+    return size
+
+
+def open_url(url, size_cap=None):
+    """Open an import URL for reading; return a URLReader.
+
+    Checks the URL like check_url (URLRefused), connects to one of the
+    checked addresses, follows up to [task] max_redirects redirects, each
+    checked before it is connected to, and answers SourceError when the
+    source fails. A Content-Length over size_cap raises RequestTooLarge
+    before any of the body is read.
+    """
+    checked, conn, response = _final_response(check_url(url))
     try:
-        if status != 200:
-            raise _source_error(checked, 'HTTP %d %s'
-                                % (status, response.reason))
-        encoding = (response.getheader('Content-Encoding') or
-                    'identity').strip().lower()
-        if encoding != 'identity':
-            raise _source_error(
-                checked, 'the server sent the data with Content-Encoding '
-                '%s although identity was asked for; the image must '
-                'arrive as its raw bytes' % encoding)
-        size = None
-        if not response.chunked:
-            size = response.length
-            if size is None and response.getheader('Content-Length'):
-                raise _source_error(checked, 'invalid Content-Length %r'
-                                    % response.getheader('Content-Length'))
-        if size_cap is not None and size is not None and size > size_cap:
-            raise exception.RequestTooLarge(
-                reason='The import source %s has %d bytes, more than the '
-                       '%d bytes an image may have ([upload] '
-                       'image_size_cap).' % (checked.safe_url, size,
-                                             size_cap))
+        size = _body_size(checked, response, size_cap)
     except Exception:
         response.close()
         conn.close()
