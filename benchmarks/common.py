@@ -40,6 +40,7 @@ import requests
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
+from tests.functional.fixtures import forms  # noqa: E402
 from tests.functional.fixtures import glance as glance_fixture  # noqa
 from tests.functional.fixtures import mcimage as mcimage_fixture  # noqa
 from tests.functional.fixtures import process  # noqa: E402
@@ -150,16 +151,9 @@ class StreamedBody(object):
 def multipart_body(path, fields, file_name='bench.img'):
     """(body, Content-Type): the ONAP form, fields first, streamed."""
     boundary = 'mcimage-bench-%s' % uuid.uuid4().hex
-    head = []
-    for name, value in fields:
-        head.append(('--%s\r\nContent-Disposition: form-data; name="%s"'
-                     '\r\n\r\n%s\r\n' % (boundary, name, value)).encode())
-    head.append(('--%s\r\nContent-Disposition: form-data; name="file"; '
-                 'filename="%s"\r\nContent-Type: application/octet-stream'
-                 '\r\n\r\n' % (boundary, file_name)).encode())
-    tail = ('\r\n--%s--\r\n' % boundary).encode()
-    return (StreamedBody(path, b''.join(head), tail),
-            'multipart/form-data; boundary=%s' % boundary)
+    return (StreamedBody(path, forms.head(fields, file_name, boundary),
+                         forms.tail(boundary)),
+            forms.content_type(boundary))
 
 
 # -- servers ---------------------------------------------------------------

@@ -22,20 +22,13 @@ import uuid
 import requests
 
 from tests.functional import base
+from tests.functional.fixtures import forms
 
 
 def multipart_body(fields, file_name, data, boundary='mcimage-boundary'):
     """A multipart/form-data body: the fields, then the file part."""
-    out = []
-    for name, value in fields:
-        out.append(('--%s\r\nContent-Disposition: form-data; name="%s"'
-                    '\r\n\r\n%s\r\n' % (boundary, name, value)).encode())
-    out.append(('--%s\r\nContent-Disposition: form-data; name="file"; '
-                'filename="%s"\r\nContent-Type: application/octet-stream'
-                '\r\n\r\n' % (boundary, file_name)).encode())
-    out.append(data)
-    out.append(('\r\n--%s--\r\n' % boundary).encode())
-    return b''.join(out), 'multipart/form-data; boundary=%s' % boundary
+    return (forms.head(fields, file_name, boundary) + data
+            + forms.tail(boundary), forms.content_type(boundary))
 
 
 class TestOnapUpload(base.FunctionalTestCase):

@@ -28,6 +28,19 @@ from mcimage.common import exception
 from tests import base
 
 
+def serve(test, app, numthreads):
+    """cheroot with mcimage-api's gateway on a free port, stopped later."""
+    server = cheroot_wsgi.Server(('127.0.0.1', 0), app,
+                                 numthreads=numthreads, timeout=10)
+    server.gateway = api.Gateway
+    server.prepare()
+    thread = threading.Thread(target=server.serve, daemon=True)
+    thread.start()
+    test.addCleanup(thread.join, 10)
+    test.addCleanup(server.stop)
+    return server
+
+
 class TestCheckNoauth(base.TestCase):
 
     def setUp(self):
@@ -113,14 +126,7 @@ class TestRefusedBodies(base.TestCase):
                                     ('Content-Length', '7')])
             return [b'refused']
 
-        self.server = cheroot_wsgi.Server(('127.0.0.1', 0), app,
-                                          numthreads=2, timeout=10)
-        self.server.gateway = api.Gateway
-        self.server.prepare()
-        thread = threading.Thread(target=self.server.serve, daemon=True)
-        thread.start()
-        self.addCleanup(thread.join, 10)
-        self.addCleanup(self.server.stop)
+        self.server = serve(self, app, numthreads=2)
         self.port = self.server.bind_addr[1]
 
     def send(self, head, body=b'', timeout=5):
@@ -255,15 +261,7 @@ class TestDownloadRelay(base.TestCase):
             return body
 
         # One thread: a download that left it stuck blocks the next.
-        self.server = cheroot_wsgi.Server(('127.0.0.1', 0),
-                                          api.small_writes(app),
-                                          numthreads=1, timeout=10)
-        self.server.gateway = api.Gateway
-        self.server.prepare()
-        thread = threading.Thread(target=self.server.serve, daemon=True)
-        thread.start()
-        self.addCleanup(thread.join, 10)
-        self.addCleanup(self.server.stop)
+        self.server = serve(self, api.small_writes(app), numthreads=1)
         self.url = 'http://127.0.0.1:%d/' % self.server.bind_addr[1]
 
     def test_whole_body(self):
