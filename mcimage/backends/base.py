@@ -162,7 +162,9 @@ class Backend(metaclass=abc.ABCMeta):
         with a Content-Range header (RangeNotSatisfiable if outside the
         data). ``body`` iterates over the data's pieces and has close();
         None (status 204) when the image has no data. Forbidden for a
-        deactivated image.
+        deactivated image. A body may also offer splice_source() (see
+        mcimage.backends.glance.DownloadBody) for the API to relay it
+        without copying it through Python.
         """
 
     @abc.abstractmethod

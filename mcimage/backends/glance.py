@@ -437,6 +437,31 @@ class DownloadBody(object):
         finally:
             self._resp.close()
 
+    def splice_source(self):
+        """(head, fd, length) to relay the rest by splice, or None.
+
+        ``head`` is the first piece of the body, ``fd`` the VIM
+        connection's plain TCP socket with nothing of the body left
+        buffered in Python, and ``length`` how many more bytes the VIM
+        declared. None when the body cannot be relayed so (TLS, no
+        Content-Length, an encoding): then iterate over this object.
+        Either way close() ends it; the connection is never reused after
+        a relay.
+        """
+        raw = self._resp.raw
+        encoding = self._resp.headers.get('Content-Encoding', 'identity')
+        if (encoding.lower() != 'identity' or raw.length_remaining is None
+                # A TLS socket's bytes are not the body's.
+                or urllib.parse.urlsplit(self._resp.url).scheme != 'http'):
+            return None
+        # read1 returns what is buffered of the body, or what one read of
+        # the socket gives when nothing is: either way nothing is left in
+        # Python's buffer afterwards (io.BufferedReader.read1).
+        head = raw.read1(DOWNLOAD_PIECE, decode_content=False)
+        if not raw.length_remaining:
+            return head, None, 0
+        return head, raw.fileno(), raw.length_remaining
+
     def close(self):
         self._resp.close()
 

@@ -26,6 +26,7 @@ from cheroot import wsgi as cheroot_wsgi
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from mcimage.api import app as api_app
 from mcimage.common import exception
 from mcimage.common import service
 from mcimage import wsgi
@@ -71,11 +72,19 @@ class _SmallWrites(object):
 class Gateway(cheroot_wsgi.Gateway_10):
     """cheroot's WSGI gateway, answering a refused body at once.
 
-    ``respond`` is the method cheroot's gateways exist to provide; this
-    one reads out or drops what the application left of the request body
+    ``get_environ`` adds the client's socket (for downloads relayed by
+    splice). ``respond`` is the method cheroot's gateways exist to provide;
+    this one reads out or drops what the application left of the request body
     before it answers (_discard_unread_body), then writes the response as
     cheroot's own does.
     """
+
+    def get_environ(self):
+        environ = super().get_environ()
+        # For a download relayed from the VIM's socket to this one
+        # (mcimage.api.app.SplicedBody).
+        environ[api_app.CLIENT_SOCKET] = self.req.conn.socket
+        return environ
 
     def respond(self):
         response = self.req.server.wsgi_app(self.env, self.start_response)

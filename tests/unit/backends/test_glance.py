@@ -770,6 +770,23 @@ class TestData(GlanceBackendTestCase):
         self.assertEqual(DATA[1:3], b''.join(body))
         self.assertEqual('bytes=1-2', self.last().headers['Range'])
 
+    def test_download_splice_source(self):
+        # Everything came with the first read: nothing left to relay.
+        _status, _headers, body = self.backend.download(self.context, 'p1',
+                                                        IMAGE_ID)
+        self.assertEqual((DATA, None, 0), body.splice_source())
+
+    def test_download_not_spliced_when_encoded(self):
+        self.wire.register_uri(
+            'GET', ENDPOINT + '/v2/images/%s/file' % IMAGE_ID,
+            content=DATA, headers={'Content-Type': 'application/octet-stream',
+                                   'Content-Length': str(len(DATA)),
+                                   'Content-Encoding': 'gzip'})
+        _status, _headers, body = self.backend.download(self.context, 'p1',
+                                                        IMAGE_ID)
+        self.assertIsNone(body.splice_source())
+        body.close()
+
     def test_download_of_no_data(self):
         self.wire.register_uri(
             'GET', ENDPOINT + '/v2/images/%s/file' % IMAGE_ID,

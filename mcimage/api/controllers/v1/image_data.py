@@ -44,8 +44,10 @@ def _download(vim, tenant_id, image_id):
     if body is None:
         # Glance's answer for an image that has no data yet.
         return webob.Response(status=204)
-    resp = webob.Response(status=status, app_iter=body,
-                          content_type='application/octet-stream')
+    resp = webob.Response(
+        status=status,
+        app_iter=api_app.spliced(body, pecan.request.environ),
+        content_type='application/octet-stream')
     # WebOb sets Content-Length: 0 for a new response; the VIM's own length
     # (or none, for a chunked answer) is the truth.
     resp.headers.pop('Content-Length', None)
