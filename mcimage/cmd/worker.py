@@ -32,6 +32,7 @@ from mcimage.common import exception
 from mcimage.common import policy
 from mcimage.common import service
 from mcimage.tasks import engine
+from mcimage.tasks import jobboard
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ def main(argv=None):
         policy.init()
         service.check_database()
         engine.persistence()
-    except exception.ConfigInvalid as e:
+    except (exception.ConfigInvalid, exception.ServiceUnavailable) as e:
         LOG.error('%s', e)
         print('mcimage-worker: %s' % e, file=sys.stderr)
         return 1
@@ -63,7 +64,7 @@ def main(argv=None):
     background = service.BackgroundService()
     background.start()
     try:
-        engine.run_worker(name, stop_event=stop)
+        jobboard.run_worker(name, stop_event=stop)
     finally:
         background.stop()
     LOG.info('Worker %s stopped', name)

@@ -33,10 +33,9 @@ from mcimage.common import utils
 from mcimage import conf as mcimage_conf  # noqa: F401 (registers options)
 from mcimage.conf import opts
 from mcimage.db import api as db_api
-from mcimage.db import migration
 from mcimage.images import recovery
 from mcimage.images import staging
-from mcimage.tasks import engine as tasks_engine
+from mcimage.tasks import upkeep as tasks_upkeep
 from mcimage import version
 
 CONF = cfg.CONF
@@ -56,7 +55,7 @@ def prepare_service(argv=None, conf=CONF, default_config_files=None):
 
 def check_database():
     """Raise ConfigInvalid unless the database schema is at its head."""
-    current, head = migration.version(), migration.head()
+    current, head = db_api.schema_revision(), db_api.SCHEMA_HEAD
     if current != head:
         raise exception.ConfigInvalid(
             group='database', option='connection',
@@ -73,7 +72,7 @@ def recover_uploads(registry, rows):
 
 def resume_tasks():
     """Tasks of this host's dead processes, run again here."""
-    tasks_engine.resume_tasks()
+    tasks_upkeep.resume_tasks()
 
 
 def sweep_staging(broken_off):
@@ -83,7 +82,7 @@ def sweep_staging(broken_off):
 
 def purge_tasks():
     """Finished tasks past their expiry, and their flows' state."""
-    tasks_engine.purge_expired()
+    tasks_upkeep.purge_expired()
 
 
 # -- who runs them ---------------------------------------------------------

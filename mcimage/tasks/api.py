@@ -27,8 +27,8 @@ from mcimage import backends
 from mcimage.common import exception
 from mcimage.common import policy
 from mcimage.db import api as db_api
-from mcimage.tasks import engine
-from mcimage.tasks import flows
+from mcimage import tasks
+from mcimage.tasks import checks
 from mcimage.tasks import sources
 
 CONF = cfg.CONF
@@ -80,10 +80,13 @@ def create_task(context, task_type, task_input):
             name='input.import_from_format', value=given,
             reason='the source is %s; mcimage does not convert formats'
                    % source.disk_format)
-    fields = flows.image_fields(task_input, source)
+    fields = checks.image_fields(task_input, source)
     if not fields.get('disk_format'):
         raise exception.MissingParameter(name='input.import_from_format')
-    flows.authorize_targets(context, task_input['targets'], fields)
+    checks.authorize_targets(context, task_input['targets'], fields)
+    # The flow state must be reachable before a task is accepted.
+    engine = tasks.load_engine()
+    engine.persistence()
     row = db_api.task_create({
         'id': uuidutils.generate_uuid(), 'type': task_type,
         'status': 'pending', 'input': json.dumps(task_input),
@@ -143,6 +146,6 @@ def delete_task(context, task_id):
             reason='The task %s ended (%s) before it could be cancelled; '
                    'DELETE it again to delete it.'
                    % (task_id, db_api.task_get(task_id)['status']))
-    engine.forget_flow(task_id)
+    tasks.load_engine().forget_flow(task_id)
     db_api.task_delete(task_id)
     return False

@@ -29,7 +29,6 @@ rebuilt from its factory (import_flow) by whoever runs it: this process,
 another mcimage-api after a restart, or any mcimage-worker.
 """
 
-import datetime
 import json
 import os
 
@@ -44,7 +43,7 @@ from mcimage import backends
 from mcimage.common import context as mc_context
 from mcimage.common import exception
 from mcimage.db import api as db_api
-from mcimage.images import access
+from mcimage.tasks import checks
 from mcimage.tasks import feed
 from mcimage.tasks import sources
 from mcimage.tasks import targets
@@ -87,27 +86,6 @@ def _check_cancel(task_id):
         raise Cancelled()
 
 
-def authorize_targets(context, targets, fields):
-    """The caller may write an image to every target (403 otherwise)."""
-    for target in targets:
-        access.authorize_create(context, target['tenant_id'],
-                                fields.get('visibility'))
-
-
-def ttl():
-    return datetime.timedelta(hours=CONF.task.task_time_to_live)
-
-
-def image_fields(task_input, source):
-    """The fields of the images to create: the task's, then the source's."""
-    fields = dict(task_input.get('image_properties') or {})
-    fmt = task_input.get('import_from_format') or source.disk_format
-    fields.setdefault('disk_format', fmt)
-    fields.setdefault('container_format',
-                      source.container_format or 'bare')
-    return fields
-
-
 class Begin(tf_task.Task):
     """Run only by the process that accepted or claimed the task."""
 
@@ -136,8 +114,8 @@ class Plan(tf_task.Task):
     def execute(self, task_id):
         row, task_input, context = _load(task_id)
         source = sources.resolve(context, task_input['import_from'])
-        fields = image_fields(task_input, source)
-        authorize_targets(context, task_input['targets'], fields)
+        fields = checks.image_fields(task_input, source)
+        checks.authorize_targets(context, task_input['targets'], fields)
         known_hash = task_input.get('os_hash_value') or source.os_hash_value
         planned = []
         for target in task_input['targets']:

@@ -18,10 +18,12 @@ message, targets and byte progress; the feed tells it the bytes read,
 and its cancel flag is read back at the same time.
 """
 
+import datetime
 import json
 import threading
 import time
 
+from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_utils import timeutils
 from taskflow import states
@@ -33,6 +35,7 @@ from mcimage.tasks import feed
 from mcimage.tasks import flows
 from mcimage.tasks import targets
 
+CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
 # Seconds between two writes of a task's progress (and reads of its
@@ -41,6 +44,11 @@ PROGRESS_INTERVAL = 1.0
 
 UNFINISHED = ('pending', 'processing')
 REVERTED_BY_ANOTHER = 'deleted: another target failed'
+
+
+def _ttl():
+    """How long a finished task is kept ([task] task_time_to_live)."""
+    return datetime.timedelta(hours=CONF.task.task_time_to_live)
 
 
 def watch(engine, task_id):
@@ -61,7 +69,7 @@ def mark_unrunnable(task_id):
 def _end(task_id, values):
     try:
         db_api.task_update(task_id, dict(
-            values, expires_at=timeutils.utcnow() + flows.ttl()),
+            values, expires_at=timeutils.utcnow() + _ttl()),
             statuses=UNFINISHED)
     except exception.TaskNotFound:
         pass

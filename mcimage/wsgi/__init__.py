@@ -25,7 +25,6 @@ from mcimage.common import policy
 from mcimage.common import service
 from mcimage.images import staging
 from mcimage import store as staging_store
-from mcimage.tasks import engine as tasks_engine
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -79,9 +78,6 @@ def init_application():
     policy.init()
     service.check_database()
     app = api_app.load_app()
-    # The flow state must be reachable before a task is accepted.
-    tasks_engine.persistence()
-    tasks_engine.runner()
     if staging.enabled():
         # A staging store that cannot work stops the start, naming why.
         staging_store.get_store()

@@ -35,6 +35,7 @@ from mcimage.tasks import engine
 from mcimage.tasks import flows
 from mcimage.tasks import status
 from mcimage.tasks import targets
+from mcimage.tasks import upkeep
 from tests.unit.api import base
 from tests.unit.api import test_stage
 from tests.unit import fakes
@@ -123,6 +124,21 @@ class TestImportTasks(TaskTestCase):
             self.assertEqual('copied', image['name'])
             self.assertEqual('qcow2', image['disk_format'])
             self.assertEqual(DATA, self.glance[vim_id].data[image['id']])
+
+    def test_flow_state_database_unusable_503_nothing_left(self):
+        # The API starts without the task engine; the first task finds the
+        # flow state database broken and is refused, not half-accepted.
+        upload_id = self.staged()
+        engine.reset()
+        self.config(persistence_connection='sqlite:///%s/no/such/dir/tf' %
+                    self.state_path, group='task')
+        resp = self.create({'import_from': 'upload:' + upload_id,
+                            'targets': BOTH}, status=503)
+        self.assertIn('task flow state database', resp.text)
+        self.assertEqual([], db_api.task_get_all())
+        self.assertEqual(['seed'], [i['name']
+                                    for i in self.images_of(base.VIM)])
+        self.assertEqual([], self.images_of(base.OTHER_VIM))
 
     def test_vim_to_vim_copy_and_idempotent_second_run(self):
         source = self.fake.add_image('p1', disk_format='qcow2',
@@ -276,7 +292,7 @@ class TestImportTasks(TaskTestCase):
         # Accepted, its flow saved, then the process "stopped".
         self.useFixture(fixtures.MockPatchObject(
             engine.EmbeddedRunner, 'submit',
-            lambda self, task_id, count: engine._save_flow(task_id, count)))
+            lambda self, task_id, count: engine.save_flow(task_id, count)))
         task_id = self.create({'import_from': 'upload:' + upload_id,
                                'targets': BOTH}).json['id']
         dead = subprocess.Popen([sys.executable, '-c', 'pass'])
@@ -284,7 +300,7 @@ class TestImportTasks(TaskTestCase):
         db_api.task_update(task_id, {'pid': dead.pid})
         self.useFixture(fixtures.MockPatchObject(
             engine.EmbeddedRunner, 'submit', engine.EmbeddedRunner.submit))
-        engine.resume_tasks()
+        upkeep.resume_tasks()
         task = self.wait(task_id)
         self.assertEqual('success', task['status'], task['message'])
 
@@ -293,7 +309,7 @@ class TestImportTasks(TaskTestCase):
         # Accepted and saved; the staged upload goes before it runs.
         self.useFixture(fixtures.MockPatchObject(
             engine.EmbeddedRunner, 'submit',
-            lambda self, task_id, count: engine._save_flow(task_id, count)))
+            lambda self, task_id, count: engine.save_flow(task_id, count)))
         task_id = self.create({'import_from': 'upload:' + upload_id,
                                'targets': BOTH}).json['id']
         self.app.delete('/v1/uploads/%s' % upload_id,
@@ -301,7 +317,7 @@ class TestImportTasks(TaskTestCase):
         dead = subprocess.Popen([sys.executable, '-c', 'pass'])
         dead.wait()
         db_api.task_update(task_id, {'pid': dead.pid})
-        engine.resume_tasks()
+        upkeep.resume_tasks()
         task = self.wait(task_id)
         self.assertEqual('failure', task['status'])
         self.assertIn('no staged upload %s' % upload_id, task['message'])
@@ -317,7 +333,7 @@ class TestImportTasks(TaskTestCase):
         for task_id in (old, fresh):
             self.wait(task_id)
         db_api.task_update(old, {'expires_at': timeutils.utcnow()})
-        engine.purge_expired()
+        upkeep.purge_expired()
         self.assertEqual([fresh], [r['id'] for r in db_api.task_get_all()])
         with contextlib.closing(
                 engine.persistence().get_connection()) as conn:
@@ -365,7 +381,7 @@ class TestTaskOwnership(TaskTestCase):
         """Tasks accepted and their flows saved, but never run here."""
         self.useFixture(fixtures.MockPatchObject(
             engine.EmbeddedRunner, 'submit',
-            lambda self, task_id, count: engine._save_flow(task_id, count)))
+            lambda self, task_id, count: engine.save_flow(task_id, count)))
 
     def count_runs(self, run=True):
         runs = []
@@ -386,8 +402,8 @@ class TestTaskOwnership(TaskTestCase):
         upload_id = self.staged()
         with fixtures.MockPatchObject(
                 engine.EmbeddedRunner, 'submit',
-                lambda self, task_id, count: engine._save_flow(task_id,
-                                                               count)):
+                lambda self, task_id, count: engine.save_flow(task_id,
+                                                              count)):
             task_id = self.create({'import_from': 'upload:' + upload_id,
                                    'targets': BOTH}).json['id']
         db_api.task_update(task_id, {'pid': _dead_pid(),
@@ -406,7 +422,7 @@ class TestTaskOwnership(TaskTestCase):
 
         def resume():
             try:
-                engine.resume_tasks()
+                upkeep.resume_tasks()
             except Exception as e:
                 errors.append(e)
 
@@ -436,7 +452,7 @@ class TestTaskOwnership(TaskTestCase):
         upload_id = self.staged()
         task_id = self.create({'import_from': 'upload:' + upload_id,
                                'targets': BOTH}).json['id']
-        engine.resume_tasks()
+        upkeep.resume_tasks()
         self.drain()
         self.assertEqual([task_id], runs)
 
@@ -448,12 +464,12 @@ class TestTaskOwnership(TaskTestCase):
         task_id = self.create({'import_from': 'upload:' + upload_id,
                                'targets': BOTH[:1]}).json['id']
         self.useFixture(fixtures.MockPatchObject(
-            engine, '_started_at', timeutils.utcnow() +
+            upkeep, '_started_at', timeutils.utcnow() +
             datetime.timedelta(seconds=1)))
         self.useFixture(fixtures.MockPatchObject(
             engine.EmbeddedRunner, 'submit', engine.EmbeddedRunner.submit))
         runs = self.count_runs()
-        engine.resume_tasks()
+        upkeep.resume_tasks()
         task = self.wait(task_id)
         self.assertEqual([task_id], runs)
         self.assertEqual('success', task['status'], task['message'])
@@ -519,7 +535,7 @@ class TestTaskURLRedaction(TaskTestCase):
     def test_api_shows_the_url_redacted(self):
         self.useFixture(fixtures.MockPatchObject(
             engine.EmbeddedRunner, 'submit',
-            lambda self, task_id, count: engine._save_flow(task_id, count)))
+            lambda self, task_id, count: engine.save_flow(task_id, count)))
         resp = self.create({'import_from': self.url,
                             'import_from_format': 'raw',
                             'targets': BOTH[:1]})

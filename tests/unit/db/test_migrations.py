@@ -80,6 +80,8 @@ class MigrationsTestsMixin(test_migrations.ModelsMigrationsSync):
     def test_revisions_form_one_line(self):
         revisions = self._revisions()
         self.assertEqual(migration.head(), revisions[-1])
+        # What the API checks at its start without alembic.
+        self.assertEqual(migration.head(), db_api.SCHEMA_HEAD)
         self.assertEqual(len(revisions), len(set(revisions)))
         scripts = alembic_script.ScriptDirectory.from_config(
             migration._config())
@@ -88,9 +90,11 @@ class MigrationsTestsMixin(test_migrations.ModelsMigrationsSync):
 
     def test_upgrade_head_from_empty(self):
         self.assertIsNone(migration.version())
+        self.assertIsNone(db_api.schema_revision())
         self.assertEqual(set(), self._tables())
         migration.upgrade('head')
         self.assertEqual(migration.head(), migration.version())
+        self.assertEqual(migration.version(), db_api.schema_revision())
         self.assertEqual(self._head_tables(), self._tables())
         for name, table in self.get_metadata().tables.items():
             self.assertEqual(set(table.columns.keys()),
