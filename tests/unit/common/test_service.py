@@ -164,48 +164,39 @@ class TestProcesses(base.TestCase):
             capture_output=True, check=True, text=True)
         return out.stdout.split()
 
-    def test_building_the_wsgi_app_starts_nothing(self):
+    def _in_an_api_process(self, code):
+        """The last line ``code`` prints, run where mcimage.wsgi.api is."""
         conf = os.path.join(self.state_path, 'mcimage.conf')
         with open(conf, 'w') as f:
             f.write('[DEFAULT]\nstate_path = %s\n' % self.state_path)
+        subprocess.run([sys.executable, '-m', 'mcimage.cmd.manage',
+                        '--config-file', conf, 'db', 'sync'],
+                       capture_output=True, check=True)
         out = subprocess.run(
-            [sys.executable, '-c',
-             'import threading\n'
-             'from mcimage.db import migration\n'
-             'from mcimage.wsgi import api\n'
-             'from mcimage import wsgi\n'
-             'migration.upgrade("head")\n'
-             'app = wsgi.init_application()\n'
-             'print(callable(app), threading.active_count())'],
+            [sys.executable, '-c', 'from mcimage.wsgi import api\n' + code],
             capture_output=True, check=True, text=True,
             env=dict(os.environ, MCIMAGE_CONFIG_FILES=conf))
-        self.assertEqual('True 1', out.stdout.split('\n')[-2])
+        return out.stdout.splitlines()[-1]
+
+    def test_building_the_wsgi_app_starts_nothing(self):
+        self.assertEqual('True 1', self._in_an_api_process(
+            'import threading\n'
+            'from mcimage import wsgi\n'
+            'app = wsgi.init_application()\n'
+            'print(callable(app), threading.active_count())'))
 
     def test_api_loads_the_task_engine_at_its_first_task_only(self):
         # taskflow, its graph library, Redis and alembic: about 25 MiB an
         # API process serving no task does not hold.
-        conf = os.path.join(self.state_path, 'mcimage.conf')
-        with open(conf, 'w') as f:
-            f.write('[DEFAULT]\nstate_path = %s\n' % self.state_path)
-        out = subprocess.run(
-            [sys.executable, '-c',
-             'import subprocess, sys\n'
-             'subprocess.run([sys.executable, "-m", "mcimage.cmd.manage", '
-             '"--config-file", sys.argv[1], "db", "sync"], check=True, '
-             'capture_output=True)\n'
-             'from mcimage.cmd import api\n'
-             'from mcimage.common import service\n'
-             'from mcimage import wsgi\n'
-             'service.prepare_service(["--config-file", sys.argv[1]])\n'
-             'wsgi.init_application()\n'
-             'background = service.BackgroundService()\n'
-             'background.recover()\n'
-             'background.sweep()\n'
-             'print(" ".join(sorted(sys.modules)))', conf],
-            capture_output=True, check=True, text=True)
-        loaded = {m.split('.')[0] for m in out.stdout.split()}
-        loaded.update(m for m in out.stdout.split() if m.startswith(
-            'mcimage.tasks.'))
+        modules = self._in_an_api_process(
+            'import sys\n'
+            'from mcimage.common import service\n'
+            'background = service.BackgroundService()\n'
+            'background.recover()\n'
+            'background.sweep()\n'
+            'print(" ".join(sorted(sys.modules)))').split()
+        loaded = {m.split('.')[0] for m in modules}
+        loaded.update(m for m in modules if m.startswith('mcimage.tasks.'))
         for heavy in ('taskflow', 'networkx', 'redis', 'alembic',
                       'mcimage.tasks.engine', 'mcimage.tasks.flows'):
             self.assertNotIn(heavy, loaded)
