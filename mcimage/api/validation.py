@@ -161,9 +161,45 @@ class _Body(object):
                 reason='the request body could not be read to its end')
 
 
+class _Blocks(object):
+    """A body read from the server in large blocks, handed on in pieces.
+
+    gunicorn reads a body up to 1 MiB ahead of the application and, on
+    every read smaller than what it holds, copies all it holds again: read
+    64 KiB at a time, each byte was copied some forty times, and a 1 GiB
+    upload to two VIMs cost mcimage-api 6.7 CPU seconds against 4.0 read
+    1 MiB at a time. The pieces handed on stay the size asked for, which
+    is what the VIMs take best (doc/source/contributor/data-path.rst).
+    """
+
+    BLOCK = 1024 * 1024
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._block = memoryview(b'')
+
+    def read(self, size=-1):
+        if size is None or size < 0:
+            rest, self._block = bytes(self._block), memoryview(b'')
+            return rest + self._stream.read()
+        if not self._block:
+            self._block = memoryview(self._stream.read(max(size,
+                                                           self.BLOCK)))
+        piece, self._block = self._block[:size], self._block[size:]
+        return bytes(piece)
+
+
 def _body_file(request):
     """The request's body as a reader whose read errors are a 400."""
     return _Body(request.body_file)
+
+
+def _data_file(request):
+    """_body_file for image data, in large reads where the server needs it."""
+    stream = request.body_file
+    if 'gunicorn.socket' in request.environ:
+        stream = _Blocks(stream)
+    return _Body(stream)
 
 
 def data_body(request, media_type):
@@ -176,7 +212,7 @@ def data_body(request, media_type):
     raw = request.environ.pop(hooks.RAW_INPUT_ENV, None)
     if raw is not None:
         request.environ['wsgi.input'] = raw
-    return _body_file(request)
+    return _data_file(request)
 
 
 def json_body(request, schema=None, media_types=(JSON,)):

@@ -41,8 +41,10 @@ class CountingInput(object):
         self.remaining = size - len(prefix)
         self.fill = fill
         self.bytes_read = 0
+        self.sizes = []
 
     def read(self, size=-1):
+        self.sizes.append(size)
         if size is None or size < 0:
             size = len(self.prefix) + self.remaining
         head, self.prefix = self.prefix[:size], self.prefix[size:]
@@ -95,12 +97,14 @@ class BodyTestCase(base.APITestCase):
 
     def send(self, method, path, content_type, size, chunked=False,
              content_length=None, fill=b'x', prefix=b'', persona='member',
-             **headers):
+             environ=None, **headers):
         """(response, bytes the application read from wsgi.input)."""
         body = CountingInput(size, fill=fill, prefix=prefix)
+        self.body = body
         req = webtest.TestRequest.blank(path, method=method,
                                         headers=self.headers(persona,
                                                              **headers))
+        req.environ.update(environ or {})
         req.environ['wsgi.input'] = body
         if content_type is not None:
             req.environ['CONTENT_TYPE'] = content_type
@@ -324,6 +328,43 @@ class TestDataRoutes(BodyTestCase):
             self.assertEqual(204, resp.status_int, resp.text)
             self.assertEqual(len(payload), read)
             self.assertEqual(payload, self.fake.data[image['id']])
+
+    def test_read_in_large_blocks_under_gunicorn(self):
+        # gunicorn copies what it read ahead on every smaller read: there
+        # image data is read 1 MiB at a time, and arrives whole.
+        payload = fakes.QCOW2_HEADER + bytes(range(256)) * (12 * 1024 + 1)
+        blocks = len(payload) // MiB + 1
+        for environ, most, least in (
+                ({'gunicorn.socket': object()}, blocks + 2, blocks),
+                ({}, None, len(payload) // (64 * 1024))):
+            image = self.fake.add_image('p1', disk_format='qcow2',
+                                        container_format='bare')
+            resp, read = self.send(
+                'PUT', '/v1/%s/p1/images/%s/file' % (base.VIM, image['id']),
+                'application/octet-stream', len(payload), prefix=payload,
+                environ=environ)
+            self.assertEqual(204, resp.status_int, resp.text)
+            self.assertEqual(payload, self.fake.data[image['id']])
+            self.assertEqual(len(payload), read)
+            # Reads of 1 MiB, or of [upload] chunk_size (64 KiB); and the
+            # one that finds the end.
+            self.assertLessEqual(least, len(self.body.sizes), environ)
+            if most:
+                self.assertLessEqual(len(self.body.sizes), most)
+
+    def test_multipart_read_in_large_blocks_under_gunicorn(self):
+        data = fakes.QCOW2_HEADER + b'\x02' * (3 * MiB + 7)
+        body = (b'--xyz\r\nContent-Disposition: form-data; '
+                b'name="imageType"\r\n\r\nqcow2\r\n--xyz\r\n'
+                b'Content-Disposition: form-data; name="file"; '
+                b'filename="a.img"\r\n\r\n' + data + b'\r\n--xyz--\r\n')
+        resp, read = self.send('POST', '/v1/%s/p1/images/file' % base.VIM,
+                               MULTIPART, len(body), prefix=body,
+                               environ={'gunicorn.socket': object()})
+        self.assertEqual(201, resp.status_int, resp.text)
+        self.assertEqual(len(body), read)
+        self.assertEqual(data, self.fake.data[resp.json['id']])
+        self.assertLessEqual(len(self.body.sizes), len(body) // MiB + 3)
 
 
 class TestRoutesWithoutBody(BodyTestCase):
