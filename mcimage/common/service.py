@@ -18,6 +18,8 @@ BackgroundService: futurist periodics that clean up after crashes and
 failures, and expire what outlived its time.
 """
 
+import ctypes
+import ctypes.util
 import os
 import threading
 
@@ -41,8 +43,29 @@ from mcimage import version
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
+# glibc gives every thread that allocates while another holds the lock an
+# arena of its own (up to eight per core), and each arena keeps what it
+# held: after a few GiB of transfers mcimage-api's threads had left 6 MiB
+# more resident than two arenas do, at no cost in speed measured
+# (doc/source/contributor/data-path.rst). MALLOC_ARENA_MAX in the
+# environment, which glibc reads itself, wins.
+MALLOC_ARENAS = 2
+_M_ARENA_MAX = -8  # malloc.h
+
+
+def limit_malloc_arenas():
+    """At most MALLOC_ARENAS glibc arenas, unless the environment says."""
+    if 'MALLOC_ARENA_MAX' in os.environ:
+        return
+    try:
+        mallopt = ctypes.CDLL(ctypes.util.find_library('c')).mallopt
+    except (OSError, AttributeError, TypeError):
+        return  # not glibc: its allocator has no arenas to limit
+    mallopt(_M_ARENA_MAX, MALLOC_ARENAS)
+
 
 def prepare_service(argv=None, conf=CONF, default_config_files=None):
+    limit_malloc_arenas()
     logging.register_options(conf)
     opts.set_lib_defaults()
     conf(argv or [], project='mcimage',

@@ -155,6 +155,31 @@ class TestBackgroundService(base.TestCase):
         self.assertEqual(['resume_tasks', 'purge_tasks'], self.calls)
 
 
+class TestMallocArenas(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.libc = mock.Mock()
+        self.useFixture(fixtures.MockPatch('ctypes.CDLL',
+                                           return_value=self.libc))
+
+    def test_two_arenas(self):
+        self.useFixture(fixtures.EnvironmentVariable('MALLOC_ARENA_MAX'))
+        service.limit_malloc_arenas()
+        self.libc.mallopt.assert_called_once_with(-8, 2)
+
+    def test_the_environment_wins(self):
+        self.useFixture(fixtures.EnvironmentVariable('MALLOC_ARENA_MAX',
+                                                     '4'))
+        service.limit_malloc_arenas()
+        self.libc.mallopt.assert_not_called()
+
+    def test_no_glibc(self):
+        self.useFixture(fixtures.EnvironmentVariable('MALLOC_ARENA_MAX'))
+        del self.libc.mallopt
+        service.limit_malloc_arenas()
+
+
 class TestProcesses(base.TestCase):
 
     def _modules_after(self, module):
