@@ -23,6 +23,7 @@ import fixtures
 import webtest
 
 from mcimage.api import middleware
+from mcimage.api import validation
 from mcimage.images import recovery
 from tests.unit.api import base
 from tests.unit import fakes
@@ -331,9 +332,9 @@ class TestDataRoutes(BodyTestCase):
 
     def test_read_in_large_blocks_under_gunicorn(self):
         # gunicorn copies what it read ahead on every smaller read: there
-        # image data is read 1 MiB at a time, and arrives whole.
+        # image data is read in large blocks, and arrives whole.
         payload = fakes.QCOW2_HEADER + bytes(range(256)) * (12 * 1024 + 1)
-        blocks = len(payload) // MiB + 1
+        blocks = len(payload) // validation._Blocks.BLOCK + 1
         for environ, most, least in (
                 ({'gunicorn.socket': object()}, blocks + 2, blocks),
                 ({}, None, len(payload) // (64 * 1024))):
@@ -346,7 +347,7 @@ class TestDataRoutes(BodyTestCase):
             self.assertEqual(204, resp.status_int, resp.text)
             self.assertEqual(payload, self.fake.data[image['id']])
             self.assertEqual(len(payload), read)
-            # Reads of 1 MiB, or of [upload] chunk_size (64 KiB); and the
+            # Reads of a block, or of [upload] chunk_size (64 KiB); and the
             # one that finds the end.
             self.assertLessEqual(least, len(self.body.sizes), environ)
             if most:
@@ -364,7 +365,8 @@ class TestDataRoutes(BodyTestCase):
         self.assertEqual(201, resp.status_int, resp.text)
         self.assertEqual(len(body), read)
         self.assertEqual(data, self.fake.data[resp.json['id']])
-        self.assertLessEqual(len(self.body.sizes), len(body) // MiB + 3)
+        self.assertLessEqual(len(self.body.sizes),
+                             len(body) // validation._Blocks.BLOCK + 3)
 
 
 class TestRoutesWithoutBody(BodyTestCase):
