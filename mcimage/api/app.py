@@ -102,9 +102,8 @@ class SplicedBody(object):
             except OSError as e:
                 # The headers are gone: all that is left is to cut the
                 # connection short, so the client sees a truncated body.
-                LOG.warning('Download relay broken off with %(left)d '
-                            'bytes to go: %(err)s',
-                            {'left': length, 'err': e})
+                LOG.warning('Download relay of %(length)d bytes broken '
+                            'off: %(err)s', {'length': length, 'err': e})
                 raise
 
     def close(self):
