@@ -22,6 +22,9 @@ class RequestContext(context.RequestContext):
         # keystonemiddleware's X-Service-Catalog: where auth_mode = token
         # finds the VIM's Glance when no endpoint_override is set.
         self.service_catalog = service_catalog or []
+        # What policy decided for this caller in this request
+        # (mcimage.common.policy): an image list asks the same a few times.
+        self.policy_decisions = {}
 
     @classmethod
     def from_environ(cls, environ, **kwargs):

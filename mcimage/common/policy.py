@@ -51,16 +51,51 @@ def get_enforcer():
     return init()
 
 
+def _decision_key(context, rule, target):
+    """What a decision depends on besides the rules, or None if unhashable.
+
+    The caller's credentials are part of it, so a context whose roles or
+    scope change is asked again.
+    """
+    if getattr(context, 'policy_decisions', None) is None:
+        return None
+    try:
+        creds = tuple(sorted(
+            (k, tuple(v) if isinstance(v, list) else v)
+            for k, v in context.to_policy_values().items()))
+        key = (rule, tuple(sorted(target.items())), creds)
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _remembered(context, key):
+    if key is None:
+        return None
+    return context.policy_decisions.get(key)
+
+
+def _remember(context, key, allowed):
+    if key is not None:
+        context.policy_decisions[key] = allowed
+
+
 def authorize(context, rule, target, conceal=False, **kwargs):
     """Enforce ``rule``; raise Forbidden, or ``conceal``'s NotFound.
 
     ``conceal`` is the exception to raise instead of Forbidden when the
-    caller may not even know the resource exists (a private image).
+    caller may not even know the resource exists (a private image). A
+    grant is remembered for the rest of the request; a refusal is enforced
+    again, so it raises as it always does.
     """
+    key = _decision_key(context, rule, target)
+    if _remembered(context, key):
+        return True
     enforcer = init()
     try:
-        return enforcer.authorize(rule, target, context, do_raise=True,
-                                  exc=exception.Forbidden, action=rule)
+        result = enforcer.authorize(rule, target, context, do_raise=True,
+                                    exc=exception.Forbidden, action=rule)
     except policy.InvalidScope:
         # A system- or domain-scoped token on a project-scoped rule: a
         # refusal like any other, never a 500.
@@ -75,11 +110,18 @@ def authorize(context, rule, target, conceal=False, **kwargs):
         if conceal is not False:
             raise conceal
         raise
+    _remember(context, key, bool(result))
+    return result
 
 
 def check(context, rule, target):
     """Like authorize() but answers True or False."""
-    return init().authorize(rule, target, context, do_raise=False)
+    key = _decision_key(context, rule, target)
+    allowed = _remembered(context, key)
+    if allowed is None:
+        allowed = init().authorize(rule, target, context, do_raise=False)
+        _remember(context, key, allowed)
+    return allowed
 
 
 def check_policy_file(conf=cfg.CONF):

@@ -12,6 +12,7 @@
 
 """The rules in code and mcimage.common.policy.authorize()."""
 
+import fixtures
 from oslo_policy import policy as oslo_policy
 
 from mcimage.common import context
@@ -196,3 +197,75 @@ class TestAuthorize(base.TestCase):
         self.assertTrue(self.allowed(ctx(roles=['admin']),
                                      'mcimage:image:upload',
                                      access.image_target('p1')))
+
+
+class TestDecisionsRemembered(base.TestCase):
+    """Within one request (one context) a decision is made once."""
+
+    def setUp(self):
+        super().setUp()
+        self.enforcer = policy.init()
+        self.calls = []
+        real = self.enforcer.authorize
+
+        def counting(rule, target, creds, *args, **kwargs):
+            self.calls.append(rule)
+            return real(rule, target, creds, *args, **kwargs)
+
+        self.useFixture(fixtures.MockPatchObject(
+            self.enforcer, 'authorize', side_effect=counting))
+
+    def test_grant_remembered_per_context(self):
+        caller = ctx()
+        target = access.image_target('p1')
+        for _i in range(3):
+            policy.authorize(caller, 'mcimage:image:get_all', target)
+            self.assertTrue(policy.check(caller, 'mcimage:image:get_all',
+                                         target))
+        self.assertEqual(['mcimage:image:get_all'], self.calls)
+        # Another request (context) is decided afresh.
+        policy.authorize(ctx(), 'mcimage:image:get_all', target)
+        self.assertEqual(2, len(self.calls))
+
+    def test_per_rule_and_target(self):
+        caller = ctx()
+        policy.check(caller, 'mcimage:image:get',
+                     access.image_target('p1', image('p1')))
+        policy.check(caller, 'mcimage:image:get',
+                     access.image_target('p1', image('p2')))
+        policy.check(caller, 'mcimage:image:get_all',
+                     access.image_target('p1'))
+        self.assertEqual(3, len(self.calls))
+        self.assertFalse(policy.check(
+            caller, 'mcimage:image:get',
+            access.image_target('p1', image('p2', 'private'))))
+        self.assertEqual(3, len(self.calls))
+
+    def test_refusal_raises_every_time(self):
+        caller = ctx('p2')
+        target = access.image_target('p1')
+        for _i in range(2):
+            self.assertRaises(exception.Forbidden, policy.authorize, caller,
+                              'mcimage:image:upload', target)
+        self.assertFalse(policy.check(caller, 'mcimage:image:upload',
+                                      target))
+        missing = exception.ImageNotFound(vim_id='v', image_id='img')
+        self.assertRaises(exception.ImageNotFound, policy.authorize, caller,
+                          'mcimage:image:upload', target, conceal=missing)
+
+    def test_changed_credentials_decided_again(self):
+        caller = ctx(roles=['reader'])
+        target = access.image_target('p1')
+        self.assertFalse(policy.check(caller, 'mcimage:image:upload',
+                                      target))
+        caller.roles = ['member', 'reader']
+        self.assertTrue(policy.check(caller, 'mcimage:image:upload',
+                                     target))
+        self.assertEqual(2, len(self.calls))
+
+    def test_unhashable_target_not_remembered(self):
+        caller = ctx()
+        target = dict(access.image_target('p1'), tags=['a'])
+        for _i in range(2):
+            policy.authorize(caller, 'mcimage:image:get_all', target)
+        self.assertEqual(2, len(self.calls))
