@@ -286,6 +286,16 @@ class TestJsonRoutes(BodyTestCase):
 
 class TestDataRoutes(BodyTestCase):
 
+    def put_new_image(self, payload, **kwargs):
+        """PUT ``payload`` into a new image: (response, bytes read, id)."""
+        image = self.fake.add_image('p1', disk_format='qcow2',
+                                    container_format='bare')
+        resp, read = self.send(
+            'PUT', '/v1/%s/p1/images/%s/file' % (base.VIM, image['id']),
+            'application/octet-stream', len(payload), prefix=payload,
+            **kwargs)
+        return resp, read, image['id']
+
     def test_put_file_other_types_415_before_reading(self):
         for ctype in (FORM, MULTIPART, 'application/json', 'text/plain',
                       None):
@@ -320,15 +330,11 @@ class TestDataRoutes(BodyTestCase):
         self.config(max_json_body_size=4096, group='api')
         payload = fakes.QCOW2_HEADER + b'\x01' * (2 * MiB)
         for chunked in (False, True):
-            image = self.fake.add_image('p1', disk_format='qcow2',
-                                        container_format='bare')
-            resp, read = self.send(
-                'PUT', '/v1/%s/p1/images/%s/file' % (base.VIM, image['id']),
-                'application/octet-stream', len(payload), chunked=chunked,
-                prefix=payload)
+            resp, read, image_id = self.put_new_image(payload,
+                                                      chunked=chunked)
             self.assertEqual(204, resp.status_int, resp.text)
             self.assertEqual(len(payload), read)
-            self.assertEqual(payload, self.fake.data[image['id']])
+            self.assertEqual(payload, self.fake.data[image_id])
 
     def test_read_in_large_blocks_under_gunicorn(self):
         # gunicorn copies what it read ahead on every smaller read: there
@@ -338,14 +344,10 @@ class TestDataRoutes(BodyTestCase):
         for environ, most, least in (
                 ({'gunicorn.socket': object()}, blocks + 2, blocks),
                 ({}, None, len(payload) // (64 * 1024))):
-            image = self.fake.add_image('p1', disk_format='qcow2',
-                                        container_format='bare')
-            resp, read = self.send(
-                'PUT', '/v1/%s/p1/images/%s/file' % (base.VIM, image['id']),
-                'application/octet-stream', len(payload), prefix=payload,
-                environ=environ)
+            resp, read, image_id = self.put_new_image(payload,
+                                                      environ=environ)
             self.assertEqual(204, resp.status_int, resp.text)
-            self.assertEqual(payload, self.fake.data[image['id']])
+            self.assertEqual(payload, self.fake.data[image_id])
             self.assertEqual(len(payload), read)
             # Reads of a block, or of [upload] chunk_size (64 KiB); and the
             # one that finds the end.
