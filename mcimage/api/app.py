@@ -72,7 +72,8 @@ def raw_response(resp):
 # The client's socket, in the environ of the embedded server's requests
 # (mcimage.cmd.api.Gateway); gunicorn puts it under its own key.
 CLIENT_SOCKET = 'mcimage.client_socket'
-_SERVER_SOCKETS = (CLIENT_SOCKET, 'gunicorn.socket')
+GUNICORN_SOCKET = 'gunicorn.socket'
+_SERVER_SOCKETS = (CLIENT_SOCKET, GUNICORN_SOCKET)
 
 
 class SplicedBody(object):

@@ -24,6 +24,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
 
+from mcimage.api import app as api_app
 from mcimage.api import hooks
 from mcimage.api.schemas import images as schemas
 from mcimage.common import exception
@@ -199,7 +200,7 @@ def _body_file(request):
 def _data_file(request):
     """_body_file for image data, in large reads where the server needs it."""
     stream = request.body_file
-    if 'gunicorn.socket' in request.environ:
+    if api_app.GUNICORN_SOCKET in request.environ:
         stream = _Blocks(stream)
     return _Body(stream)
 

@@ -65,11 +65,14 @@ def persistence():
     global _backend
     with _lock:
         if _backend is None:
+            backend = None
             try:
                 backend = persistence_backends.fetch(_persistence_conf())
                 with contextlib.closing(backend.get_connection()) as conn:
                     conn.validate()
             except Exception as e:
+                if backend is not None:
+                    backend.close()
                 LOG.error('The task flow state database ([task] '
                           'persistence_connection) cannot be used: %s', e)
                 raise exception.ServiceUnavailable(
