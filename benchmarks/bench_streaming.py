@@ -19,7 +19,7 @@ the embedded server and under gunicorn alike; mcimage's RSS stays under
 100 MiB, idle and during transfers, flat in image size::
 
     .venv/bin/python -m benchmarks.bench_streaming [--size-mib 1024]
-        [--rounds 5]
+        [--rounds 5] [--downloads 5]
 """
 
 import hashlib
@@ -127,7 +127,7 @@ def warm_up(bench, workdir):
     bench.clean()
 
 
-def one_round(bench, meter, round_no, verify):
+def one_round(bench, meter, round_no, verify, downloads_per_round):
     """The timed transfers of one round, in rotated order."""
     straight_id = None
     for _label, phase, side, route in common.rotated(uploads(), round_no):
@@ -135,8 +135,12 @@ def one_round(bench, meter, round_no, verify):
         _t, image_id = meter.measure(phase, func, side)
         if side == 'straight':
             straight_id = image_id
-    for _label, phase, side in common.rotated(downloads(), round_no):
-        meter.measure(phase, bench.download, side, straight_id)
+    # A download takes half a second, so one stall of the machine moves
+    # its time by half: several per round, each side in turn.
+    for turn in range(downloads_per_round):
+        for _label, phase, side in common.rotated(
+                downloads(), round_no + turn):
+            meter.measure(phase, bench.download, side, straight_id)
     if verify:
         # Untimed: hashing would add the same client CPU to every side.
         for image_id in bench.images:
@@ -151,8 +155,9 @@ def one_round(bench, meter, round_no, verify):
 def report(args, bench, meter, idle):
     size = bench.payload.size
     print()
-    print('Results: %d MiB, %d round(s); ratio = median / median of the '
-          'straight transfer' % (args.size_mib, args.rounds))
+    print('Results: %d MiB, %d round(s), %d download(s) of each side a '
+          'round; ratio = median / median of the straight transfer' % (
+              args.size_mib, args.rounds, args.downloads))
     common.print_times(meter, [(r[0], r[1]) for r in uploads()],
                        'up straight', size)
     common.print_times(meter, [(r[0], r[1]) for r in downloads()],
@@ -200,7 +205,7 @@ def run(args, workdir, servers):
     print()
     for round_no in range(1, args.rounds + 1):
         one_round(bench, stack.meter, round_no,
-                  round_no == 1 or args.verify_all)
+                  round_no == 1 or args.verify_all, args.downloads)
         stack.check_alive()
     report(args, bench, stack.meter, idle)
 
@@ -210,7 +215,12 @@ def main(argv=None):
     parser.add_argument('--verify-all', action='store_true',
                         help='check the sha256 of every image each round, '
                              'not only in the first')
+    parser.add_argument('--downloads', type=int, default=5, metavar='N',
+                        help='downloads of each side per round (default '
+                             '5); the report takes the median of all')
     args = parser.parse_args(argv)
+    if args.downloads < 1:
+        parser.error('--downloads must be at least 1')
     return common.run_main(args, run, 'mcimage-bench-streaming-')
 
 

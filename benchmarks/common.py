@@ -387,6 +387,11 @@ class Meter(threading.Thread):
         Its seconds are what it returns, or the first item of the tuple it
         returns. Returns what func returns.
         """
+        # Every timed call starts with no dirty pages: otherwise Glance's
+        # file store writes a transfer through the writeback left by the
+        # one before it, and the straight side's time swings between two
+        # modes from round to round (page-cache noise, not the path).
+        os.sync()
         self.refresh_pids()
         self.sample()
         self.phase = phase
@@ -408,6 +413,16 @@ class Meter(threading.Thread):
         """Median time of phase over the median time of baseline."""
         return (statistics.median(self.times[phase])
                 / statistics.median(self.times[baseline]))
+
+    def paired(self, phase, baseline):
+        """Median of the rounds' own ratios of phase to baseline.
+
+        Each round's time is divided by the baseline's time of the same
+        round, so that a slow round slows both; the median of those.
+        """
+        return statistics.median(
+            mine / base for mine, base in zip(self.times[phase],
+                                              self.times[baseline]))
 
     def peak_mib(self, name, phase):
         return self.peaks.get((name, phase), 0) / 1024.0
@@ -483,14 +498,15 @@ def print_times(meter, rows, baseline, size=None):
 
     rows: [(label, phase)]; baseline: the phase the ratios divide by.
     """
-    print('%-28s %9s %9s %9s %9s %7s' % (
-        '', 'median s', 'min s', 'max s', 'MiB/s' if size else '', 'ratio'))
+    print('%-28s %9s %9s %9s %9s %7s %7s' % (
+        '', 'median s', 'min s', 'max s', 'MiB/s' if size else '', 'ratio',
+        'paired'))
     for label, phase in rows:
         med, low, high = spread(meter.times[phase])
-        print('%-28s %9.3f %9.3f %9.3f %9s %7.3f' % (
+        print('%-28s %9.3f %9.3f %9.3f %9s %7.3f %7.3f' % (
             label, med, low, high,
             '%.1f' % (size / MIB / med) if size else '',
-            meter.ratio(phase, baseline)))
+            meter.ratio(phase, baseline), meter.paired(phase, baseline)))
 
 
 def print_cpu(meter, rows, per, unit):
