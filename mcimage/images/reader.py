@@ -23,11 +23,13 @@ import hashlib
 import queue
 import threading
 
+from oslo_config import cfg
 from oslo_log import log as logging
 
 from mcimage.common import exception
 from mcimage.images import inspection
 
+CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
 
@@ -44,13 +46,17 @@ class BackgroundHash(threading.Thread):
 
     hashlib releases the GIL on large buffers, so this hash runs on one
     core while the request's thread moves the bytes on another. The queue
-    is short: memory stays flat and the hash sets the pace if slower.
+    is short (QUEUE_BYTES in pieces of [upload] chunk_size): memory
+    stays flat and the hash sets the pace if slower.
     """
+
+    QUEUE_BYTES = 1024 * 1024
 
     def __init__(self, name):
         super().__init__(name='hash-%s' % name, daemon=True)
         self._hash = hashlib.new(name)
-        self._queue = queue.Queue(16)
+        self._queue = queue.Queue(
+            max(2, self.QUEUE_BYTES // CONF.upload.chunk_size))
 
     def run(self):
         while True:

@@ -20,6 +20,7 @@ import itertools
 import uuid
 
 import fixtures
+from oslo_config import cfg
 import webtest
 
 from mcimage.api import middleware
@@ -28,6 +29,7 @@ from mcimage.images import recovery
 from tests.unit.api import base
 from tests.unit import fakes
 
+CONF = cfg.CONF
 MiB = 1024 * 1024
 FORM = 'application/x-www-form-urlencoded'
 MULTIPART = 'multipart/form-data; boundary=xyz'
@@ -343,13 +345,13 @@ class TestDataRoutes(BodyTestCase):
         blocks = len(payload) // validation._Blocks.BLOCK + 1
         for environ, most, least in (
                 ({'gunicorn.socket': object()}, blocks + 2, blocks),
-                ({}, None, len(payload) // (64 * 1024))):
+                ({}, None, len(payload) // CONF.upload.chunk_size)):
             resp, read, image_id = self.put_new_image(payload,
                                                       environ=environ)
             self.assertEqual(204, resp.status_int, resp.text)
             self.assertEqual(payload, self.fake.data[image_id])
             self.assertEqual(len(payload), read)
-            # Reads of a block, or of [upload] chunk_size (64 KiB); and the
+            # Reads of a block, or of [upload] chunk_size; and the
             # one that finds the end.
             self.assertLessEqual(least, len(self.body.sizes), environ)
             if most:

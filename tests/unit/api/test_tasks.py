@@ -251,6 +251,9 @@ class TestImportTasks(TaskTestCase):
         self.assertEqual([], self.images_of(base.OTHER_VIM))
 
     def test_cancel_reverts(self):
+        # Pieces small enough that the slow target is still sending when
+        # the cancel comes.
+        self.config(chunk_size=4096, group='upload')
         upload_id = self.staged()
         self.useFixture(fixtures.MockPatchObject(status, 'PROGRESS_INTERVAL',
                                                  0))
