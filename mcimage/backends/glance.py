@@ -12,7 +12,10 @@
 
 """The ``glance`` driver: a VIM's Glance v2 through python-glanceclient.
 
-glanceclient over a keystoneauth1 session built from the VIM's group. This
+glanceclient's HTTP client over a keystoneauth1 session built from the
+VIM's group. Only its HTTP client: the v2 Client builds a manager per kind
+of resource at every call, and its managers fetch a schema before most
+calls, one more round trip each. This
 is the only module that sees glanceclient and keystoneauth exceptions: they
 are translated here into mcimage's (the contract of mcimage.backends.base):
 the VIM not answering is a 503, the VIM answering with an error a 502
@@ -25,7 +28,7 @@ import re
 import threading
 import urllib.parse
 
-from glanceclient import client as glance_client
+from glanceclient.common import http as glance_http
 from glanceclient import exc as glance_exc
 from keystoneauth1 import access
 from keystoneauth1 import exceptions as ks_exc
@@ -171,7 +174,10 @@ class GlanceBackend(base.Backend):
 
     def client(self, context, tenant_id, as_service=False,
                extra_headers=None):
-        """A glanceclient v2 Client acting for the caller in tenant_id.
+        """glanceclient's HTTP client acting for the caller in tenant_id.
+
+        A keystoneauth Adapter: get(url), put(url, data=...)... answer
+        (response, decoded body) and raise glanceclient's exceptions.
 
         ``as_service`` acts as mcimage itself (clean-up after a crash).
         ``extra_headers`` go on every request as they are (glanceclient
@@ -181,8 +187,8 @@ class GlanceBackend(base.Backend):
         auth, headers = self._auth_and_headers(context, tenant_id,
                                                as_service)
         headers = dict(headers, **(extra_headers or {}))
-        return glance_client.Client(
-            '2', session=self._get_session(), auth=auth,
+        return glance_http.SessionClient(
+            self._get_session(), auth=auth,
             additional_headers=headers,
             global_request_id=getattr(context, 'global_id', None),
             service_type=opts.service_type or 'image',
@@ -248,8 +254,8 @@ class GlanceBackend(base.Backend):
                                       e.__class__.__name__)
 
     # -- operations ---------------------------------------------------------
-    # Raw v2 calls through glanceclient's HTTP client: its image managers
-    # fetch the image schema before most calls, one more round trip each.
+    # Raw v2 calls through glanceclient's HTTP client (see the module's
+    # docstring).
 
     def _call(self, context, tenant_id, method, url, image_id=None,
               as_service=False, not_found=None, extra_headers=None,
@@ -258,7 +264,7 @@ class GlanceBackend(base.Backend):
         with self.translate(image_id, not_found=not_found):
             client = self.client(context, tenant_id, as_service=as_service,
                                  extra_headers=extra_headers)
-            return getattr(client.http_client, method)(url, **kwargs)
+            return getattr(client, method)(url, **kwargs)
 
     def create_image(self, context, tenant_id, fields):
         return self._call(context, tenant_id, 'post', '/v2/images',
@@ -372,8 +378,7 @@ class GlanceBackend(base.Backend):
         headers = {'Range': byte_range} if byte_range else {}
         with self.translate(image_id):
             client = self.client(context, tenant_id, extra_headers=headers)
-            resp, body = client.http_client.get(
-                v2_path('images', image_id, 'file'))
+            resp, body = client.get(v2_path('images', image_id, 'file'))
         if resp.status_code == 204 or body is None:
             resp.close()
             return resp.status_code, resp.headers, None
@@ -391,11 +396,11 @@ class GlanceBackend(base.Backend):
                     tenant_id = None
                 client = self.client(context, tenant_id,
                                      as_service=as_service)
-                resp, body = client.http_client.get('/versions')
+                resp, body = client.get('/versions')
                 versions = [v.get('id') for v in
                             (body or {}).get('versions', [])
                             if v.get('status') in ('CURRENT', 'SUPPORTED')]
-                _resp, info = client.http_client.get('/v2/info/import')
+                _resp, info = client.get('/v2/info/import')
                 methods = info.get('import-methods', {}).get('value', [])
                 return {'versions': versions, 'import_methods': methods}
         except exception.MCImageException as e:
