@@ -186,8 +186,11 @@ class _Blocks(object):
             rest, self._block = bytes(self._block), memoryview(b'')
             return rest + self._stream.read()
         if not self._block:
-            self._block = memoryview(self._stream.read(max(size,
-                                                           self.BLOCK)))
+            block = self._stream.read(max(size, self.BLOCK))
+            if len(block) <= size:
+                # A whole block asked for: handed on without a copy.
+                return block
+            self._block = memoryview(block)
         piece, self._block = self._block[:size], self._block[size:]
         return bytes(piece)
 

@@ -63,12 +63,13 @@ class _TargetReader(object):
 class Tee(object):
     """``source`` read once, its pieces handed to ``count`` readers.
 
-    Each reader has a queue of QUEUE_BYTES in pieces. Once the source fails, or any
-    reader is dropped as failed with ``all_or_nothing``, every reader
-    raises Aborted at its next read; otherwise a dropped reader is skipped
-    and the others go on. ``stop``, if given, is called at each piece and
-    while a target takes no more (a VIM that stopped reading): what it
-    raises stops them all, and is ``error`` (so is the source's error).
+    Each reader has a queue of QUEUE_BYTES in pieces. Once the source
+    fails, or any reader is dropped as failed with ``all_or_nothing``,
+    every reader raises Aborted at its next read; otherwise a dropped
+    reader is skipped and the others go on. ``stop``, if given, is called
+    at each piece and while a target takes no more (a VIM that stopped
+    reading): what it raises stops them all, and is ``error`` (so is the
+    source's error).
     """
 
     # Bytes each reader's queue holds, in pieces of [upload] chunk_size,
