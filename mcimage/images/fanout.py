@@ -86,9 +86,10 @@ class Tee(object):
         self._queues = [queue.Queue(depth) for _ in range(count)]
         self._dropped = [threading.Event() for _ in range(count)]
         self._all_or_nothing = all_or_nothing
-        self._stop = stop or (lambda: None)
+        self._stop = stop
         self.error = None
         self.stopped = threading.Event()
+        self._all_dropped = threading.Event()
 
     def reader(self, index):
         return _TargetReader(self, index)
@@ -104,8 +105,10 @@ class Tee(object):
 
     def drop(self, index, failed=True):
         self._dropped[index].set()
-        if ((failed and self._all_or_nothing)
-                or all(d.is_set() for d in self._dropped)):
+        if all(d.is_set() for d in self._dropped):
+            self._all_dropped.set()
+            self.stopped.set()
+        elif failed and self._all_or_nothing:
             self.stopped.set()
 
     def raise_error(self):
@@ -113,20 +116,35 @@ class Tee(object):
             raise self.error
 
     def run(self):
-        """Feed every reader until the source ends or anything fails."""
+        """Feed every reader until the source ends or anything fails.
+
+        With ``stop``, then watch it until every reader is done: the whole
+        source may sit in the queues while a target hangs in a VIM that
+        stopped reading, and a cancel must still reach that target.
+        """
         try:
             while True:
-                self._stop()
+                self._check_stop()
                 piece = self._source.read()
                 for index in range(len(self._queues)):
                     if not self._put(index, piece):
                         return
-                if self.stopped.is_set() or not piece:
+                if self.stopped.is_set():
                     return
+                if not piece:
+                    break
+            while self._stop is not None and not (
+                    self.stopped.is_set()
+                    or self._all_dropped.wait(self.POLL)):
+                self._stop()
         except BaseException as e:
             self.error = e
             self.stopped.set()
             raise
+
+    def _check_stop(self):
+        if self._stop is not None:
+            self._stop()
 
     def _put(self, index, piece):
         """Queue ``piece`` for one reader; False once all must stop."""
@@ -137,7 +155,7 @@ class Tee(object):
                 self._queues[index].put(piece, timeout=self.POLL)
                 return True
             except queue.Full:
-                self._stop()
+                self._check_stop()
         return True
 
 

@@ -13,6 +13,7 @@
 """mcimage.images.fanout: one source read once into several targets."""
 
 import threading
+import time
 
 from mcimage.common import exception
 from mcimage.images import fanout
@@ -119,6 +120,45 @@ class TestRun(base.TestCase):
         done, error = fanout.run(Source(PIECES * 100), [drain], stop=stop)
         self.assertIsInstance(error, exception.Conflict)
         self.assertIs(error, done[0].exception())
+
+    def test_stop_reaches_a_stalled_target_after_the_source_ended(self):
+        # The whole source fits in the queues; one target then hangs in a
+        # VIM that stopped reading. A stop that comes later still ends it.
+        release = threading.Event()
+        self.addCleanup(release.set)
+        stalled_read = threading.Event()
+        cancelled = threading.Event()
+
+        def stalled(reader):
+            reader.read()
+            stalled_read.set()
+            release.wait(30)
+            reader.read()
+
+        def stop():
+            if cancelled.is_set():
+                raise exception.Conflict(reason='cancelled')
+
+        def cancel_later():
+            stalled_read.wait(10)
+            time.sleep(0.3)
+            cancelled.set()
+
+        threading.Thread(target=cancel_later, daemon=True).start()
+        start = time.monotonic()
+        done, error = fanout.run(Source(PIECES), [drain, stalled], stop=stop,
+                                 grace=0.1)
+        self.assertLess(time.monotonic() - start, 5)
+        self.assertIsInstance(error, exception.Conflict)
+        self.assertEqual(b''.join(PIECES), done[0].result())
+        self.assertFalse(done[1].done())
+
+    def test_no_stop_no_watch_after_the_end(self):
+        # Without a stop hook the source's end ends the feeding at once.
+        tee = fanout.Tee(Source(PIECES), 2)
+        tee.run()
+        self.assertFalse(tee.stopped.is_set())
+        self.assertEqual(PIECES[0], tee.reader(0).read())
 
     def test_straggler_left_running_after_the_grace(self):
         release = threading.Event()
