@@ -2,20 +2,23 @@
 # Sourced by tools/quickstart.sh and tools/run-tests.sh: makes sure a
 # Python 3 virtualenv exists at $VENV (default: .venv in the checkout) and
 # that it holds mcimage (editable) and the extra packages named in
-# $EXTRA_REQUIREMENTS; ensure_glance_venv makes the virtualenv that Glance
-# (the VIM of the tests and of the quickstart) runs from, apart from
-# mcimage's: $MCIMAGE_GLANCE_VENV, default .glance-venv in the checkout.
+# $EXTRA_REQUIREMENTS; ensure_glance_venv makes the virtualenv that the
+# clouds' services run from, apart from mcimage's: Glance (the VIM of the
+# tests and of the quickstart) and Keystone (the tests that use real
+# tokens). $MCIMAGE_GLANCE_VENV, default .glance-venv in the checkout.
 # Installs Debian packages only when something is missing (run as root on
 # a fresh Debian machine).
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${VENV:-$TOP/.venv}
 PYTHON=${PYTHON:-python3}
-# Exported: the Glance fixture (tests/functional/fixtures/glance.py) reads it.
+# Exported: the Glance and Keystone fixtures (tests/functional/fixtures/)
+# read it.
 export MCIMAGE_GLANCE_VENV=${MCIMAGE_GLANCE_VENV:-$TOP/.glance-venv}
-# What Glance runs with: uWSGI as devstack deploys it, gunicorn as the
-# other server the fixture offers.
-GLANCE_REQUIREMENTS=${GLANCE_REQUIREMENTS:-"glance>=30.0.0 uwsgi gunicorn"}
+# What the clouds run with: uWSGI as devstack deploys them, gunicorn as
+# the other server the Glance fixture offers. One virtualenv for both
+# services: pip resolves Glance's and Keystone's oslo libraries together.
+GLANCE_REQUIREMENTS=${GLANCE_REQUIREMENTS:-"glance>=30.0.0 keystone uwsgi gunicorn"}
 
 apt_install() {
     if ! command -v apt-get >/dev/null 2>&1; then
@@ -69,9 +72,11 @@ ensure_glance_venv() {
     ensure_python
     local venv=$MCIMAGE_GLANCE_VENV
     local log="$venv.pip.log"
-    # (glance.wsgi.api would read a configuration at import.)
+    # (glance.wsgi.api and keystone.wsgi.api would read a configuration
+    # at import.)
     if [ -x "$venv/bin/uwsgi" ] && "$venv/bin/python" -c \
-            'import glance.cmd.manage, gunicorn' >/dev/null 2>&1; then
+            'import glance.cmd.manage, keystone.cmd.cli, gunicorn' \
+            >/dev/null 2>&1; then
         return 0
     fi
     if [ ! -x "$venv/bin/python" ]; then
@@ -79,11 +84,12 @@ ensure_glance_venv() {
         "$PYTHON" -m venv "$venv"
         "$venv/bin/pip" install -q --upgrade pip > "$log" 2>&1 || true
     fi
-    echo "== installing Glance, uWSGI and gunicorn into $venv (log: $log)"
+    echo "== installing Glance, Keystone, uWSGI and gunicorn into $venv" \
+        "(log: $log)"
     # shellcheck disable=SC2086
     if ! "$venv/bin/pip" install -q $GLANCE_REQUIREMENTS >> "$log" 2>&1; then
         tail -30 "$log" >&2
-        echo "pip could not install Glance into $venv" >&2
+        echo "pip could not install Glance and Keystone into $venv" >&2
         return 1
     fi
 }

@@ -1,9 +1,9 @@
 #!/bin/bash
 # The whole mcimage test suite, unit and functional, in one stestr run.
 # On a fresh Debian machine as root it installs what it needs itself.
-# The functional tests start real Glance servers (from their own
-# virtualenv, $MCIMAGE_GLANCE_VENV), PostgreSQL clusters and Redis servers
-# on 127.0.0.1 and stop them (tests/functional/fixtures/).
+# The functional tests start real Glance and Keystone servers (from their
+# own virtualenv, $MCIMAGE_GLANCE_VENV), PostgreSQL clusters and Redis
+# servers on 127.0.0.1 and stop them (tests/functional/fixtures/).
 # Ends with one line: "N passed, M failed".
 set -u -o pipefail
 

@@ -92,12 +92,17 @@ def v2_path(*segments):
 
 
 class _CatalogTokenAuth(ks_plugin.BaseAuthPlugin):
-    """The caller's token, and the endpoint from the caller's catalog."""
+    """The caller's token, and the endpoint from the caller's catalog.
+
+    keystonemiddleware's X-Service-Catalog holds even a v3 token's catalog
+    in the v2 form (endpoints of ``region`` and ``publicURL``,
+    ``internalURL``...), as nova reads it too.
+    """
 
     def __init__(self, token, catalog):
         super().__init__()
         self._token = token
-        self._catalog = access.service_catalog.ServiceCatalogV3(catalog)
+        self._catalog = access.service_catalog.ServiceCatalogV2(catalog)
 
     def get_token(self, session, **kwargs):
         return self._token

@@ -432,23 +432,35 @@ class TestAuthToken(GlanceBackendTestCase):
         self.assertEqual(GLOBAL_ID,
                          request.headers['X-OpenStack-Request-ID'])
 
-    def test_endpoint_from_the_callers_catalog(self):
+    def _get_from_catalog(self, **options):
         self.config(endpoint_override=None, region_name='RegionOne',
-                    group=GROUP)
+                    group=GROUP, **options)
         backends.reset()
+        # X-Service-Catalog as keystonemiddleware writes it for a v3
+        # token: one entry per region, a key per interface.
         catalog = [{'type': 'image', 'name': 'glance', 'endpoints': [
-            {'interface': 'public', 'region_id': 'RegionTwo',
-             'region': 'RegionTwo', 'url': 'http://two.example:9292'},
-            {'interface': 'public', 'region_id': 'RegionOne',
-             'region': 'RegionOne', 'url': 'http://one.example:9292'}]}]
+            {'region': 'RegionTwo',
+             'publicURL': 'http://two.example:9292',
+             'internalURL': 'http://two.internal:9292'},
+            {'region': 'RegionOne',
+             'publicURL': 'http://one.example:9292',
+             'internalURL': 'http://one.internal:9292'}]}]
         ctx = context.RequestContext(
             user_id='u1', project_id='p1', roles=['member'],
             auth_token=CALLER_TOKEN, service_catalog=catalog)
         self.backend.get_image(ctx, 'p1', IMAGE_ID)
         request = self.last()
-        self.assertEqual('http://one.example:9292/v2/images/' + IMAGE_ID,
-                         request.url)
         self.assertEqual(CALLER_TOKEN, request.headers['X-Auth-Token'])
+        return request.url
+
+    def test_endpoint_from_the_callers_catalog(self):
+        self.assertEqual('http://one.example:9292/v2/images/' + IMAGE_ID,
+                         self._get_from_catalog())
+
+    def test_interface_from_the_callers_catalog(self):
+        self.assertEqual('http://one.internal:9292/v2/images/' + IMAGE_ID,
+                         self._get_from_catalog(
+                             valid_interfaces=['internal']))
 
     def test_no_token_no_request(self):
         ctx = context.RequestContext(user_id='u1', project_id='p1')
