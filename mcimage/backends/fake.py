@@ -431,8 +431,9 @@ class FakeGlance(base.Backend):
             raise
         blob = b''.join(pieces)
         self.data[image_id] = blob
+        md5 = hashlib.md5(blob, usedforsecurity=False)
         image.update(status='active', size=len(blob),
-                     checksum=hashlib.md5(blob).hexdigest(),
+                     checksum=md5.hexdigest(),
                      os_hash_algo='sha512',
                      os_hash_value=hashlib.sha512(blob).hexdigest())
 
