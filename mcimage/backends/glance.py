@@ -67,6 +67,10 @@ _PASSED_THROUGH = {
 }
 
 
+# Keystone binds an application credential to one project and refuses it
+# any scope asked for: its token is always of that project.
+FIXED_SCOPE_AUTH_TYPES = ('v3applicationcredential',)
+
 # C0 controls and DEL: never part of a value sent in a URL path.
 _CONTROL = re.compile('[\x00-\x1f\x7f]')
 
@@ -148,6 +152,20 @@ class GlanceBackend(base.Backend):
                 self._service_auth[tenant_id] = auth
             return auth
 
+    def _fixed_scope_auth(self, tenant_id):
+        """The one plugin of credentials bound to a project, or a 403.
+
+        Asked for another project's scope, Keystone refuses the credential
+        outright; nor may it act in a tenant that is not its project.
+        """
+        auth = self._service_auth_for(None)
+        if tenant_id and auth.get_project_id(
+                self._get_session()) != tenant_id:
+            raise exception.Forbidden(
+                'VIM %s cannot act in tenant %s: its application credential '
+                'is bound to another project.' % (self.vim.id, tenant_id))
+        return auth
+
     def _auth_and_headers(self, context, tenant_id, as_service):
         opts = self.vim.options
         mode = self.vim.auth_mode
@@ -168,6 +186,8 @@ class GlanceBackend(base.Backend):
                     vim_id=self.vim.id,
                     reason='no service credentials are configured for '
                            'this VIM')
+            if opts.auth_type in FIXED_SCOPE_AUTH_TYPES:
+                return self._fixed_scope_auth(tenant_id), {}
             return self._service_auth_for(tenant_id), {}
         if not context.auth_token:
             raise exception.Unauthorized()

@@ -568,6 +568,49 @@ class TestAuthService(GlanceBackendTestCase):
             self.assertNotIn(secret, logs.output)
 
 
+class TestAuthServiceApplicationCredential(GlanceBackendTestCase):
+    """auth_mode = service with an application credential: one project."""
+
+    auth_mode = 'service'
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(config_fixture.Config(base.CONF)).register_opts(
+            ks_loading.get_auth_plugin_conf_options(
+                'v3applicationcredential'), group=GROUP)
+        self.config(auth_type='v3applicationcredential', auth_url=KEYSTONE,
+                    application_credential_id='cred1',
+                    application_credential_secret=SERVICE_PASSWORD,
+                    group=GROUP)
+        token = ks_fixture.V3Token(user_id='svc', project_id='p9')
+        self.keystone = self.wire.register_uri(
+            'POST', KEYSTONE + '/auth/tokens', json=token,
+            headers={'X-Subject-Token': SERVICE_TOKEN}, status_code=201)
+
+    def test_no_scope_asked_for(self):
+        self.backend.get_image(self.context, 'p9', IMAGE_ID)
+        self.backend.get_image(self.context, 'p9', IMAGE_ID)
+        # Keystone refuses an application credential any scope.
+        [request] = self.keystone.request_history
+        self.assertNotIn('scope', json.loads(request.text)['auth'])
+        glance_calls = [r for r in self.requests()
+                        if r.url.startswith(ENDPOINT)]
+        self.assertEqual(2, len(glance_calls))
+        for request in glance_calls:
+            self.assertEqual(SERVICE_TOKEN, request.headers['X-Auth-Token'])
+
+    def test_another_tenant_refused(self):
+        e = self.assertRaises(exception.Forbidden, self.backend.get_image,
+                              self.context, 'p8', IMAGE_ID)
+        self.assertEqual(403, e.code)
+        self.assertIn(VIM, str(e))
+        self.assertIn('p8', str(e))
+        self.assertNotIn(SERVICE_PASSWORD, str(e))
+        # Nothing asked of Glance.
+        self.assertEqual([], [r for r in self.requests()
+                              if r.url.startswith(ENDPOINT)])
+
+
 class TestErrorTranslation(GlanceBackendTestCase):
     """What each answer of the VIM, or its silence, becomes."""
 
