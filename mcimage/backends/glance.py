@@ -152,6 +152,34 @@ class GlanceBackend(base.Backend):
                 self._service_auth[tenant_id] = auth
             return auth
 
+    def _tenant_scoped_auth(self, tenant_id):
+        """The service user's plugin scoped to tenant_id, or a 403.
+
+        Its token is fetched here (the session would at its first request;
+        the plugin keeps it): Keystone's 401 to a project it does not know,
+        or where the user has no role, would otherwise be a 502 that names
+        no tenant.  The same 401 answers bad credentials, which the service
+        user's own project tells apart: those stay the VIM's fault.
+        """
+        auth = self._service_auth_for(tenant_id)
+        if tenant_id:
+            session = self._get_session()
+            try:
+                auth.get_token(session)
+            except ks_exc.Unauthorized:
+                # Not kept: a plugin per tenant ever refused would pile up.
+                with self._lock:
+                    self._service_auth.pop(tenant_id, None)
+                self._service_auth_for(None).get_token(session)
+                LOG.info('VIM %(vim)s: Keystone gives mcimage\'s service '
+                         'user no token of tenant %(tenant)s',
+                         {'vim': self.vim.id, 'tenant': tenant_id})
+                raise exception.Forbidden(
+                    'VIM %s cannot act in tenant %s: its Keystone does not '
+                    'know the project or gives mcimage no role in it.' %
+                    (self.vim.id, tenant_id))
+        return auth
+
     def _fixed_scope_auth(self, tenant_id):
         """The one plugin of credentials bound to a project, or a 403.
 
@@ -188,7 +216,7 @@ class GlanceBackend(base.Backend):
                            'this VIM')
             if opts.auth_type in FIXED_SCOPE_AUTH_TYPES:
                 return self._fixed_scope_auth(tenant_id), {}
-            return self._service_auth_for(tenant_id), {}
+            return self._tenant_scoped_auth(tenant_id), {}
         if not context.auth_token:
             raise exception.Unauthorized()
         if opts.endpoint_override:

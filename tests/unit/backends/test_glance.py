@@ -546,6 +546,32 @@ class TestAuthService(GlanceBackendTestCase):
         for secret in (SERVICE_PASSWORD, 'keystone.example'):
             self.assertNotIn(secret, str(e))
 
+    def test_tenant_refused_by_keystone(self):
+        # Keystone's 401 to the tenant's scope alone: an unknown project,
+        # or one where the service user has no role.
+        def answer(request, context):
+            if 'id' in json.loads(request.text)['auth']['scope']['project']:
+                context.status_code = 401
+                return {'error': {'code': 401, 'title': 'Unauthorized',
+                                  'message': 'The request you have made '
+                                             'requires authentication.'}}
+            context.status_code = 201
+            context.headers['X-Subject-Token'] = SERVICE_TOKEN
+            return ks_fixture.V3Token(user_id='svc', project_id='service')
+
+        self.wire.register_uri('POST', KEYSTONE + '/auth/tokens',
+                               json=answer)
+        e = self.assertRaises(exception.Forbidden, self.backend.get_image,
+                              self.context, 'p9', IMAGE_ID)
+        self.assertEqual(403, e.code)
+        self.assertIn(VIM, str(e))
+        self.assertIn('p9', str(e))
+        self.assertNotIn(SERVICE_PASSWORD, str(e))
+        self.assertEqual([], [r for r in self.requests()
+                              if r.url.startswith(ENDPOINT)])
+        # Keystone is asked again next time; nothing kept for p9.
+        self.assertNotIn('p9', self.backend._service_auth)
+
     def test_keystone_not_answering(self):
         self.wire.register_uri('POST', KEYSTONE + '/auth/tokens',
                                exc=requests.exceptions.ConnectionError)
