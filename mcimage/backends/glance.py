@@ -285,6 +285,16 @@ class GlanceBackend(base.Backend):
                                                   image_id=image_id)
                 raise exception.NotFound(
                     'VIM %s answered 404: %s' % (vim_id, reason))
+            if code == 503:
+                # The VIM says it is down for now (Glance whose Keystone
+                # does not answer): the caller may retry, as when the VIM
+                # itself does not answer.
+                if not _STATUS_RE.match(reason):
+                    # webob's text starts with the status line already.
+                    reason = 'HTTP 503 ' + reason
+                raise exception.BackendUnavailable(
+                    'VIM %s is unavailable (%s); try again later.'
+                    % (vim_id, reason), vim_id=vim_id)
             if code in _PASSED_THROUGH:
                 raise _PASSED_THROUGH[code](
                     'VIM %s refused the request: %s' % (vim_id, reason))

@@ -728,13 +728,24 @@ class TestErrorTranslation(GlanceBackendTestCase):
 
     def test_other_answers_are_the_vims_fault(self):
         # A VIM's 401 or 5xx is not the caller's: 502.
-        for status in (401, 500, 502, 503, 504):
+        for status in (401, 500, 502, 504):
             e = self.answered(status, 'upstream broke')
             self.assertIsInstance(e, exception.BackendError, status)
             self.assertEqual(502, e.code)
             self.assertIn(VIM, str(e))
             self.assertIn('HTTP %d' % status, str(e))
             self.assertIn('upstream broke', str(e))
+
+    def test_503_is_unavailable(self):
+        # Glance answers 503 when its Keystone does not answer: the VIM is
+        # down for now, and the caller may retry.
+        e = self.answered(503, 'The Keystone service is temporarily '
+                               'unavailable.')
+        self.assertIsInstance(e, exception.BackendUnavailable)
+        self.assertEqual(503, e.code)
+        self.assertIn(VIM, str(e))
+        self.assertIn('Keystone service is temporarily unavailable', str(e))
+        self.assertEqual(1, str(e).count('503'))
 
     def test_not_answering(self):
         for exc in (requests.exceptions.ConnectionError,
