@@ -27,7 +27,8 @@ mcimage.common.exception's:
   NotFound for anything else missing (a membership).
 - BackendError (502): the VIM answered with any other error; its message
   is passed on without URLs of the VIM's network.
-- BackendUnavailable (503): the VIM did not answer (refused, timed out).
+- BackendUnavailable (503): the VIM did not answer (refused, timed out)
+  or answered 503 (down for now).
 - Unauthorized (401): the caller brought no credentials to pass on.
 - InvalidParameterValue (400): a value that cannot be sent to the VIM at
   all (an id that is not one URL path segment); nothing was sent.

@@ -67,6 +67,10 @@ _PASSED_THROUGH = {
 }
 
 
+# Keystone binds an application credential to one project and refuses it
+# any scope asked for: its token is always of that project.
+FIXED_SCOPE_AUTH_TYPES = ('v3applicationcredential',)
+
 # C0 controls and DEL: never part of a value sent in a URL path.
 _CONTROL = re.compile('[\x00-\x1f\x7f]')
 
@@ -148,6 +152,48 @@ class GlanceBackend(base.Backend):
                 self._service_auth[tenant_id] = auth
             return auth
 
+    def _tenant_scoped_auth(self, tenant_id):
+        """The service user's plugin scoped to tenant_id, or a 403.
+
+        Its token is fetched here (the session would at its first request;
+        the plugin keeps it): Keystone's 401 to a project it does not know,
+        or where the user has no role, would otherwise be a 502 that names
+        no tenant.  The same 401 answers bad credentials, which the service
+        user's own project tells apart: those stay the VIM's fault.
+        """
+        auth = self._service_auth_for(tenant_id)
+        if tenant_id:
+            session = self._get_session()
+            try:
+                auth.get_token(session)
+            except ks_exc.Unauthorized:
+                # Not kept: a plugin per tenant ever refused would pile up.
+                with self._lock:
+                    self._service_auth.pop(tenant_id, None)
+                self._service_auth_for(None).get_token(session)
+                LOG.info('VIM %(vim)s: Keystone gives mcimage\'s service '
+                         'user no token of tenant %(tenant)s',
+                         {'vim': self.vim.id, 'tenant': tenant_id})
+                raise exception.Forbidden(
+                    'VIM %s cannot act in tenant %s: its Keystone does not '
+                    'know the project or gives mcimage no role in it.' %
+                    (self.vim.id, tenant_id))
+        return auth
+
+    def _fixed_scope_auth(self, tenant_id):
+        """The one plugin of credentials bound to a project, or a 403.
+
+        Asked for another project's scope, Keystone refuses the credential
+        outright; nor may it act in a tenant that is not its project.
+        """
+        auth = self._service_auth_for(None)
+        if tenant_id and auth.get_project_id(
+                self._get_session()) != tenant_id:
+            raise exception.Forbidden(
+                'VIM %s cannot act in tenant %s: its application credential '
+                'is bound to another project.' % (self.vim.id, tenant_id))
+        return auth
+
     def _auth_and_headers(self, context, tenant_id, as_service):
         opts = self.vim.options
         mode = self.vim.auth_mode
@@ -168,7 +214,9 @@ class GlanceBackend(base.Backend):
                     vim_id=self.vim.id,
                     reason='no service credentials are configured for '
                            'this VIM')
-            return self._service_auth_for(tenant_id), {}
+            if opts.auth_type in FIXED_SCOPE_AUTH_TYPES:
+                return self._fixed_scope_auth(tenant_id), {}
+            return self._tenant_scoped_auth(tenant_id), {}
         if not context.auth_token:
             raise exception.Unauthorized()
         if opts.endpoint_override:
@@ -237,6 +285,16 @@ class GlanceBackend(base.Backend):
                                                   image_id=image_id)
                 raise exception.NotFound(
                     'VIM %s answered 404: %s' % (vim_id, reason))
+            if code == 503:
+                # The VIM says it is down for now (Glance whose Keystone
+                # does not answer): the caller may retry, as when the VIM
+                # itself does not answer.
+                if not _STATUS_RE.match(reason):
+                    # webob's text starts with the status line already.
+                    reason = 'HTTP 503 ' + reason
+                raise exception.BackendUnavailable(
+                    'VIM %s is unavailable (%s); try again later.'
+                    % (vim_id, reason), vim_id=vim_id)
             if code in _PASSED_THROUGH:
                 raise _PASSED_THROUGH[code](
                     'VIM %s refused the request: %s' % (vim_id, reason))

@@ -546,6 +546,32 @@ class TestAuthService(GlanceBackendTestCase):
         for secret in (SERVICE_PASSWORD, 'keystone.example'):
             self.assertNotIn(secret, str(e))
 
+    def test_tenant_refused_by_keystone(self):
+        # Keystone's 401 to the tenant's scope alone: an unknown project,
+        # or one where the service user has no role.
+        def answer(request, context):
+            if 'id' in json.loads(request.text)['auth']['scope']['project']:
+                context.status_code = 401
+                return {'error': {'code': 401, 'title': 'Unauthorized',
+                                  'message': 'The request you have made '
+                                             'requires authentication.'}}
+            context.status_code = 201
+            context.headers['X-Subject-Token'] = SERVICE_TOKEN
+            return ks_fixture.V3Token(user_id='svc', project_id='service')
+
+        self.wire.register_uri('POST', KEYSTONE + '/auth/tokens',
+                               json=answer)
+        e = self.assertRaises(exception.Forbidden, self.backend.get_image,
+                              self.context, 'p9', IMAGE_ID)
+        self.assertEqual(403, e.code)
+        self.assertIn(VIM, str(e))
+        self.assertIn('p9', str(e))
+        self.assertNotIn(SERVICE_PASSWORD, str(e))
+        self.assertEqual([], [r for r in self.requests()
+                              if r.url.startswith(ENDPOINT)])
+        # Keystone is asked again next time; nothing kept for p9.
+        self.assertNotIn('p9', self.backend._service_auth)
+
     def test_keystone_not_answering(self):
         self.wire.register_uri('POST', KEYSTONE + '/auth/tokens',
                                exc=requests.exceptions.ConnectionError)
@@ -566,6 +592,49 @@ class TestAuthService(GlanceBackendTestCase):
         self.assertIn('X-Auth-Token: {SHA256}', logs.output)
         for secret in (SERVICE_PASSWORD, SERVICE_TOKEN, CALLER_TOKEN):
             self.assertNotIn(secret, logs.output)
+
+
+class TestAuthServiceApplicationCredential(GlanceBackendTestCase):
+    """auth_mode = service with an application credential: one project."""
+
+    auth_mode = 'service'
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(config_fixture.Config(base.CONF)).register_opts(
+            ks_loading.get_auth_plugin_conf_options(
+                'v3applicationcredential'), group=GROUP)
+        self.config(auth_type='v3applicationcredential', auth_url=KEYSTONE,
+                    application_credential_id='cred1',
+                    application_credential_secret=SERVICE_PASSWORD,
+                    group=GROUP)
+        token = ks_fixture.V3Token(user_id='svc', project_id='p9')
+        self.keystone = self.wire.register_uri(
+            'POST', KEYSTONE + '/auth/tokens', json=token,
+            headers={'X-Subject-Token': SERVICE_TOKEN}, status_code=201)
+
+    def test_no_scope_asked_for(self):
+        self.backend.get_image(self.context, 'p9', IMAGE_ID)
+        self.backend.get_image(self.context, 'p9', IMAGE_ID)
+        # Keystone refuses an application credential any scope.
+        [request] = self.keystone.request_history
+        self.assertNotIn('scope', json.loads(request.text)['auth'])
+        glance_calls = [r for r in self.requests()
+                        if r.url.startswith(ENDPOINT)]
+        self.assertEqual(2, len(glance_calls))
+        for request in glance_calls:
+            self.assertEqual(SERVICE_TOKEN, request.headers['X-Auth-Token'])
+
+    def test_another_tenant_refused(self):
+        e = self.assertRaises(exception.Forbidden, self.backend.get_image,
+                              self.context, 'p8', IMAGE_ID)
+        self.assertEqual(403, e.code)
+        self.assertIn(VIM, str(e))
+        self.assertIn('p8', str(e))
+        self.assertNotIn(SERVICE_PASSWORD, str(e))
+        # Nothing asked of Glance.
+        self.assertEqual([], [r for r in self.requests()
+                              if r.url.startswith(ENDPOINT)])
 
 
 class TestErrorTranslation(GlanceBackendTestCase):
@@ -659,13 +728,24 @@ class TestErrorTranslation(GlanceBackendTestCase):
 
     def test_other_answers_are_the_vims_fault(self):
         # A VIM's 401 or 5xx is not the caller's: 502.
-        for status in (401, 500, 502, 503, 504):
+        for status in (401, 500, 502, 504):
             e = self.answered(status, 'upstream broke')
             self.assertIsInstance(e, exception.BackendError, status)
             self.assertEqual(502, e.code)
             self.assertIn(VIM, str(e))
             self.assertIn('HTTP %d' % status, str(e))
             self.assertIn('upstream broke', str(e))
+
+    def test_503_is_unavailable(self):
+        # Glance answers 503 when its Keystone does not answer: the VIM is
+        # down for now, and the caller may retry.
+        e = self.answered(503, 'The Keystone service is temporarily '
+                               'unavailable.')
+        self.assertIsInstance(e, exception.BackendUnavailable)
+        self.assertEqual(503, e.code)
+        self.assertIn(VIM, str(e))
+        self.assertIn('Keystone service is temporarily unavailable', str(e))
+        self.assertEqual(1, str(e).count('503'))
 
     def test_not_answering(self):
         for exc in (requests.exceptions.ConnectionError,

@@ -1,0 +1,286 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""auth_mode = service against a second, independent Keystone.
+
+Two clouds: K1, mcimage's own Keystone (``auth_strategy = keystone``),
+and K2, a Keystone that knows nothing of K1's users, projects or keys.
+Each has a Glance behind it.  mcimage reaches K1's Glance with the
+caller's token (``auth_mode = token``) and K2's as its own service user of
+K2 (``auth_mode = service``), with a password or with an application
+credential.  A K1 token means nothing to K2: only mcimage's policy decides
+who may act in a K2 tenant, and today that is K1's admin alone (a K2
+project id is never a K1 caller's project).
+"""
+
+import hashlib
+import json
+import os
+import re
+import time
+
+import fixtures
+import requests
+from testtools import content
+
+from tests.functional import base
+from tests.functional.fixtures import forms
+from tests.functional.fixtures import glance as glance_fixtures
+from tests.functional.fixtures import keystone as keystone_fixtures
+from tests.functional.fixtures import mcimage as mcimage_fixtures
+from tests.functional import test_keystone_token
+
+# Every fernet token begins so: a token of either cloud in a log or a body.
+FERNET_TOKEN = re.compile(r'gAAAAA[A-Za-z0-9_=-]{40,}')
+
+
+class KeystoneServiceTestCase(base.FunctionalTestCase):
+    """K1 + Glance, K2 + Glance, mcimage: one set per class."""
+
+    K1_VIM = 'k1_RegionOne'
+    # K2's Glance as K2's ``mcimage`` user, password and rescoped per tenant.
+    K2_VIM = 'k2_RegionOne'
+    # The same Glance with an application credential of that user on p1.
+    K2_APP_VIM = 'k2app_RegionOne'
+    VIM = K2_VIM
+
+    @classmethod
+    def setUpClass(cls):
+        started = time.monotonic()
+        cls.timings = {}
+        cls._servers = fixtures.Fixture()
+        cls._servers.setUp()
+        try:
+            cls.k1 = cls._servers.useFixture(
+                keystone_fixtures.KeystoneFixture()).server
+            cls.k2 = cls._servers.useFixture(
+                keystone_fixtures.KeystoneFixture()).server
+            cls.timings['keystones'] = time.monotonic() - started
+            cls.glance1 = cls._servers.useFixture(
+                glance_fixtures.GlanceFixture(
+                    server=cls.GLANCE_SERVER, keystone=cls.k1)).server
+            cls.glance2 = cls._servers.useFixture(
+                glance_fixtures.GlanceFixture(
+                    server=cls.GLANCE_SERVER, keystone=cls.k2)).server
+            cls.timings['glances'] = (time.monotonic() - started -
+                                      cls.timings['keystones'])
+            cls.glances = {cls.K1_VIM: cls.glance1, cls.K2_VIM: cls.glance2,
+                           cls.K2_APP_VIM: cls.glance2}
+            # mcimage's service user of K2 acts in p1 only: p2 is a project
+            # where it has no role.
+            cls.k2.grant('mcimage', 'member', 'p1')
+            cls.app_cred = cls.k2.create_application_credential(
+                'mcimage', 'p1')
+            k2_common = {'auth_mode': 'service',
+                         'auth_url': cls.k2.auth_url,
+                         'endpoint_override': cls.glance2.endpoint}
+            cls.mcimage = cls._servers.useFixture(
+                mcimage_fixtures.MCImageFixture({
+                    cls.K1_VIM: {'auth_mode': 'token',
+                                 'endpoint_override': cls.glance1.endpoint},
+                    cls.K2_VIM: dict(
+                        k2_common, auth_type='password', username='mcimage',
+                        password=cls.k2.users['mcimage'].password,
+                        user_domain_id='default',
+                        project_name='service',
+                        project_domain_id='default'),
+                    cls.K2_APP_VIM: dict(
+                        k2_common, auth_type='v3applicationcredential',
+                        application_credential_id=cls.app_cred.id,
+                        application_credential_secret=cls.app_cred.secret)},
+                    keystone=cls.k1)).server
+            cls.timings['total'] = time.monotonic() - started
+        except BaseException:
+            cls._servers.cleanUp()
+            raise
+
+    def setUp(self):
+        super().setUp()
+        # What the class's servers cost to start, seen when a test fails.
+        self.addDetail('server-start-up', content.text_content(repr(
+            (self.timings, self.k1.timings, self.k2.timings))))
+        self.k1_p1 = self.k1.projects['p1']
+        self.k1_admin_project = self.k1.projects['admin']
+        self.k2_p1 = self.k2.projects['p1']
+        self.k2_p2 = self.k2.projects['p2']
+        self.tenant = self.k2_p1
+        # Every body answered, for the secrets check.
+        self.bodies = []
+        self.tokens = []
+        errors_before = self.mcimage_errors()
+        self.addCleanup(lambda: self.assertEqual(
+            errors_before, self.mcimage_errors()))
+        self.addCleanup(self.assertNoSecrets)
+
+    def mcimage_errors(self):
+        return test_keystone_token.KeystoneTokenTestCase.mcimage_errors(self)
+
+    def secrets(self):
+        """What must never be seen: K2's credentials, tokens used."""
+        return [self.k2.users['mcimage'].password, self.app_cred.secret,
+                self.k1.users['mcimage'].password,
+                self.k1.admin_password] + self.tokens
+
+    def assertNoSecrets(self):
+        texts = []
+        for path in (self.mcimage.log_file, self.mcimage.out_file):
+            with open(path, errors='replace') as f:
+                texts.append((path, f.read()))
+        for name, text in texts + [('body', b) for b in self.bodies]:
+            for secret in self.secrets():
+                self.assertNotIn(secret, text, 'a secret in the %s' % name)
+            # Any token of either cloud, the K2 service tokens included.
+            self.assertIsNone(FERNET_TOKEN.search(text),
+                              'a token in the %s' % name)
+
+    def auth(self, user='admin', project='admin', **extra):
+        """Headers with a fresh K1 token (remembered for the log check)."""
+        token = self.k1.token(user, project)
+        self.tokens.append(token)
+        return dict({'X-Auth-Token': token}, **extra)
+
+    def call(self, method, url, **kwargs):
+        resp = requests.request(method, url, timeout=120, **kwargs)
+        self.bodies.append(resp.text if resp.headers.get(
+            'Content-Type', '').startswith('application/json') else '')
+        return resp
+
+    def upload(self, vim, tenant, data, headers=None):
+        body, ctype = test_keystone_token.onap_form(data)
+        return self.call(
+            'POST', self.images_url(tenant=tenant, vim=vim) + '/file',
+            data=body, headers=dict(headers or self.auth(),
+                                    **{'Content-Type': ctype}))
+
+    def k2_images(self, tenant):
+        """What K2's Glance holds for ``tenant``, read as K2's admin."""
+        return [i for i in self.glance2.list_images(tenant)
+                if i.get('owner') == tenant]
+
+    def remove_later(self, glance, image_id):
+        self.addCleanup(glance.delete_image, image_id, None)
+
+
+class TestServiceMode(KeystoneServiceTestCase):
+
+    def test_upload_and_download_in_a_k2_tenant(self):
+        for vim in (self.K2_VIM, self.K2_APP_VIM):
+            data = os.urandom(2 * 1024 * 1024 + 3)
+            resp = self.upload(vim, self.k2_p1, data)
+            self.assertEqual(201, resp.status_code, resp.text)
+            image = resp.json()
+            self.remove_later(self.glance2, image['id'])
+            self.assertEqual('active', image['status'])
+            self.assertEqual(vim, image['vimId'])
+            self.assertEqual(self.k2_p1, image['tenantId'])
+            self.assertEqual(hashlib.md5(data).hexdigest(), image['checksum'])
+
+            # K2's Glance, as K2's admin: the K2 project owns it.
+            recorded = self.glance2.get_image(image['id'], self.k2_p1)
+            self.assertEqual('active', recorded['status'])
+            self.assertEqual(self.k2_p1, recorded['owner'])
+            self.assertEqual(hashlib.sha512(data).hexdigest(),
+                             recorded['os_hash_value'])
+
+            got = self.call('GET', self.images_url(vim=vim) + '/%s/file' %
+                            image['id'], headers=self.auth())
+            self.assertEqual(200, got.status_code, got.text[:500])
+            self.assertEqual(hashlib.sha256(data).hexdigest(),
+                             hashlib.sha256(got.content).hexdigest())
+
+    def test_fan_out_into_both_clouds(self):
+        data = os.urandom(4 * 1024 * 1024 + 5)
+        targets = [{'vim_id': self.K1_VIM, 'tenant_id': self.k1_admin_project},
+                   {'vim_id': self.K2_VIM, 'tenant_id': self.k2_p1}]
+        body = (forms.head([('imageType', 'raw'), ('containerFormat', 'bare'),
+                            ('targets', json.dumps(targets))], 'fan.img',
+                           test_keystone_token.BOUNDARY) +
+                data + forms.tail(test_keystone_token.BOUNDARY))
+        resp = self.call('POST', self.mcimage.url('/v1/images/file'),
+                         data=body, headers=self.auth(**{
+                             'Content-Type': forms.content_type(
+                                 test_keystone_token.BOUNDARY)}))
+        self.assertEqual(201, resp.status_code, resp.text)
+        images = resp.json()['images']
+        self.assertEqual([self.K1_VIM, self.K2_VIM],
+                         [i['vimId'] for i in images])
+        for image, target in zip(images, targets):
+            glance = self.glances[image['vimId']]
+            self.remove_later(glance, image['id'])
+            recorded = glance.get_image(image['id'], target['tenant_id'])
+            self.assertEqual('active', recorded['status'])
+            self.assertEqual(target['tenant_id'], recorded['owner'])
+            self.assertEqual(hashlib.md5(data).hexdigest(),
+                             recorded['checksum'])
+
+    def test_unknown_tenant_and_tenant_without_a_role(self):
+        unknown = 'f' * 32
+        for vim, tenant in ((self.K2_VIM, unknown),
+                            (self.K2_VIM, self.k2_p2),
+                            (self.K2_APP_VIM, self.k2_p2)):
+            resp = self.upload(vim, tenant, os.urandom(4096))
+            detail = self.assertError(resp, 403)['detail']
+            self.assertIn(vim, detail)
+            self.assertIn(tenant, detail)
+            self.assertEqual([], self.k2_images(tenant))
+
+    def test_k1_member_refused_before_k2_is_asked(self):
+        # uWSGI logs every request K2's Keystone and Glance are sent.
+        logs = (self.k2.server_log, self.glance2.server_log)
+        sizes = [os.path.getsize(p) for p in logs]
+        member = self.auth('member1', 'p1')
+        resp = self.upload(self.K2_VIM, self.k2_p1, os.urandom(4096),
+                           headers=member)
+        self.assertError(resp, 403)
+        got = self.call('GET', self.images_url(), headers=member)
+        self.assertError(got, 403)
+        self.assertEqual(sizes, [os.path.getsize(p) for p in logs])
+        self.assertEqual([], self.k2_images(self.k2_p1))
+
+    def test_k2_keystone_down_then_back(self):
+        # p1: mcimage holds a K2 token of it, which K2's Glance cannot
+        # validate while K2 is down (Glance answers 503).  A new project:
+        # mcimage has no token of it and cannot get one.
+        name = 'p-%s' % os.urandom(4).hex()
+        fresh = self.k2.create_project(name)
+        self.k2.grant('mcimage', 'member', name)
+        urls = [self.images_url(vim=vim, tenant=tenant) for vim, tenant in (
+            (self.K2_VIM, self.k2_p1), (self.K2_APP_VIM, self.k2_p1),
+            (self.K2_VIM, fresh))]
+        resp = self.call('GET', urls[0], headers=self.auth())
+        self.assertEqual(200, resp.status_code, resp.text)
+        resp = self.call('GET', urls[1], headers=self.auth())
+        self.assertEqual(200, resp.status_code, resp.text)
+        # stop() then start() is a restart: same port, database and keys.
+        self.k2.stop()
+        self.addCleanup(lambda: self.k2.running or self.k2.start())
+        for url in urls:
+            resp = self.call('GET', url, headers=self.auth())
+            error = self.assertError(resp, 503)
+            self.assertIn(url.split('/')[4], error['detail'])
+        self.k2.start()
+        for url in urls:
+            resp = self.call('GET', url, headers=self.auth())
+            self.assertEqual(200, resp.status_code, resp.text)
+
+    def test_no_secret_logged_or_answered(self):
+        # Every test checks its answers and mcimage's log at clean-up
+        # (assertNoSecrets); this one makes sure there is something of
+        # each kind to find: errors of both credential kinds, a download.
+        data = os.urandom(65536)
+        resp = self.upload(self.K2_VIM, self.k2_p1, data)
+        self.assertEqual(201, resp.status_code, resp.text)
+        self.remove_later(self.glance2, resp.json()['id'])
+        for vim in (self.K2_VIM, self.K2_APP_VIM):
+            resp = self.upload(vim, self.k2_p2, data)
+            self.assertError(resp, 403)
+        self.assertNoSecrets()
