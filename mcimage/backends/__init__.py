@@ -54,6 +54,10 @@ class Vim(object):
         self.auth_mode = self._read('auth_mode')
         self.description = self._read('description')
         self.driver = self._read('driver')
+        # Where a caller of mcimage's Keystone acts in a VIM of another
+        # (auth_mode = service): mcimage.images.access.in_tenant.
+        self.project_map = self._read('project_map')
+        self.project_map_domain_name = self._read('project_map_domain_name')
         self._check()
         self._backend = self._load_driver()
 
@@ -96,6 +100,33 @@ class Vim(object):
                     'auth_mode = service needs the service user\'s '
                     'credentials in this group (auth_type, auth_url, '
                     'username, password...).')
+        self._check_project_map()
+
+    def _check_project_map(self):
+        """The mapping options make sense for this VIM, or ConfigInvalid.
+
+        Refused rather than ignored: they decide who may act where, and an
+        operator who set them expects them to.
+        """
+        for option in ('project_map', 'project_map_domain_name'):
+            if getattr(self, option) and self.auth_mode != 'service':
+                raise self._invalid(
+                    option, 'only auth_mode = service maps projects: with '
+                    'auth_mode = %s a tenant is a project of the caller\'s '
+                    'own Keystone' % self.auth_mode)
+        for project, vim_project in self.project_map.items():
+            if not project.strip() or not vim_project.strip():
+                raise self._invalid(
+                    'project_map', 'each entry is "<project id>:<VIM '
+                    'project id>", neither of them empty; got %r' %
+                    ('%s:%s' % (project, vim_project)))
+        if (self.project_map_domain_name and self._read('auth_type')
+                in vims_conf.FIXED_SCOPE_AUTH_TYPES):
+            raise self._invalid(
+                'project_map_domain_name', 'an application credential is '
+                'bound to one project and cannot be scoped to another found '
+                'by name; list the projects that act as that one in '
+                'project_map')
 
     def _load_driver(self):
         """The driver's instance; ConfigInvalid naming [vim:ID] driver.

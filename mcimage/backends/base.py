@@ -168,6 +168,15 @@ class Backend(metaclass=abc.ABCMeta):
         without copying it through Python.
         """
 
+    def project_by_name(self, context, name, domain_name):
+        """The id of project ``name`` of ``domain_name`` in the VIM, or None.
+
+        The project of the VIM's own Keystone (auth_mode = service) that
+        mcimage may act in by that name ([vim:ID] project_map_domain_name);
+        None when there is none. A driver that cannot tell finds none.
+        """
+        return None
+
     @abc.abstractmethod
     def probe(self, context, tenant_id):
         """{"versions": [...], "import_methods": [...]}, or None.

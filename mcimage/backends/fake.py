@@ -59,7 +59,9 @@ class FakeGlance(base.Backend):
     """Glance's semantics over dicts; ``calls`` records what was asked.
 
     ``fail_upload`` (an exception) makes the next uploads fail after their
-    first piece; ``reachable = False`` makes probe() find no VIM.
+    first piece; ``reachable = False`` makes probe() find no VIM;
+    ``projects`` ({(domain name, project name): project id}) is what
+    project_by_name() finds.
     """
 
     def __init__(self, vim):
@@ -71,6 +73,9 @@ class FakeGlance(base.Backend):
         self.calls = []
         self.fail_upload = None
         self.reachable = True
+        # (domain name, project name) -> project id: its Keystone's
+        # projects mcimage may act in (project_by_name).
+        self.projects = {}
         self._clock = itertools.count()
 
     def _now(self):
@@ -467,6 +472,10 @@ class FakeGlance(base.Backend):
         headers['Content-Length'] = str(len(blob))
         return status, headers, iter([blob[i:i + 65536]
                                       for i in range(0, len(blob), 65536)])
+
+    def project_by_name(self, context, name, domain_name):
+        self.calls.append(('project_by_name', domain_name, name))
+        return self.projects.get((domain_name, name))
 
     def probe(self, context, tenant_id):
         if not self.reachable:

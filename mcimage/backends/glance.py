@@ -23,9 +23,11 @@ carrying its message, an image it does not have a 404. A VIM's URL never
 goes into a message a user sees; it goes to the log.
 """
 
+import collections
 import contextlib
 import re
 import threading
+import time
 import urllib.parse
 
 from glanceclient.common import http as glance_http
@@ -42,6 +44,7 @@ from urllib3 import exceptions as urllib3_exc
 
 from mcimage.backends import base
 from mcimage.common import exception
+from mcimage.conf import vims as vims_conf
 
 LOG = logging.getLogger(__name__)
 
@@ -66,10 +69,9 @@ _PASSED_THROUGH = {
     416: exception.RangeNotSatisfiable,
 }
 
-
-# Keystone binds an application credential to one project and refuses it
-# any scope asked for: its token is always of that project.
-FIXED_SCOPE_AUTH_TYPES = ('v3applicationcredential',)
+# Projects found by name (project_by_name) remembered per VIM, the least
+# recently asked for forgotten first.
+MAX_PROJECT_NAMES = 1024
 
 # C0 controls and DEL: never part of a value sent in a URL path.
 _CONTROL = re.compile('[\x00-\x1f\x7f]')
@@ -127,6 +129,8 @@ class GlanceBackend(base.Backend):
         self._lock = threading.Lock()
         self._session = None
         self._service_auth = {}
+        # (domain name, project name) -> (project id or None, until when).
+        self._project_names = collections.OrderedDict()
 
     # -- connection ------------------------------------------------------
 
@@ -180,6 +184,56 @@ class GlanceBackend(base.Backend):
                     (self.vim.id, tenant_id))
         return auth
 
+    def project_by_name(self, context, name, domain_name):
+        """The id of the project ``name`` in ``domain_name``, or None.
+
+        Keystone is asked for the service user's token scoped to the
+        project by name, which needs no right to read the identity API:
+        only the role the service user needs there anyway. Its 401 means
+        no project mcimage may act in goes by that name; the same 401
+        answers bad credentials, which the service user's own project
+        tells apart (those are the VIM's fault, a 502). The answer is
+        remembered ([vim:ID] project_map_domain_name says how long), and
+        the plugin serves as that tenant's scoped auth.
+        """
+        key = (domain_name, name)
+        now = time.monotonic()
+        with self._lock:
+            known = self._project_names.get(key)
+            if known is not None and known[1] > now:
+                self._project_names.move_to_end(key)
+                return known[0]
+        with self.translate():
+            project_id = self._find_project(name, domain_name)
+        ttl = (vims_conf.PROJECT_NAME_TTL if project_id
+               else vims_conf.NO_PROJECT_NAME_TTL)
+        with self._lock:
+            self._project_names[key] = (project_id, now + ttl)
+            self._project_names.move_to_end(key)
+            while len(self._project_names) > MAX_PROJECT_NAMES:
+                self._project_names.popitem(last=False)
+        return project_id
+
+    def _find_project(self, name, domain_name):
+        auth = ks_loading.load_auth_from_conf_options(
+            self.vim.conf, self.vim.group, project_id=None,
+            project_name=name, project_domain_id=None,
+            project_domain_name=domain_name)
+        session = self._get_session()
+        try:
+            project_id = auth.get_project_id(session)
+        except ks_exc.Unauthorized:
+            self._service_auth_for(None).get_token(session)
+            LOG.info('VIM %(vim)s: Keystone gives mcimage\'s service user '
+                     'no token of a project named %(name)s in domain '
+                     '%(domain)s', {'vim': self.vim.id, 'name': name,
+                                    'domain': domain_name})
+            return None
+        with self._lock:
+            # Its token is of that tenant: the next call there uses it.
+            self._service_auth.setdefault(project_id, auth)
+        return project_id
+
     def _fixed_scope_auth(self, tenant_id):
         """The one plugin of credentials bound to a project, or a 403.
 
@@ -214,7 +268,7 @@ class GlanceBackend(base.Backend):
                     vim_id=self.vim.id,
                     reason='no service credentials are configured for '
                            'this VIM')
-            if opts.auth_type in FIXED_SCOPE_AUTH_TYPES:
+            if opts.auth_type in vims_conf.FIXED_SCOPE_AUTH_TYPES:
                 return self._fixed_scope_auth(tenant_id), {}
             return self._tenant_scoped_auth(tenant_id), {}
         if not context.auth_token:

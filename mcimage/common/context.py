@@ -10,6 +10,8 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import copy
+
 from oslo_context import context
 from oslo_serialization import jsonutils
 
@@ -25,6 +27,46 @@ class RequestContext(context.RequestContext):
         # What policy decided for this caller in this request
         # (mcimage.common.policy): an image list asks the same a few times.
         self.policy_decisions = {}
+        # The project policy sees the caller act as, and the (VIM, tenant)
+        # that is in (mcimage.images.access.in_tenant); None: its own.
+        self.policy_project_id = None
+        self.policy_scope = None
+        self._caller = None
+        # (VIM id, tenant id) -> the copy acting there, decided once per
+        # request (its copies share it).
+        self.tenant_scopes = {}
+
+    def to_policy_values(self):
+        """The caller's credentials, in ``policy_project_id`` if set.
+
+        A VIM of another Keystone names its tenants with ids of its own:
+        the rules (``project_id:%(tenant_id)s``, ``project_id:%(owner)s``)
+        compare them with the project the caller acts as there.
+        """
+        values = super().to_policy_values()
+        if self.policy_project_id is None:
+            return values
+        values = dict(values)
+        values['project_id'] = self.policy_project_id
+        return values
+
+    def acting_as(self, project_id, scope):
+        """A copy that policy sees as acting as ``project_id``.
+
+        ``scope`` says where (a VIM and a tenant). Everything else is the
+        caller's, ``project_id`` too: what is recorded (tasks, staged
+        uploads) stays the caller's own project.
+        """
+        caller = self.caller()
+        acting = copy.copy(caller)
+        acting.policy_project_id = project_id
+        acting.policy_scope = scope
+        acting._caller = caller
+        return acting
+
+    def caller(self):
+        """The caller's own context, as the request brought it."""
+        return self if self._caller is None else self._caller
 
     @classmethod
     def from_environ(cls, environ, **kwargs):

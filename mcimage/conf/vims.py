@@ -24,10 +24,18 @@ from oslo_config import cfg
 
 GROUP_PREFIX = 'vim:'
 AUTH_MODES = ('token', 'service', 'trusted')
+# Keystone binds an application credential to one project and refuses it
+# any scope asked for: its token is always of that project.
+FIXED_SCOPE_AUTH_TYPES = ('v3applicationcredential',)
 # Seconds of keystoneauth's session ``timeout``: each connect and each read
 # or write of a socket to the VIM, not a whole transfer. Without a bound, a
 # VIM that stops reading or answering holds a request or a task forever.
 DEFAULT_TIMEOUT = 60
+# Seconds a project found by name (project_map_domain_name) is
+# remembered, and a name no project answers to: a project created or
+# given mcimage's role since is seen after that long.
+PROJECT_NAME_TTL = 600
+NO_PROJECT_NAME_TTL = 60
 TIMEOUT_HELP = ('Seconds mcimage waits on each connect to this VIM and on '
                 'each read or write of its socket (default %d). It bounds '
                 'a VIM that stops reading or answering, never a whole '
@@ -72,6 +80,39 @@ vim_opts = [
                 help='Allow auth_mode = trusted to an endpoint that is not '
                      'on loopback. Anyone who can reach such a Glance can '
                      'claim any identity: only for an isolated network.'),
+    cfg.DictOpt('project_map',
+                default={},
+                help='auth_mode = service only. Projects of mcimage\'s own '
+                     "Keystone and their counterparts in this VIM's "
+                     'Keystone, as "<mcimage project id>:<VIM project id>" '
+                     'pairs, comma separated. A caller whose project is '
+                     'listed may act in its counterpart (the tenant_id of '
+                     'the path) with the roles its token holds: member to '
+                     'write, reader to read; anywhere else in this VIM only '
+                     'if policy mcimage:vim:act_in_any_tenant allows it. '
+                     'Looked up before project_map_domain_name. Refused '
+                     'with auth_mode token or trusted, whose tenants are '
+                     "projects of mcimage's own Keystone."),
+    cfg.StrOpt('project_map_domain_name',
+               help='auth_mode = service only. The name of a domain of this '
+                    "VIM's Keystone: a caller whose project is not in "
+                    'project_map has as counterpart the project of that '
+                    'domain whose name is its own project\'s name, and acts '
+                    'there as project_map says (projects of the same name '
+                    "in several domains of mcimage's Keystone share it). "
+                    'mcimage finds it by asking '
+                    "this VIM's Keystone for its service user's token "
+                    'scoped to that project by name: the service user needs '
+                    'a role there, as it does to act there at all, and no '
+                    'right to read the identity API. A name Keystone '
+                    'refuses to scope to has no counterpart. An answer is '
+                    'remembered for %d minutes (%d seconds when there is no '
+                    'such project). Unset (the default): no mapping by '
+                    'name. Refused with auth_mode token or trusted, and '
+                    'with an application credential, which is bound to one '
+                    'project (list the projects that act as that one in '
+                    'project_map).' %
+                    (PROJECT_NAME_TTL // 60, NO_PROJECT_NAME_TTL)),
 ]
 
 

@@ -92,10 +92,11 @@ class StagedUpload(Base):
 class Task(Base):
     """An asynchronous import (POST /v1/tasks), Glance's task plus targets.
 
-    ``input`` and ``result`` are JSON documents. ``roles`` keeps the
-    creator's roles so that policy is checked again when the flow runs
-    (no token is ever stored). ``flow_id`` names the taskflow flow detail
-    that holds the flow's state (the [task] persistence database).
+    ``input`` and ``result`` are JSON documents. ``roles`` and
+    ``project_name`` keep the creator's roles and project name so that
+    policy is checked again when the flow runs (no token is ever stored).
+    ``flow_id`` names the taskflow flow detail that holds the flow's state
+    (the [task] persistence database).
     """
 
     __tablename__ = 'tasks'
@@ -114,6 +115,7 @@ class Task(Base):
     owner = sa.Column(sa.String(255), nullable=False)
     user_id = sa.Column(sa.String(255), nullable=True)
     roles = sa.Column(sa.Text, nullable=True)
+    project_name = sa.Column(sa.String(255), nullable=True)
     progress_done = sa.Column(sa.BigInteger, nullable=False, default=0,
                               server_default='0')
     progress_total = sa.Column(sa.BigInteger, nullable=True)

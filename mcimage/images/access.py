@@ -14,12 +14,83 @@
 
 Policy is enforced before every backend call (may this caller act in this
 tenant at all?) and after it (may the caller see this very image?), since
-the VIM's account may see more than the caller may. See
-doc/source/contributor/architecture.rst.
+the VIM's account may see more than the caller may. In a VIM with a
+Keystone of its own, the caller first needs a project there to act as
+(in_tenant): every service function that takes a VIM and a tenant starts
+with it. See doc/source/contributor/architecture.rst.
 """
+
+from oslo_log import log as logging
 
 from mcimage.common import exception
 from mcimage.common import policy
+
+LOG = logging.getLogger(__name__)
+
+ANY_TENANT = 'mcimage:vim:act_in_any_tenant'
+
+
+def counterpart(context, vim):
+    """The project of ``vim``'s Keystone the caller's project is, or None.
+
+    [vim:ID] project_map first, then the project of the same name in the
+    domain project_map_domain_name (asked of the VIM's Keystone).
+    """
+    mapped = vim.project_map.get(context.project_id)
+    if mapped:
+        return mapped
+    if vim.project_map_domain_name and context.project_name:
+        return vim.backend.project_by_name(
+            context, context.project_name, vim.project_map_domain_name)
+    return None
+
+
+def _refuse_elsewhere(context, vim, tenant_id):
+    """403 unless ``tenant_id`` is the caller's project's counterpart."""
+    own = counterpart(context, vim)
+    if own == tenant_id:
+        return
+    if own is None:
+        why = 'your project %s has no counterpart there' % context.project_id
+    else:
+        why = 'your project %s acts there as project %s only' % (
+            context.project_id, own)
+    LOG.info('Tenant %(tenant)s of VIM %(vim)s refused to user %(user)s of '
+             'project %(project)s (counterpart %(own)s)',
+             {'tenant': tenant_id, 'vim': vim.id, 'user': context.user_id,
+              'project': context.project_id, 'own': own})
+    raise exception.Forbidden(
+        'Policy %s does not allow you to act in tenant %s of VIM %s, and %s.'
+        % (ANY_TENANT, tenant_id, vim.id, why))
+
+
+def in_tenant(context, vim, tenant_id):
+    """The caller as policy sees it in ``tenant_id`` of ``vim``; or 403.
+
+    A VIM of the caller's own Keystone (auth_mode token, trusted): the
+    caller as it is, nothing asked. A VIM with a Keystone of its own
+    (service), whose project ids are never the caller's: the caller acts
+    as the tenant if mcimage:vim:act_in_any_tenant allows it (the
+    orchestrator, admin) or if the tenant is its own project's counterpart
+    there (counterpart()), and is refused anywhere else, before the VIM is
+    asked for anything. Every rule is then checked with the tenant as the
+    caller's project (RequestContext.acting_as); the caller's roles stay
+    its own.
+    """
+    scope = (vim.id, tenant_id)
+    if context.policy_scope == scope:
+        return context
+    caller = context.caller()
+    if vim.auth_mode != 'service':
+        return caller
+    acting = caller.tenant_scopes.get(scope)
+    if acting is None:
+        if not policy.check(caller, ANY_TENANT,
+                            {'vim_id': vim.id, 'tenant_id': tenant_id}):
+            _refuse_elsewhere(caller, vim, tenant_id)
+        acting = caller.acting_as(tenant_id, scope)
+        caller.tenant_scopes[scope] = acting
+    return acting
 
 
 def image_target(tenant_id, image=None, member_status=None,
@@ -38,8 +109,9 @@ def image_target(tenant_id, image=None, member_status=None,
             'protected': image.get('protected')}
 
 
-def authorize_tenant(context, rule, tenant_id):
+def authorize_tenant(context, vim, tenant_id, rule):
     """``rule`` in the tenant at all, before the VIM is asked anything."""
+    context = in_tenant(context, vim, tenant_id)
     policy.authorize(context, rule, image_target(tenant_id))
 
 
@@ -54,6 +126,7 @@ def member_status(context, vim, tenant_id, image):
 
 def get_image(context, vim, tenant_id, image_id, rule='mcimage:image:get'):
     """The image, if the caller may see it; else 404 as if absent."""
+    context = in_tenant(context, vim, tenant_id)
     policy.authorize(context, rule, image_target(tenant_id))
     image = vim.backend.get_image(context, tenant_id, image_id)
     target = image_target(tenant_id, image,
@@ -69,6 +142,7 @@ def authorize_image(context, vim, tenant_id, image_id, rule):
 
     A write on an image the caller cannot see stays a 404.
     """
+    context = in_tenant(context, vim, tenant_id)
     image = get_image(context, vim, tenant_id, image_id)
     policy.authorize(context, rule, image_target(
         tenant_id, image, member_status(context, vim, tenant_id, image)))
@@ -83,8 +157,9 @@ def authorize_visibility(context, target, visibility):
         policy.authorize(context, 'mcimage:image:communitize', target)
 
 
-def authorize_create(context, tenant_id, visibility):
+def authorize_create(context, vim, tenant_id, visibility):
     """The caller may write a new image of ``visibility`` in the tenant."""
+    context = in_tenant(context, vim, tenant_id)
     target = image_target(tenant_id)
     policy.authorize(context, 'mcimage:image:upload', target)
     authorize_visibility(context, target, visibility)

@@ -23,7 +23,6 @@ from oslo_log import log as logging
 from oslo_utils import excutils
 
 from mcimage.common import exception
-from mcimage.common import policy
 from mcimage.images import access
 from mcimage.images import reader as verifying
 from mcimage.images import recovery
@@ -34,11 +33,14 @@ LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
 
 
-def authorize_upload(context, tenant_ids):
-    """The tenant scope, before a byte of the data is read."""
-    for tenant_id in tenant_ids:
-        policy.authorize(context, 'mcimage:image:upload',
-                         access.image_target(tenant_id))
+def authorize_upload(context, targets):
+    """The tenant scope, before a byte of the data is read.
+
+    ``targets`` is [(vim, tenant_id)].
+    """
+    for vim, tenant_id in targets:
+        access.authorize_tenant(context, vim, tenant_id,
+                                'mcimage:image:upload')
 
 
 def _check_size_cap(size, what):
@@ -91,8 +93,9 @@ def upload_new(context, targets, fields, source, declared_checksum=None,
     None); if any target fails, every image made is deleted. In stage
     mode the data is staged whole first, and kept whatever happens next.
     """
-    for _vim, tenant_id in targets:
-        access.authorize_create(context, tenant_id, fields.get('visibility'))
+    for vim, tenant_id in targets:
+        access.authorize_create(context, vim, tenant_id,
+                                fields.get('visibility'))
     _check_size_cap(declared_size, 'declared size')
     hashing = _reader(source, declared_checksum, declared_size, fields)
     staged = None

@@ -56,6 +56,7 @@ def _image(context, vim, tenant_id, image_id, write=False):
 
 def list_members(context, vim, tenant_id, image_id):
     """The members of the image the caller may see."""
+    context = access.in_tenant(context, vim, tenant_id)
     image = _image(context, vim, tenant_id, image_id)
     members = vim.backend.list_members(context, tenant_id, image_id)
     return [m for m in members.get('members', [])
@@ -64,6 +65,7 @@ def list_members(context, vim, tenant_id, image_id):
 
 
 def get_member(context, vim, tenant_id, image_id, member_id):
+    context = access.in_tenant(context, vim, tenant_id)
     image = _image(context, vim, tenant_id, image_id)
     policy.authorize(context, 'mcimage:member:get',
                      _target(tenant_id, image, member_id),
@@ -74,6 +76,7 @@ def get_member(context, vim, tenant_id, image_id, member_id):
 
 
 def add_member(context, vim, tenant_id, image_id, member_id):
+    context = access.in_tenant(context, vim, tenant_id)
     image = _image(context, vim, tenant_id, image_id, write=True)
     policy.authorize(context, 'mcimage:member:create',
                      _target(tenant_id, image, member_id))
@@ -86,6 +89,7 @@ def add_member(context, vim, tenant_id, image_id, member_id):
 
 
 def update_member(context, vim, tenant_id, image_id, member_id, status):
+    context = access.in_tenant(context, vim, tenant_id)
     image = _image(context, vim, tenant_id, image_id, write=True)
     policy.authorize(context, 'mcimage:member:update',
                      _target(tenant_id, image, member_id))
@@ -94,6 +98,7 @@ def update_member(context, vim, tenant_id, image_id, member_id, status):
 
 
 def delete_member(context, vim, tenant_id, image_id, member_id):
+    context = access.in_tenant(context, vim, tenant_id)
     image = _image(context, vim, tenant_id, image_id, write=True)
     policy.authorize(context, 'mcimage:member:delete',
                      _target(tenant_id, image, member_id))

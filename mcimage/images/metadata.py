@@ -152,6 +152,7 @@ def list_images(context, vim, tenant_id, params):
     the page holds what was found and ``more`` is true if the VIM has
     more. When nothing is left out, this is one VIM call.
     """
+    context = access.in_tenant(context, vim, tenant_id)
     policy.authorize(context, 'mcimage:image:get_all',
                      access.image_target(tenant_id))
     params = dict(params)
@@ -174,6 +175,7 @@ def list_images(context, vim, tenant_id, params):
 
 def create_image(context, vim, tenant_id, fields):
     """A record, no data yet (Glance: 201, queued); ``fields`` checked."""
+    context = access.in_tenant(context, vim, tenant_id)
     policy.authorize(context, 'mcimage:image:create',
                      access.image_target(tenant_id))
     access.authorize_visibility(context, access.image_target(tenant_id),
@@ -183,6 +185,7 @@ def create_image(context, vim, tenant_id, fields):
 
 def update_image(context, vim, tenant_id, image_id, ops):
     """Glance's JSON patch (2.1 form), its operations already checked."""
+    context = access.in_tenant(context, vim, tenant_id)
     image = access.authorize_image(context, vim, tenant_id, image_id,
                                    'mcimage:image:update')
     target = access.image_target(tenant_id, image)
@@ -193,6 +196,7 @@ def update_image(context, vim, tenant_id, image_id, ops):
 
 
 def delete_image(context, vim, tenant_id, image_id):
+    context = access.in_tenant(context, vim, tenant_id)
     image = access.authorize_image(context, vim, tenant_id, image_id,
                                    'mcimage:image:delete')
     if image.get('protected'):
@@ -204,18 +208,21 @@ def delete_image(context, vim, tenant_id, image_id):
 
 def image_action(context, vim, tenant_id, image_id, action):
     """deactivate | reactivate (admin)."""
+    context = access.in_tenant(context, vim, tenant_id)
     access.authorize_image(context, vim, tenant_id, image_id,
                            'mcimage:image:%s' % action)
     vim.backend.image_action(context, tenant_id, image_id, action)
 
 
 def add_tag(context, vim, tenant_id, image_id, tag):
+    context = access.in_tenant(context, vim, tenant_id)
     access.authorize_image(context, vim, tenant_id, image_id,
                            'mcimage:image:update')
     vim.backend.add_tag(context, tenant_id, image_id, tag)
 
 
 def delete_tag(context, vim, tenant_id, image_id, tag):
+    context = access.in_tenant(context, vim, tenant_id)
     image = access.authorize_image(context, vim, tenant_id, image_id,
                                    'mcimage:image:update')
     if tag not in (image.get('tags') or []):
@@ -225,6 +232,7 @@ def delete_tag(context, vim, tenant_id, image_id, tag):
 
 def get_schema(context, vim, tenant_id, name):
     """The VIM's own schema ``name`` (its formats)."""
+    context = access.in_tenant(context, vim, tenant_id)
     policy.authorize(context, 'mcimage:image:get_all',
                      access.image_target(tenant_id))
     return vim.backend.get_schema(context, tenant_id, name)
@@ -248,6 +256,7 @@ def download(context, vim, tenant_id, image_id, byte_range=None):
     be satisfied (RFC 9110, 14.1.1), though Glance answers it with 206.
     The body the backend returns is returned as it is.
     """
+    context = access.in_tenant(context, vim, tenant_id)
     image = access.get_image(context, vim, tenant_id, image_id,
                              rule='mcimage:image:download')
     spec = None

@@ -91,7 +91,8 @@ def create_task(context, task_type, task_input):
         'id': uuidutils.generate_uuid(), 'type': task_type,
         'status': 'pending', 'input': json.dumps(task_input),
         'owner': context.project_id, 'user_id': context.user_id,
-        'roles': ','.join(context.roles), 'host': CONF.host,
+        'roles': ','.join(context.roles),
+        'project_name': context.project_name, 'host': CONF.host,
         'pid': os.getpid()})
     try:
         engine.runner().submit(row['id'], len(task_input['targets']))

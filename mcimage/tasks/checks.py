@@ -14,6 +14,7 @@
 when its flow starts: the fields of its images, and the caller's right to
 write them into every target."""
 
+from mcimage import backends
 from mcimage.images import access
 
 
@@ -30,5 +31,5 @@ def image_fields(task_input, source):
 def authorize_targets(context, targets, fields):
     """The caller may write an image to every target (403 otherwise)."""
     for target in targets:
-        access.authorize_create(context, target['tenant_id'],
-                                fields.get('visibility'))
+        access.authorize_create(context, backends.get(target['vim_id']),
+                                target['tenant_id'], fields.get('visibility'))

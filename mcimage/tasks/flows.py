@@ -72,6 +72,7 @@ def task_context(row):
     """The creator's identity, as it was when the task was created."""
     return mc_context.RequestContext(
         user_id=row['user_id'], project_id=row['owner'],
+        project_name=row['project_name'],
         roles=[r for r in (row['roles'] or '').split(',') if r],
         overwrite=False)
 

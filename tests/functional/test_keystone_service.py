@@ -18,8 +18,15 @@ Each has a Glance behind it.  mcimage reaches K1's Glance with the
 caller's token (``auth_mode = token``) and K2's as its own service user of
 K2 (``auth_mode = service``), with a password or with an application
 credential.  A K1 token means nothing to K2: only mcimage's policy decides
-who may act in a K2 tenant, and today that is K1's admin alone (a K2
-project id is never a K1 caller's project).
+who may act in a K2 tenant, since a K2 project id is never a K1 caller's
+project.  K1's admin and the orchestrator (a K1 user with role
+``service``, ONAP) may act in any K2 tenant (policy
+mcimage:vim:act_in_any_tenant), with the roles they hold.  Anyone else acts
+only in its K1 project's counterpart in K2, with its own roles (a member
+writes, a reader reads): in ``k2names`` the K2 project of the same name
+(``project_map_domain_name``), in ``k2map`` the one ``project_map`` names;
+``k2`` and ``k2app`` map no project.  Elsewhere it is refused with a 403
+naming that rule.
 """
 
 import hashlib
@@ -41,6 +48,7 @@ from tests.functional import test_keystone_token
 
 # Every fernet token begins so: a token of either cloud in a log or a body.
 FERNET_TOKEN = re.compile(r'gAAAAA[A-Za-z0-9_=-]{40,}')
+ANY_TENANT = 'mcimage:vim:act_in_any_tenant'
 
 
 class KeystoneServiceTestCase(base.FunctionalTestCase):
@@ -51,6 +59,11 @@ class KeystoneServiceTestCase(base.FunctionalTestCase):
     K2_VIM = 'k2_RegionOne'
     # The same Glance with an application credential of that user on p1.
     K2_APP_VIM = 'k2app_RegionOne'
+    # The same Glance and user again: a K1 project acts as the K2 project
+    # of the same name (project_map_domain_name)...
+    K2_NAMES_VIM = 'k2names_RegionOne'
+    # ... or as the one project_map names.
+    K2_MAP_VIM = 'k2map_RegionOne'
     VIM = K2_VIM
 
     @classmethod
@@ -73,35 +86,49 @@ class KeystoneServiceTestCase(base.FunctionalTestCase):
                     server=cls.GLANCE_SERVER, keystone=cls.k2)).server
             cls.timings['glances'] = (time.monotonic() - started -
                                       cls.timings['keystones'])
-            cls.glances = {cls.K1_VIM: cls.glance1, cls.K2_VIM: cls.glance2,
-                           cls.K2_APP_VIM: cls.glance2}
+            cls.glances = {vim: cls.glance2 for vim in (
+                cls.K2_VIM, cls.K2_APP_VIM, cls.K2_NAMES_VIM,
+                cls.K2_MAP_VIM)}
+            cls.glances[cls.K1_VIM] = cls.glance1
             # mcimage's service user of K2 acts in p1 only: p2 is a project
             # where it has no role.
             cls.k2.grant('mcimage', 'member', 'p1')
             cls.app_cred = cls.k2.create_application_credential(
                 'mcimage', 'p1')
-            k2_common = {'auth_mode': 'service',
-                         'auth_url': cls.k2.auth_url,
-                         'endpoint_override': cls.glance2.endpoint}
+            # ONAP: role service (mcimage:vim:act_in_any_tenant) and member
+            # (to write) in a project of its own.
+            cls.k1.create_user('orchestrator')
+            cls.k1.grant('orchestrator', 'service', 'service')
+            cls.k1.grant('orchestrator', 'member', 'service')
             cls.mcimage = cls._servers.useFixture(
-                mcimage_fixtures.MCImageFixture({
-                    cls.K1_VIM: {'auth_mode': 'token',
-                                 'endpoint_override': cls.glance1.endpoint},
-                    cls.K2_VIM: dict(
-                        k2_common, auth_type='password', username='mcimage',
-                        password=cls.k2.users['mcimage'].password,
-                        user_domain_id='default',
-                        project_name='service',
-                        project_domain_id='default'),
-                    cls.K2_APP_VIM: dict(
-                        k2_common, auth_type='v3applicationcredential',
-                        application_credential_id=cls.app_cred.id,
-                        application_credential_secret=cls.app_cred.secret)},
-                    keystone=cls.k1)).server
+                mcimage_fixtures.MCImageFixture(
+                    cls._vims(), keystone=cls.k1)).server
             cls.timings['total'] = time.monotonic() - started
         except BaseException:
             cls._servers.cleanUp()
             raise
+
+    @classmethod
+    def _vims(cls):
+        k2_common = {'auth_mode': 'service', 'auth_url': cls.k2.auth_url,
+                     'endpoint_override': cls.glance2.endpoint}
+        k2_password = dict(
+            k2_common, auth_type='password', username='mcimage',
+            password=cls.k2.users['mcimage'].password,
+            user_domain_id='default', project_name='service',
+            project_domain_id='default')
+        return {
+            cls.K1_VIM: {'auth_mode': 'token',
+                         'endpoint_override': cls.glance1.endpoint},
+            cls.K2_VIM: k2_password,
+            cls.K2_APP_VIM: dict(
+                k2_common, auth_type='v3applicationcredential',
+                application_credential_id=cls.app_cred.id,
+                application_credential_secret=cls.app_cred.secret),
+            cls.K2_NAMES_VIM: dict(k2_password,
+                                   project_map_domain_name='Default'),
+            cls.K2_MAP_VIM: dict(k2_password, project_map='%s:%s' % (
+                cls.k1.projects['p1'], cls.k2.projects['p1']))}
 
     def setUp(self):
         super().setUp()
@@ -128,6 +155,7 @@ class KeystoneServiceTestCase(base.FunctionalTestCase):
         """What must never be seen: K2's credentials, tokens used."""
         return [self.k2.users['mcimage'].password, self.app_cred.secret,
                 self.k1.users['mcimage'].password,
+                self.k1.users['orchestrator'].password,
                 self.k1.admin_password] + self.tokens
 
     def assertNoSecrets(self):
@@ -168,6 +196,39 @@ class KeystoneServiceTestCase(base.FunctionalTestCase):
 
     def remove_later(self, glance, image_id):
         self.addCleanup(glance.delete_image, image_id, None)
+
+    def assertRefused(self, resp, vim, tenant, *why):
+        """403 naming mcimage:vim:act_in_any_tenant, the VIM and tenant."""
+        detail = self.assertError(resp, 403)['detail']
+        for text in (ANY_TENANT, vim, tenant) + why:
+            self.assertIn(text, detail)
+
+    def assertReads(self, vim, tenant, image_id, data, headers):
+        """Listed, shown as the tenant's, downloaded whole."""
+        url = self.images_url(vim=vim, tenant=tenant)
+        resp = self.call('GET', url, headers=headers)
+        self.assertEqual(200, resp.status_code, resp.text)
+        self.assertIn(image_id, [i['id'] for i in resp.json()['images']])
+        resp = self.call('GET', '%s/%s' % (url, image_id), headers=headers)
+        self.assertEqual(200, resp.status_code, resp.text)
+        self.assertEqual(tenant, resp.json()['owner'])
+        resp = self.call('GET', '%s/%s/file' % (url, image_id),
+                         headers=headers)
+        self.assertEqual(200, resp.status_code, resp.text[:500])
+        self.assertEqual(hashlib.sha256(data).hexdigest(),
+                         hashlib.sha256(resp.content).hexdigest())
+
+    def uploaded(self, vim, tenant, data, headers):
+        """An ONAP upload that worked; the image, owned by the tenant."""
+        resp = self.upload(vim, tenant, data, headers=headers)
+        self.assertEqual(201, resp.status_code, resp.text)
+        image = resp.json()
+        self.remove_later(self.glances[vim], image['id'])
+        # K2's Glance, as K2's admin: the K2 project owns it.
+        recorded = self.glances[vim].get_image(image['id'], tenant)
+        self.assertEqual(('active', tenant),
+                         (recorded['status'], recorded['owner']))
+        return image
 
 
 class TestServiceMode(KeystoneServiceTestCase):
@@ -240,9 +301,9 @@ class TestServiceMode(KeystoneServiceTestCase):
         member = self.auth('member1', 'p1')
         resp = self.upload(self.K2_VIM, self.k2_p1, os.urandom(4096),
                            headers=member)
-        self.assertError(resp, 403)
+        self.assertRefused(resp, self.K2_VIM, self.k2_p1, 'no counterpart')
         got = self.call('GET', self.images_url(), headers=member)
-        self.assertError(got, 403)
+        self.assertRefused(got, self.K2_VIM, self.k2_p1, 'no counterpart')
         self.assertEqual(sizes, [os.path.getsize(p) for p in logs])
         self.assertEqual([], self.k2_images(self.k2_p1))
 
@@ -284,3 +345,48 @@ class TestServiceMode(KeystoneServiceTestCase):
             resp = self.upload(vim, self.k2_p2, data)
             self.assertError(resp, 403)
         self.assertNoSecrets()
+
+    def test_orchestrator_acts_in_any_tenant(self):
+        # K2_VIM maps no project: the rule alone lets ONAP in.
+        orchestrator = self.auth('orchestrator', 'service')
+        data = os.urandom(256 * 1024 + 7)
+        image = self.uploaded(self.K2_VIM, self.k2_p1, data, orchestrator)
+        self.assertReads(self.K2_VIM, self.k2_p1, image['id'], data,
+                         orchestrator)
+
+    def test_k1_project_acts_in_the_k2_project_of_its_name(self):
+        vim = self.K2_NAMES_VIM
+        member1 = self.auth('member1', 'p1')
+        reader1 = self.auth('reader1', 'p1')
+        member2 = self.auth('member2', 'p2')
+        data = os.urandom(256 * 1024 + 11)
+        image = self.uploaded(vim, self.k2_p1, data, member1)
+        for headers in (member1, reader1):
+            self.assertReads(vim, self.k2_p1, image['id'], data, headers)
+        # A reader reads, a member of p1 writes in K2 p1 only, and p2 has
+        # no K2 project mcimage may act in.
+        resp = self.upload(vim, self.k2_p1, data, headers=reader1)
+        self.assertNotIn(ANY_TENANT, self.assertError(resp, 403)['detail'])
+        resp = self.upload(vim, self.k2_p2, data, headers=member1)
+        self.assertRefused(resp, vim, self.k2_p2, self.k2_p1)
+        listing = self.images_url(vim=vim)
+        for url in (listing, '%s/%s' % (listing, image['id'])):
+            resp = self.call('GET', url, headers=member2)
+            self.assertRefused(resp, vim, self.k2_p1, 'no counterpart')
+        self.assertEqual([image['id']],
+                         [i['id'] for i in self.k2_images(self.k2_p1)])
+        self.assertEqual([], self.k2_images(self.k2_p2))
+
+    def test_k1_project_acts_in_the_k2_project_mapped(self):
+        vim = self.K2_MAP_VIM
+        member1 = self.auth('member1', 'p1')
+        data = os.urandom(64 * 1024 + 13)
+        image = self.uploaded(vim, self.k2_p1, data, member1)
+        self.assertReads(vim, self.k2_p1, image['id'], data,
+                         self.auth('reader1', 'p1'))
+        resp = self.upload(vim, self.k2_p2, data, headers=member1)
+        self.assertRefused(resp, vim, self.k2_p2, self.k2_p1)
+        resp = self.call('GET', self.images_url(vim=vim),
+                         headers=self.auth('member2', 'p2'))
+        self.assertRefused(resp, vim, self.k2_p1, 'no counterpart')
+        self.assertEqual([], self.k2_images(self.k2_p2))

@@ -14,7 +14,9 @@
 
 Every rule is project-scoped: the project named in the request path
 (``tenant_id`` in the target) must be the caller's own unless the caller
-is admin.
+is admin. In a VIM with a Keystone of its own (auth_mode = service) the
+caller's own is the project it acts as there
+(mcimage.images.access.in_tenant).
 """
 
 from oslo_policy import policy
@@ -36,6 +38,9 @@ ADMIN_OR_READER_OF_VISIBLE_IMAGE = (
 ADMIN_OR_MEMBER_OF_OWNER = (
     'rule:admin_api or (rule:project_member_api and rule:image_owner)')
 ANY_READER = 'rule:admin_api or role:reader'
+# The orchestrator (ONAP), which acts for tenants it knows: its own
+# project is none of theirs.
+ADMIN_OR_SERVICE = 'role:admin or role:service'
 # The project named by a membership is the caller's.
 IMAGE_MEMBER = 'project_id:%(member_id)s'
 ADMIN_OR_READER_OF_OWNER_OR_MEMBER = (

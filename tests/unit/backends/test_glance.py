@@ -483,8 +483,8 @@ SERVICE_PASSWORD = 'svc-pa55word-9876'
 SERVICE_TOKEN = 'service-token-fedcba9876543210'
 
 
-class TestAuthService(GlanceBackendTestCase):
-    """auth_mode = service: mcimage's service user, scoped to the tenant."""
+class ServiceAuthTestCase(GlanceBackendTestCase):
+    """auth_mode = service with a password; Keystone answers tokens."""
 
     auth_mode = 'service'
 
@@ -506,6 +506,10 @@ class TestAuthService(GlanceBackendTestCase):
     def scopes(self):
         return [json.loads(r.text)['auth']['scope']
                 for r in self.keystone.request_history]
+
+
+class TestAuthService(ServiceAuthTestCase):
+    """auth_mode = service: mcimage's service user, scoped to the tenant."""
 
     def test_service_token_scoped_to_the_tenant(self):
         self.backend.get_image(self.context, 'p9', IMAGE_ID)
@@ -592,6 +596,110 @@ class TestAuthService(GlanceBackendTestCase):
         self.assertIn('X-Auth-Token: {SHA256}', logs.output)
         for secret in (SERVICE_PASSWORD, SERVICE_TOKEN, CALLER_TOKEN):
             self.assertNotIn(secret, logs.output)
+
+
+class TestProjectByName(ServiceAuthTestCase):
+    """project_by_name: the service user's token scoped by name."""
+
+    def setUp(self):
+        super().setUp()
+
+        # p1 of Partners is k2-p1; any other name: Keystone's 401.
+        def answer(request, context):
+            scope = json.loads(request.text)['auth']['scope']['project']
+            if 'name' in scope and scope['name'] != 'service':
+                if scope != {'name': 'p1', 'domain': {'name': 'Partners'}}:
+                    context.status_code = 401
+                    return {'error': {'code': 401, 'title': 'Unauthorized',
+                                      'message': 'The request you have '
+                                                 'made requires '
+                                                 'authentication.'}}
+                project = 'k2-p1'
+            else:
+                project = scope.get('id', 'service')
+            context.status_code = 201
+            context.headers['X-Subject-Token'] = SERVICE_TOKEN
+            return ks_fixture.V3Token(user_id='svc', project_id=project)
+
+        self.keystone = self.wire.register_uri(
+            'POST', KEYSTONE + '/auth/tokens', json=answer)
+        self.now = 1000.0
+        self.useFixture(fixtures.MockPatch(
+            'mcimage.backends.glance.time.monotonic',
+            side_effect=lambda: self.now))
+
+    def find(self, name='p1'):
+        return self.backend.project_by_name(self.context, name, 'Partners')
+
+    def test_found_once_and_the_token_reused_there(self):
+        self.assertEqual('k2-p1', self.find())
+        self.assertEqual('k2-p1', self.find())
+        self.backend.get_image(self.context, 'k2-p1', IMAGE_ID)
+        # One token: scoped by name, then used in that tenant.
+        self.assertEqual([{'project': {'name': 'p1',
+                                       'domain': {'name': 'Partners'}}}],
+                         self.scopes())
+        [glance_call] = [r for r in self.requests()
+                         if r.url.startswith(ENDPOINT)]
+        self.assertEqual(SERVICE_TOKEN, glance_call.headers['X-Auth-Token'])
+
+    def test_no_such_project_is_none_not_an_error(self):
+        self.assertIsNone(self.find('p2'))
+        # Keystone refused the name: the service user's own token told it
+        # was the name, not the credentials.
+        self.assertEqual([{'project': {'name': 'p2',
+                                       'domain': {'name': 'Partners'}}},
+                          {'project': {'name': 'service',
+                                       'domain': {'id': 'default'}}}],
+                         self.scopes())
+        self.assertIsNone(self.find('p2'))
+        self.assertEqual(2, len(self.scopes()))
+
+    def test_answers_expire(self):
+        self.assertEqual('k2-p1', self.find())
+        self.assertIsNone(self.find('p2'))
+        asked = len(self.scopes())
+        self.now += vims_conf.NO_PROJECT_NAME_TTL + 1
+        self.assertEqual('k2-p1', self.find())
+        self.assertIsNone(self.find('p2'))
+        self.assertEqual(asked + 1, len(self.scopes()))
+        self.now += vims_conf.PROJECT_NAME_TTL
+        self.assertEqual('k2-p1', self.find())
+        self.assertEqual(asked + 2, len(self.scopes()))
+
+    def test_bounded(self):
+        self.useFixture(fixtures.MockPatchObject(glance, 'MAX_PROJECT_NAMES',
+                                                 2))
+        for name in ('p1', 'a', 'b'):
+            self.find(name)
+        asked = len(self.scopes())
+        self.find('b')
+        self.find('a')
+        self.assertEqual(asked, len(self.scopes()))
+        # The least recently asked for went first.
+        self.assertEqual('k2-p1', self.find('p1'))
+        self.assertEqual(asked + 1, len(self.scopes()))
+        self.assertEqual(2, len(self.backend._project_names))
+
+    def test_credentials_refused_is_the_vims_fault(self):
+        self.wire.register_uri('POST', KEYSTONE + '/auth/tokens',
+                               status_code=401, json={'error': {
+                                   'code': 401, 'message': 'The request '
+                                   'you have made requires authentication.',
+                                   'title': 'Unauthorized'}})
+        e = self.assertRaises(exception.BackendError, self.find)
+        self.assertEqual(502, e.code)
+        self.assertIn(VIM, str(e))
+        self.assertNotIn(SERVICE_PASSWORD, str(e))
+        # Not remembered as "no such project".
+        self.assertEqual({}, dict(self.backend._project_names))
+
+    def test_keystone_not_answering(self):
+        self.wire.register_uri('POST', KEYSTONE + '/auth/tokens',
+                               exc=requests.exceptions.ConnectionError)
+        e = self.assertRaises(exception.BackendUnavailable, self.find)
+        self.assertEqual(503, e.code)
+        self.assertEqual({}, dict(self.backend._project_names))
 
 
 class TestAuthServiceApplicationCredential(GlanceBackendTestCase):

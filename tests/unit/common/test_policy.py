@@ -160,6 +160,33 @@ class TestAuthorize(base.TestCase):
             self.assertFalse(self.allowed(ctx(roles=['observer']), rule,
                                           {}))
 
+    def test_act_in_any_tenant(self):
+        rule = 'mcimage:vim:act_in_any_tenant'
+        target = {'vim_id': 'v', 'tenant_id': 'k2-p1'}
+        for roles in (['admin'], ['service'], ['service', 'member']):
+            self.assertTrue(self.allowed(ctx(roles=roles), rule, target),
+                            roles)
+        for roles in (['member', 'reader'], ['reader'], []):
+            self.assertFalse(self.allowed(ctx(roles=roles), rule, target),
+                             roles)
+
+    def test_acting_as_another_project(self):
+        caller = ctx(roles=['member', 'reader'], project_name='p1-name')
+        acting = caller.acting_as('k2-p1', ('v', 'k2-p1'))
+        self.assertEqual('k2-p1', acting.to_policy_values()['project_id'])
+        self.assertEqual('p1', caller.to_policy_values()['project_id'])
+        # What is recorded stays the caller's.
+        self.assertEqual(('p1', 'p1-name', 'u-p1'),
+                         (acting.project_id, acting.project_name,
+                          acting.user_id))
+        self.assertIs(caller, acting.caller())
+        self.assertIs(caller, acting.acting_as('k2-p2', None).caller())
+        for rule in ('mcimage:image:upload', 'mcimage:image:get'):
+            self.assertTrue(self.allowed(
+                acting, rule, access.image_target('k2-p1', image('k2-p1'))))
+            self.assertFalse(self.allowed(
+                caller, rule, access.image_target('k2-p1', image('k2-p1'))))
+
     def test_other_scopes_forbidden(self):
         # Every rule is project-scoped: a system- or domain-scoped token is
         # refused as any other caller is (403, or the concealing 404),
@@ -262,6 +289,22 @@ class TestDecisionsRemembered(base.TestCase):
         self.assertTrue(policy.check(caller, 'mcimage:image:upload',
                                      target))
         self.assertEqual(2, len(self.calls))
+
+    def test_acting_as_another_project_decided_apart(self):
+        # One request: the caller (p1) and the copy acting as k2-p1 share
+        # what was decided, each under its own credentials.
+        caller = ctx()
+        acting = caller.acting_as('k2-p1', ('vim', 'k2-p1'))
+        self.assertIs(caller.policy_decisions, acting.policy_decisions)
+        target = access.image_target('k2-p1')
+        policy.authorize(acting, 'mcimage:image:upload', target)
+        self.assertRaises(exception.Forbidden, policy.authorize, caller,
+                          'mcimage:image:upload', target)
+        self.assertFalse(policy.check(
+            acting, 'mcimage:image:upload', access.image_target('p1')))
+        self.assertTrue(policy.check(
+            caller, 'mcimage:image:upload', access.image_target('p1')))
+        self.assertEqual(4, len(self.calls))
 
     def test_unhashable_target_not_remembered(self):
         caller = ctx()

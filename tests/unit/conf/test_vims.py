@@ -23,7 +23,7 @@ VIM = 'owner_RegionOne'
 GROUP = 'vim:%s' % VIM
 
 
-class TestVimConfig(base.TestCase):
+class VimConfigTestCase(base.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -48,6 +48,9 @@ class TestVimConfig(base.TestCase):
         base.CONF.clear_override('enabled_vims')
         base.CONF(['--config-file', path], project='mcimage',
                   default_config_files=[])
+
+
+class TestVimConfig(VimConfigTestCase):
 
     def test_defaults(self):
         self.assertEqual('service', vims_conf.vim_opts[0].default)
@@ -168,3 +171,53 @@ class TestVimConfig(base.TestCase):
         self.assertIs(first, backends.init())
         backends.reset()
         self.assertIsNot(first, backends.init())
+
+
+class TestProjectMapConfig(VimConfigTestCase):
+    """[vim:ID] project_map and project_map_domain_name."""
+
+    def test_unset_by_default(self):
+        vim = self.vim(auth_mode='service', auth_type='password')
+        self.assertEqual({}, vim.project_map)
+        self.assertIsNone(vim.project_map_domain_name)
+
+    def test_service_mode_with_both(self):
+        self.load_config_file(
+            '[DEFAULT]\nenabled_vims = %s\n'
+            '[%s]\nauth_mode = service\nauth_type = password\n'
+            'project_map = k1a:k2a, k1b : k2b\n'
+            'project_map_domain_name = Partners\n' % (VIM, GROUP))
+        vim = backends.init().vims[VIM]
+        self.assertEqual({'k1a': 'k2a', 'k1b': 'k2b'}, vim.project_map)
+        self.assertEqual('Partners', vim.project_map_domain_name)
+
+    def test_refused_unless_service_mode(self):
+        for mode, endpoint in (('token', None),
+                               ('trusted', 'http://127.0.0.1:9292')):
+            for option, value in (('project_map', {'k1a': 'k2a'}),
+                                  ('project_map_domain_name', 'Partners')):
+                self.config(auth_mode=mode, endpoint_override=endpoint,
+                            project_map={}, project_map_domain_name=None,
+                            group=GROUP)
+                self.config(group=GROUP, **{option: value})
+                self.assertInvalid('[%s] %s' % (GROUP, option),
+                                   'auth_mode = %s' % mode)
+
+    def test_bad_pairs(self):
+        for text in ('k1a', 'k1a:', ':k2a', 'k1a:k2a,k1b'):
+            self.load_config_file(
+                '[DEFAULT]\nenabled_vims = %s\n'
+                '[%s]\nauth_mode = service\nauth_type = password\n'
+                'project_map = %s\n' % (VIM, GROUP, text))
+            self.assertInvalid('[%s] project_map' % GROUP)
+
+    def test_name_mapping_refused_with_an_application_credential(self):
+        self.config(auth_mode='service',
+                    auth_type='v3applicationcredential',
+                    project_map_domain_name='Partners', group=GROUP)
+        self.assertInvalid('[%s] project_map_domain_name' % GROUP,
+                           'application credential', 'project_map')
+        backends.reset()
+        vim = self.vim(project_map_domain_name=None,
+                       project_map={'k1a': 'k2a'})
+        self.assertEqual({'k1a': 'k2a'}, vim.project_map)

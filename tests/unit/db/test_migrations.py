@@ -194,6 +194,24 @@ class MigrationsTestsMixin(test_migrations.ModelsMigrationsSync):
         self.assertEqual(data, [r['id'] for r in rows])
         self.assertEqual([None] * len(rows), [r['marker'] for r in rows])
 
+    def _pre_upgrade_0007_task_project_name(self, engine):
+        # A task from before the column existed.
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO tasks (id, type, status, input, owner, roles,"
+                " created_at) VALUES ('old-task', 'import', 'success', '{}',"
+                " 'p1', 'member', :created_at)"),
+                {'created_at': datetime.datetime(2026, 12, 1)})
+
+    def _check_0007_task_project_name(self, engine, data):
+        self.assertTrue(self._columns('tasks')['project_name']['nullable'])
+        self.assertIsNone(db_api.task_get('old-task')['project_name'])
+        db_api.task_create({'id': 'new-task', 'type': 'import',
+                            'status': 'pending', 'input': '{}',
+                            'owner': 'p1', 'project_name': 'p1-name'})
+        self.assertEqual('p1-name',
+                         db_api.task_get('new-task')['project_name'])
+
 
 class TestMigrationsSqlite(MigrationsTestsMixin, base.TestCase):
     """On the sqlite file tests.base.TestCase configures."""

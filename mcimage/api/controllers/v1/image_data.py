@@ -84,7 +84,7 @@ def _upload_form(targets):
     request = pecan.request
     stream = validation.data_body(request, multipart.MULTIPART)
     context = utils.context()
-    ingest.authorize_upload(context, [t for _v, t in targets or ()])
+    ingest.authorize_upload(context, targets or ())
     reader = multipart.MultipartReader(
         stream, validation.full_content_type(request),
         chunk_size=CONF.upload.chunk_size)

@@ -169,8 +169,8 @@ class ImagesController(object):
         params = validation.query(pecan.request, schemas.list_query,
                                   schemas.REPEATABLE_QUERY)
         context = utils.context()
-        access.authorize_tenant(context, 'mcimage:image:get_all',
-                                self.tenant_id)
+        access.authorize_tenant(context, self.vim, self.tenant_id,
+                                'mcimage:image:get_all')
         validation.check_sort(params)
         images, more, params = metadata.list_images(
             context, self.vim, self.tenant_id, params)
@@ -182,8 +182,8 @@ class ImagesController(object):
         validation.check_tenant_id(self.tenant_id)
         body = validation.json_body(pecan.request)
         context = utils.context()
-        access.authorize_tenant(context, 'mcimage:image:create',
-                                self.tenant_id)
+        access.authorize_tenant(context, self.vim, self.tenant_id,
+                                'mcimage:image:create')
         if not isinstance(body, dict):
             raise exception.Invalid(reason='the body must be a JSON object')
         fields = forms.glance_names(body)
