@@ -29,6 +29,7 @@ from stevedore import driver as stevedore_driver
 from stevedore import exception as stevedore_exc
 
 from mcimage.backends import base
+from mcimage.backends import service_user
 from mcimage.common import exception
 from mcimage.conf import vims as vims_conf
 
@@ -100,6 +101,10 @@ class Vim(object):
                     'auth_mode = service needs the service user\'s '
                     'credentials in this group (auth_type, auth_url, '
                     'username, password...).')
+        elif self.auth_mode == 'token' and service_user.enabled(self.conf):
+            # Its service token goes with the caller's: [service_user]
+            # must make one.
+            service_user.auth_and_session(self.conf)
         self._check_project_map()
 
     def _check_project_map(self):
@@ -197,6 +202,7 @@ def reset():
     global _REGISTRY
     with _LOCK:
         _REGISTRY = None
+    service_user.reset()
 
 
 def get(vim_id):

@@ -15,12 +15,14 @@
 glanceclient's HTTP client over a keystoneauth1 session built from the
 VIM's group. Only its HTTP client: the v2 Client builds a manager per kind
 of resource at every call, and its managers fetch a schema before most
-calls, one more round trip each. This
-is the only module that sees glanceclient and keystoneauth exceptions: they
-are translated here into mcimage's (the contract of mcimage.backends.base):
-the VIM not answering is a 503, the VIM answering with an error a 502
-carrying its message, an image it does not have a 404. A VIM's URL never
-goes into a message a user sees; it goes to the log.
+calls, one more round trip each. In auth_mode = token, mcimage's service
+token (mcimage.backends.service_user) may go along with the caller's.
+This is the only module that sees the glanceclient and keystoneauth
+exceptions of a call: they are translated here into mcimage's (the
+contract of mcimage.backends.base): the VIM not answering is a 503, the
+VIM answering with an error a 502 carrying its message, an image it does
+not have a 404. A VIM's URL never goes into a message a user sees; it
+goes to the log.
 """
 
 import collections
@@ -36,6 +38,7 @@ from keystoneauth1 import access
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import plugin as ks_plugin
+from keystoneauth1 import service_token
 from keystoneauth1 import token_endpoint
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
@@ -43,6 +46,7 @@ import requests
 from urllib3 import exceptions as urllib3_exc
 
 from mcimage.backends import base
+from mcimage.backends import service_user
 from mcimage.common import exception
 from mcimage.conf import vims as vims_conf
 
@@ -274,10 +278,46 @@ class GlanceBackend(base.Backend):
         if not context.auth_token:
             raise exception.Unauthorized()
         if opts.endpoint_override:
-            return token_endpoint.Token(opts.endpoint_override,
-                                        context.auth_token), {}
-        return _CatalogTokenAuth(context.auth_token,
-                                 context.service_catalog), {}
+            auth = token_endpoint.Token(opts.endpoint_override,
+                                        context.auth_token)
+        else:
+            auth = _CatalogTokenAuth(context.auth_token,
+                                     context.service_catalog)
+        if service_user.enabled(self.vim.conf):
+            auth = service_token.ServiceTokenAuthWrapper(
+                user_auth=auth, service_auth=self._service_user_auth())
+        return auth, {}
+
+    def _service_user_auth(self):
+        """[service_user]'s plugin, its token fetched now, or a 503/502.
+
+        Fetched here, through [service_user]'s own session: the session of
+        the VIM's call would fetch it otherwise, and glanceclient would
+        report Keystone's failure as the VIM's. The plugin keeps the
+        token; the call that follows reuses it.
+        """
+        auth, session = service_user.auth_and_session(self.vim.conf)
+        try:
+            auth.get_token(session)
+        except (ks_exc.ConnectionError, ks_exc.ServiceUnavailable,
+                ks_exc.GatewayTimeout, ks_exc.BadGateway) as e:
+            LOG.warning("VIM %(vim)s: no service token for mcimage's "
+                        "[service_user]: its Keystone is not answering: "
+                        "%(err)s", {'vim': self.vim.id, 'err': e})
+            raise exception.BackendUnavailable(
+                "VIM %s cannot be called now: the Keystone of mcimage's "
+                "service user is not answering; try again later." %
+                self.vim.id, vim_id=self.vim.id)
+        except ks_exc.ClientException as e:
+            LOG.warning("VIM %(vim)s: no service token for mcimage's "
+                        "[service_user]: %(cls)s: %(err)s",
+                        {'vim': self.vim.id,
+                         'cls': e.__class__.__name__, 'err': e})
+            raise exception.BackendError(
+                "VIM %s cannot be called: mcimage's service user "
+                '([service_user]) gets no token from its Keystone (%s).' %
+                (self.vim.id, e.__class__.__name__), vim_id=self.vim.id)
+        return auth
 
     def client(self, context, tenant_id, as_service=False,
                extra_headers=None):
@@ -309,11 +349,12 @@ class GlanceBackend(base.Backend):
     # -- error translation ------------------------------------------------
 
     @contextlib.contextmanager
-    def translate(self, image_id=None, not_found=None):
+    def translate(self, image_id=None, not_found=None, caller_token=False):
         """Turn what glanceclient/keystoneauth raise into mcimage errors.
 
         ``not_found`` is the error a 404 means, when it is not the image
-        that is missing.
+        that is missing. ``caller_token``: the call carried the caller's
+        token (auth_mode = token), which a 401 is about.
         """
         vim_id = self.vim.id
         try:
@@ -331,6 +372,8 @@ class GlanceBackend(base.Backend):
             LOG.info('VIM %(vim)s answered %(code)s: %(reason)s',
                      {'vim': vim_id, 'code': code, 'reason': reason})
             reason = _shown(reason)
+            if code == 401 and caller_token:
+                raise self._token_refused()
             if code == 404:
                 if not_found is not None:
                     raise not_found
@@ -370,6 +413,26 @@ class GlanceBackend(base.Backend):
                                       'its image endpoint (%s)' %
                                       e.__class__.__name__)
 
+    def _token_refused(self):
+        """The 502 of a VIM's 401 to the caller's token.
+
+        mcimage's keystonemiddleware accepted the token when the request
+        came in: the VIM checks it again at each call, and it may have
+        expired since, unless mcimage's service token goes along.
+        """
+        if service_user.enabled(self.vim.conf):
+            return exception.BackendError(
+                "VIM %s refused the caller's token, or mcimage's service "
+                'token (HTTP 401).' % self.vim.id, vim_id=self.vim.id)
+        LOG.info("VIM %(vim)s refused the caller's token: with [service_user]"
+                 ' send_service_user_token, mcimage sends its service token '
+                 'too, with which a VIM accepts a token that expired during '
+                 'a request', {'vim': self.vim.id})
+        return exception.BackendError(
+            "VIM %s refused the caller's token (HTTP 401): it may have "
+            'expired while this request ran.' % self.vim.id,
+            vim_id=self.vim.id)
+
     # -- operations ---------------------------------------------------------
     # Raw v2 calls through glanceclient's HTTP client (see the module's
     # docstring).
@@ -378,7 +441,9 @@ class GlanceBackend(base.Backend):
               as_service=False, not_found=None, extra_headers=None,
               **kwargs):
         """One Glance v2 call; its (response, decoded body)."""
-        with self.translate(image_id, not_found=not_found):
+        caller_token = self.vim.auth_mode == 'token' and not as_service
+        with self.translate(image_id, not_found=not_found,
+                            caller_token=caller_token):
             client = self.client(context, tenant_id, as_service=as_service,
                                  extra_headers=extra_headers)
             return getattr(client, method)(url, **kwargs)
@@ -478,13 +543,14 @@ class GlanceBackend(base.Backend):
         blindly.
         """
         # glanceclient reads a file-like ``data`` piece by piece and sends
-        # it chunked.
+        # it chunked. Sent once: keystoneauth would send it again after a
+        # 401 with a new service token, from where the reader is.
         self._call(context, tenant_id, 'put',
                    v2_path('images', image_id, 'file'), image_id=image_id,
                    headers={'Content-Type': 'application/octet-stream'},
                    extra_headers=({'x-openstack-image-size': str(size)}
                                   if size is not None else None),
-                   data=reader)
+                   data=reader, allow_reauth=False)
 
     def download(self, context, tenant_id, image_id, byte_range=None):
         """Start a download: (status, headers, iterator or None).
@@ -493,7 +559,8 @@ class GlanceBackend(base.Backend):
         answers with a 206 and its Content-Range.
         """
         headers = {'Range': byte_range} if byte_range else {}
-        with self.translate(image_id):
+        with self.translate(image_id,
+                            caller_token=self.vim.auth_mode == 'token'):
             client = self.client(context, tenant_id, extra_headers=headers)
             resp, body = client.get(v2_path('images', image_id, 'file'))
         if resp.status_code == 204 or body is None:
@@ -505,8 +572,8 @@ class GlanceBackend(base.Backend):
     def probe(self, context, tenant_id):
         """What the VIM says of itself, or None if it does not answer."""
         try:
-            with self.translate():
-                as_service = self.vim.auth_mode != 'token'
+            as_service = self.vim.auth_mode != 'token'
+            with self.translate(caller_token=not as_service):
                 if self.vim.auth_mode == 'service':
                     # The service user's own project: the caller's may not
                     # be one the service user has a role in.

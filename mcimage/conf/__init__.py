@@ -14,6 +14,7 @@ from oslo_config import cfg
 
 from mcimage.conf import api
 from mcimage.conf import default
+from mcimage.conf import service_user
 from mcimage.conf import staging
 from mcimage.conf import tasks
 from mcimage.conf import upload
@@ -23,6 +24,7 @@ CONF = cfg.CONF
 
 api.register_opts(CONF)
 default.register_opts(CONF)
+service_user.register_opts(CONF)
 staging.register_opts(CONF)
 tasks.register_opts(CONF)
 upload.register_opts(CONF)

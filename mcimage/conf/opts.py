@@ -21,6 +21,7 @@ from oslo_policy import opts as policy_opts
 
 import mcimage.conf.api
 import mcimage.conf.default
+import mcimage.conf.service_user
 import mcimage.conf.staging
 import mcimage.conf.tasks
 import mcimage.conf.upload
@@ -35,6 +36,8 @@ def list_opts():
         ('DEFAULT', mcimage.conf.default.opts
          + mcimage.conf.vims.default_opts),
         ('api', mcimage.conf.api.opts),
+        (mcimage.conf.service_user.group,
+         mcimage.conf.service_user.list_opts()),
         ('staging_store', mcimage.conf.staging.opts),
         ('task', mcimage.conf.tasks.opts),
         ('upload', mcimage.conf.upload.opts),

@@ -16,7 +16,8 @@ Glance behind the same Keystone, the VIM in ``auth_mode = token``.
 The caller's token goes through mcimage to Glance, which applies its own
 default policy.  One Glance is reached as two VIMs: one names it with
 ``endpoint_override``, the other finds it in the token's catalog (image
-endpoints of RegionOne).
+endpoints of RegionOne).  mcimage itself is in the catalog as
+``multicloud-image``, where a keystoneauth client discovers its API.
 """
 
 import hashlib
@@ -24,6 +25,9 @@ import os
 import time
 
 import fixtures
+from keystoneauth1 import adapter as ks_adapter
+from keystoneauth1.identity import v3 as ks_v3
+from keystoneauth1 import session as ks_session
 import requests
 
 from tests.functional import base
@@ -250,3 +254,43 @@ class TestKeystoneTokens(KeystoneTokenTestCase):
             resp = requests.get(self.images_url(vim=vim), headers=headers,
                                 timeout=30)
             self.assertUnauthorized(resp)
+
+    def test_discovery_through_the_catalog(self):
+        # As a client finds mcimage: its session's catalog, then version
+        # discovery at the endpoint found there.
+        user = self.keystone.users['member1']
+        session = ks_session.Session(auth=ks_v3.Password(
+            auth_url=self.keystone.auth_url, user_id=user.id,
+            password=user.password, project_id=self.p1), timeout=30)
+        client = ks_adapter.Adapter(
+            session, service_type='multicloud-image', interface='public',
+            region_name=keystone_fixtures.REGION, min_version='1',
+            max_version='1.latest')
+        found = client.get_endpoint_data()
+        self.assertEqual(self.mcimage.endpoint + '/v1', found.catalog_url)
+        self.assertEqual(self.mcimage.endpoint + '/v1/', found.url)
+        self.assertEqual((1, 0), client.get_api_major_version())
+        self.assertEqual((1, 0), found.min_microversion)
+        self.assertEqual((1, 0), found.max_microversion)
+
+        resp = client.get('/vims', microversion='1.0')
+        self.assertEqual(200, resp.status_code, resp.text)
+        self.assertEqual('multicloud-image 1.0',
+                         resp.headers['OpenStack-API-Version'])
+        self.assertEqual({self.VIM, self.CATALOG_VIM},
+                         {vim['id'] for vim in resp.json()['vims']})
+        resp = client.get('/vims', microversion='latest')
+        self.assertEqual('multicloud-image 1.0',
+                         resp.headers['OpenStack-API-Version'])
+        # Past the top of the range discovered.
+        resp = client.get('/vims', microversion='1.1', raise_exc=False)
+        self.assertError(resp, 406, '1.0 to 1.0')
+
+        # An endpoint that names the unversioned root: discovered there.
+        root = ks_adapter.Adapter(
+            session, service_type='multicloud-image',
+            endpoint_override=self.mcimage.endpoint, min_version='1',
+            max_version='1.latest')
+        found = root.get_endpoint_data()
+        self.assertEqual(self.mcimage.endpoint + '/v1/', found.url)
+        self.assertEqual((1, 0), found.max_microversion)

@@ -22,6 +22,7 @@ import http
 import io
 import json
 import logging
+import re
 
 import fixtures
 from keystoneauth1 import fixture as ks_fixture
@@ -468,6 +469,32 @@ class TestAuthToken(GlanceBackendTestCase):
                           ctx, 'p1', IMAGE_ID)
         self.assertEqual([], self.sent())
 
+    def test_no_service_token_by_default(self):
+        self.backend.get_image(self.context, 'p1', IMAGE_ID)
+        self.assertNotIn('X-Service-Token', self.last().headers)
+
+    def test_a_401_is_the_callers_token(self):
+        logs = self.useFixture(fixtures.FakeLogger(level=logging.INFO))
+        self.refuse(401, 'The request you have made requires '
+                         'authentication.')
+        for call in (
+                lambda: self.backend.get_image(self.context, 'p1', IMAGE_ID),
+                lambda: self.backend.upload(self.context, 'p1', IMAGE_ID,
+                                            io.BytesIO(DATA)),
+                lambda: self.backend.download(self.context, 'p1',
+                                              IMAGE_ID)):
+            e = self.assertRaises(exception.BackendError, call)
+            self.assertEqual(502, e.code)
+            self.assertEqual("VIM %s refused the caller's token (HTTP 401): "
+                             'it may have expired while this request ran.'
+                             % VIM, str(e))
+        # Each once: a static token is not fetched again.
+        self.assertEqual(['GET', 'PUT', 'GET'],
+                         [method for method, _path in self.sent()])
+        # The operator learns what would help.
+        self.assertIn('send_service_user_token', logs.output)
+        self.assertNotIn(CALLER_TOKEN, logs.output)
+
     def test_as_service_needs_service_credentials(self):
         e = self.assertRaises(exception.BackendError,
                               self.backend.delete_image, self.context, 'p1',
@@ -743,6 +770,142 @@ class TestAuthServiceApplicationCredential(GlanceBackendTestCase):
         # Nothing asked of Glance.
         self.assertEqual([], [r for r in self.requests()
                               if r.url.startswith(ENDPOINT)])
+
+
+class TestAuthTokenServiceUser(GlanceBackendTestCase):
+    """auth_mode = token with [service_user]: mcimage's token goes along."""
+
+    auth_mode = 'token'
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(config_fixture.Config(base.CONF)).register_opts(
+            ks_loading.get_auth_plugin_conf_options('v3password'),
+            group='service_user')
+        self.config(send_service_user_token=True, auth_type='v3password',
+                    auth_url=KEYSTONE, username='mcimage',
+                    password=SERVICE_PASSWORD, user_domain_id='default',
+                    project_name='service', project_domain_id='default',
+                    group='service_user')
+        token = ks_fixture.V3Token(user_id='svc', project_id='service')
+        self.keystone = self.wire.register_uri(
+            'POST', KEYSTONE + '/auth/tokens', json=token,
+            headers={'X-Subject-Token': SERVICE_TOKEN}, status_code=201)
+
+    def glance_calls(self):
+        return [r for r in self.requests() if r.url.startswith(ENDPOINT)]
+
+    def test_both_tokens_on_every_call(self):
+        self.backend.get_image(self.context, 'p1', IMAGE_ID)
+        self.backend.upload(self.context, 'p1', IMAGE_ID, io.BytesIO(DATA))
+        self.backend.get_image(self.context, 'p2', IMAGE_ID)
+        # One service token, whatever the tenant, reused.
+        self.assertEqual(1, self.keystone.call_count)
+        calls = self.glance_calls()
+        self.assertEqual(['GET', 'PUT', 'GET'], [r.method for r in calls])
+        for request in calls:
+            self.assertEqual(CALLER_TOKEN, request.headers['X-Auth-Token'])
+            self.assertEqual(SERVICE_TOKEN,
+                             request.headers['X-Service-Token'])
+
+    def test_one_service_user_for_every_vim(self):
+        other = 'other_RegionTwo'
+        self.config(enabled_vims=[VIM, other])
+        vims_conf.register_vim_opts(base.CONF, other)
+        self.config(auth_mode='token', endpoint_override=ENDPOINT,
+                    group='vim:' + other)
+        backends.reset()
+        for vim_id in (VIM, other):
+            backends.get(vim_id).backend.get_image(self.context, 'p1',
+                                                   IMAGE_ID)
+        self.assertEqual(1, self.keystone.call_count)
+        self.assertEqual([SERVICE_TOKEN] * 2,
+                         [r.headers['X-Service-Token']
+                          for r in self.glance_calls()])
+
+    def test_endpoint_still_from_the_callers_catalog(self):
+        self.config(endpoint_override=None, region_name='RegionOne',
+                    group=GROUP)
+        backends.reset()
+        catalog = [{'type': 'image', 'name': 'glance', 'endpoints': [
+            {'region': 'RegionOne', 'publicURL': ENDPOINT}]}]
+        ctx = context.RequestContext(
+            user_id='u1', project_id='p1', roles=['member'],
+            auth_token=CALLER_TOKEN, service_catalog=catalog)
+        self.backend.get_image(ctx, 'p1', IMAGE_ID)
+        [request] = self.glance_calls()
+        self.assertEqual(ENDPOINT + '/v2/images/' + IMAGE_ID, request.url)
+        self.assertEqual(SERVICE_TOKEN, request.headers['X-Service-Token'])
+
+    def test_not_as_service(self):
+        # Clean-up as mcimage uses the VIM's own credentials, never the
+        # service token alone.
+        self.assertRaises(exception.BackendError, self.backend.delete_image,
+                          self.context, 'p1', IMAGE_ID, as_service=True)
+        self.assertEqual([], self.sent())
+
+    def test_keystone_not_answering(self):
+        self.wire.register_uri('POST', KEYSTONE + '/auth/tokens',
+                               exc=requests.exceptions.ConnectionError)
+        e = self.assertRaises(exception.BackendUnavailable,
+                              self.backend.get_image, self.context, 'p1',
+                              IMAGE_ID)
+        self.assertEqual(503, e.code)
+        self.assertIn(VIM, str(e))
+        self.assertIn("mcimage's service user is not answering", str(e))
+        self.assertNotIn('keystone.example', str(e))
+        self.assertEqual([], self.glance_calls())
+
+    def test_credentials_refused(self):
+        logs = self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
+        self.wire.register_uri('POST', KEYSTONE + '/auth/tokens',
+                               status_code=401, json={'error': {
+                                   'code': 401, 'message': 'The request '
+                                   'you have made requires authentication.',
+                                   'title': 'Unauthorized'}})
+        e = self.assertRaises(exception.BackendError,
+                              self.backend.get_image, self.context, 'p1',
+                              IMAGE_ID)
+        self.assertEqual(502, e.code)
+        self.assertIn(VIM, str(e))
+        self.assertIn('[service_user]', str(e))
+        self.assertIn('[service_user]', logs.output)
+        for secret in (SERVICE_PASSWORD, 'keystone.example'):
+            self.assertNotIn(secret, str(e))
+        for secret in (SERVICE_PASSWORD, CALLER_TOKEN):
+            self.assertNotIn(secret, logs.output)
+        self.assertEqual([], self.glance_calls())
+
+    def test_a_401_is_the_tokens(self):
+        self.refuse(401, 'The request you have made requires '
+                         'authentication.', url=re.compile('^' + ENDPOINT))
+        e = self.assertRaises(exception.BackendError,
+                              self.backend.get_image, self.context, 'p1',
+                              IMAGE_ID)
+        self.assertEqual(502, e.code)
+        self.assertEqual("VIM %s refused the caller's token, or mcimage's "
+                         "service token (HTTP 401)." % VIM, str(e))
+        # keystoneauth tries once more with a new service token, in case
+        # it was the one refused.
+        self.assertEqual(2, self.keystone.call_count)
+        self.assertEqual(2, len(self.glance_calls()))
+
+    def test_data_sent_once(self):
+        self.refuse(401, 'no', method='PUT')
+        sent = io.BytesIO(DATA * 1000)
+        self.assertRaises(exception.BackendError, self.backend.upload,
+                          self.context, 'p1', IMAGE_ID, sent)
+        # Not again after the 401, from wherever the reader was.
+        self.assertEqual(['PUT'],
+                         [r.method for r in self.glance_calls()])
+        self.assertEqual(1, self.keystone.call_count)
+
+    def test_no_token_in_the_log(self):
+        logs = self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
+        self.backend.get_image(self.context, 'p1', IMAGE_ID)
+        self.assertIn('X-Service-Token: {SHA256}', logs.output)
+        for secret in (SERVICE_PASSWORD, SERVICE_TOKEN, CALLER_TOKEN):
+            self.assertNotIn(secret, logs.output)
 
 
 class TestErrorTranslation(GlanceBackendTestCase):

@@ -14,8 +14,13 @@
 
 import os
 
+from keystoneauth1 import loading as ks_loading
+from oslo_config import fixture as config_fixture
+
 from mcimage import backends
+from mcimage.backends import service_user
 from mcimage.common import exception
+from mcimage.conf import service_user as service_user_conf
 from mcimage.conf import vims as vims_conf
 from tests import base
 
@@ -221,3 +226,89 @@ class TestProjectMapConfig(VimConfigTestCase):
         vim = self.vim(project_map_domain_name=None,
                        project_map={'k1a': 'k2a'})
         self.assertEqual({'k1a': 'k2a'}, vim.project_map)
+
+
+class TestServiceUserConfig(base.TestCase):
+    """[service_user]: checked at start when a token-mode VIM needs it."""
+
+    def setUp(self):
+        super().setUp()
+        self.config(enabled_vims=[VIM])
+        vims_conf.register_vim_opts(base.CONF, VIM)
+
+    def load_config_file(self, text):
+        path = os.path.join(self.state_path, 'mcimage.conf')
+        with open(path, 'w') as f:
+            f.write(text)
+        base.CONF.clear_override('enabled_vims')
+        base.CONF(['--config-file', path], project='mcimage',
+                  default_config_files=[])
+        # The plugin's options, which loading it registers: unregistered
+        # again at clean-up, or the next parse would want auth_url.
+        self.useFixture(config_fixture.Config(base.CONF)).register_opts(
+            ks_loading.get_auth_plugin_conf_options('password'),
+            group='service_user')
+
+    def assertInvalid(self, *texts):
+        backends.reset()
+        e = self.assertRaises(exception.ConfigInvalid, backends.init)
+        for text in texts:
+            self.assertIn(text, str(e))
+        return e
+
+    def test_defaults(self):
+        self.assertFalse(base.CONF.service_user.send_service_user_token)
+        self.assertIsNone(base.CONF.service_user.auth_type)
+        # Keystone that stops answering never holds a request for ever.
+        self.assertEqual(60, base.CONF.service_user.timeout)
+        [opt] = [o for o in service_user_conf.list_opts()
+                 if o.dest == 'timeout']
+        self.assertEqual(60, opt.default)
+        self.assertIn('service token', opt.help)
+
+    def test_no_service_user(self):
+        self.load_config_file(
+            '[DEFAULT]\nenabled_vims = %s\n[%s]\nauth_mode = token\n'
+            '[service_user]\nsend_service_user_token = true\n'
+            % (VIM, GROUP))
+        self.assertInvalid('[service_user] auth_type',
+                           'send_service_user_token')
+
+    def test_missing_option(self):
+        self.load_config_file(
+            '[DEFAULT]\nenabled_vims = %s\n[%s]\nauth_mode = token\n'
+            '[service_user]\nsend_service_user_token = true\n'
+            'auth_type = password\nusername = mcimage\npassword = s3cret\n'
+            % (VIM, GROUP))
+        e = self.assertInvalid('[service_user] auth_url')
+        self.assertNotIn('s3cret', str(e))
+
+    def test_unknown_plugin(self):
+        self.load_config_file(
+            '[DEFAULT]\nenabled_vims = %s\n[%s]\nauth_mode = token\n'
+            '[service_user]\nsend_service_user_token = true\n'
+            'auth_type = kerberos-ish\n' % (VIM, GROUP))
+        self.assertInvalid('[service_user] auth_type', 'kerberos-ish')
+
+    def test_only_token_mode_needs_it(self):
+        self.load_config_file(
+            '[DEFAULT]\nenabled_vims = %s\n[%s]\nauth_mode = trusted\n'
+            'endpoint_override = http://127.0.0.1:9292\n'
+            '[service_user]\nsend_service_user_token = true\n'
+            % (VIM, GROUP))
+        self.assertEqual([VIM], list(backends.init().vims))
+
+    def test_loaded_once(self):
+        self.load_config_file(
+            '[DEFAULT]\nenabled_vims = %s\n[%s]\nauth_mode = token\n'
+            '[service_user]\nsend_service_user_token = true\n'
+            'auth_type = password\nauth_url = http://keystone.example/v3\n'
+            'username = mcimage\npassword = s3cret\ntimeout = 7\n'
+            % (VIM, GROUP))
+        backends.init()
+        auth, session = service_user.auth_and_session(base.CONF)
+        self.assertEqual('http://keystone.example/v3', auth.auth_url)
+        self.assertEqual(7, session.timeout)
+        self.assertIs(auth, service_user.auth_and_session(base.CONF)[0])
+        backends.reset()
+        self.assertIsNot(auth, service_user.auth_and_session(base.CONF)[0])
