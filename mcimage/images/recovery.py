@@ -262,10 +262,19 @@ def abandon(context, created):
             discard_created(context, vim, tenant_id, image_id)
 
 
+def has_own_identity(vim):
+    """Whether mcimage can act in the VIM without a caller's token.
+
+    A token-mode VIM with no credentials in its group knows mcimage only
+    through the tokens of its callers.
+    """
+    return vim.auth_mode != 'token' or bool(vim.options.auth_type)
+
+
 def _identities(vim, service_first=False):
     """as_service values to try: the caller, and mcimage if it has one."""
     attempts = [False]
-    if vim.auth_mode != 'token' or vim.options.auth_type:
+    if has_own_identity(vim):
         attempts.append(True)
     return attempts[::-1] if service_first else attempts
 
@@ -331,9 +340,18 @@ def discard_image(context, vim, tenant_id, image_id, made_here=True):
 
     if _as_each(vim, image_id, 'delete', _identities(vim), delete):
         return True
-    LOG.error('Image %(img)s is left in VIM %(vim)s; it will be deleted '
-              'at the next start of mcimage-api.',
-              {'img': image_id, 'vim': vim.id})
+    if has_own_identity(vim):
+        LOG.error('Image %(img)s is left in VIM %(vim)s; mcimage deletes '
+                  'it once the VIM lets it ([upload] cleanup_interval).',
+                  {'img': image_id, 'vim': vim.id})
+    else:
+        LOG.error('Image %(img)s is left in VIM %(vim)s (tenant '
+                  '%(tenant)s) and mcimage cannot delete it: the VIM refused '
+                  'the caller\'s token (expired during the request?) and '
+                  '[vim:%(vim)s] gives mcimage no credentials of its own. '
+                  'Delete it in the VIM; [service_user] keeps such '
+                  'requests working.',
+                  {'img': image_id, 'tenant': tenant_id, 'vim': vim.id})
     return False
 
 
@@ -353,6 +371,17 @@ def recover_uploads(registry, rows):
             LOG.warning('Upload %(img)s was to VIM %(vim)s, which is no '
                         'longer enabled; forgetting it.',
                         {'img': row['image_id'], 'vim': row['vim_id']})
+            db_api.upload_end(row['id'])
+        elif not has_own_identity(vim):
+            # Without a caller's token mcimage cannot even look: said
+            # once, not at every round.
+            LOG.error('The upload of image %(img)s into tenant %(tenant)s '
+                      'of VIM %(vim)s was interrupted and mcimage has no '
+                      'credentials of its own there ([vim:%(vim)s] '
+                      'auth_type) to check or delete it: delete it in the '
+                      'VIM if it is left. Forgetting it.',
+                      {'img': row['image_id'] or '(id never answered)',
+                       'tenant': row['tenant_id'], 'vim': vim.id})
             db_api.upload_end(row['id'])
         elif row['image_id'] is None:
             _recover_intent(context, vim, row)

@@ -233,6 +233,9 @@ class TestServiceToken(ServiceTokenTestCase):
         [error] = self.errors()
         self.assertIn('Image %s is left in VIM %s' % (image_id, self.VIM),
                       error)
+        # Said as it is: mcimage has no identity of its own there.
+        self.assertIn('mcimage cannot delete it', error)
+        self.assertIn('Delete it in the VIM', error)
 
     def test_stage_without_service_token(self):
         # Every call to Glance comes after the data: the first, creating

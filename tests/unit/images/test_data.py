@@ -13,6 +13,7 @@
 """The byte path: the verifying reader, upload records, fan-out, recovery."""
 
 import hashlib
+import logging
 import threading
 from unittest import mock
 
@@ -447,6 +448,22 @@ class TestRecoverUploads(DataTestCase):
         self.recover()
         self.assertEqual(set(), self.rows())
         self.assertEqual({}, self.fake.images)
+
+    def test_token_vim_without_credentials_row_forgotten(self):
+        # Nothing can check the image without a caller's token: said once,
+        # and the row is not retried at every round.
+        self.vim.auth_mode = 'token'
+        logger = self.useFixture(fixtures.FakeLogger(level=logging.ERROR))
+        image = self.fake.add_image('p1', status='saving')
+        self.start(image['id'])
+        self.recover()
+        self.assertEqual(set(), self.rows())
+        self.assertEqual([], [c for c in self.fake.calls
+                              if c[0] == 'delete_image'])
+        self.assertIn(image['id'], self.fake.images)
+        self.assertIn('upload of image %s into tenant p1 of VIM %s was '
+                      'interrupted and mcimage has no credentials of its '
+                      'own there' % (image['id'], VIM), logger.output)
 
     def test_delete_fails_row_kept(self):
         image = self.fake.add_image('p1', status='saving')
