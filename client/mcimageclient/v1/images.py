@@ -103,11 +103,12 @@ class ImageManager(object):
         status, tag (a list: every tag), disk_format, container_format,
         size_min, size_max, protected, os_hidden, created_at, updated_at,
         and any custom property. ``sort`` is Glance's ``key:dir,...``.
-        ``limit`` caps the number yielded, ``page_size`` the number asked
-        for at a time.
+        ``limit`` caps the number yielded, ``page_size`` (default:
+        ``limit``) the number asked for at a time.
         """
         params = list((filters or {}).items())
-        params += [('sort', sort), ('limit', page_size), ('marker', marker)]
+        params += [('sort', sort), ('limit', page_size or limit),
+                   ('marker', marker)]
         return self._http.paginate(
             '%s/images' % tenant_path(vim_id, tenant_id), 'images', params,
             limit=limit)

@@ -66,12 +66,12 @@ class TaskManager(object):
              limit=None, page_size=None, marker=None):
         """Tasks, page after page (a generator), newest first by default.
 
-        ``limit`` caps the number yielded, ``page_size`` the number asked
-        for at a time.
+        ``limit`` caps the number yielded, ``page_size`` (default:
+        ``limit``) the number asked for at a time.
         """
         params = [('status', status), ('type', type),
                   ('sort_key', sort_key), ('sort_dir', sort_dir),
-                  ('limit', page_size), ('marker', marker)]
+                  ('limit', page_size or limit), ('marker', marker)]
         return self._http.paginate('/tasks', 'tasks', params, limit=limit)
 
     def get(self, task_id):

@@ -28,9 +28,10 @@ class UploadManager(object):
         """Staged uploads, page after page (a generator).
 
         ``status``: ``saving`` or ``active``; ``limit`` caps the number
-        yielded, ``page_size`` the number asked for at a time.
+        yielded, ``page_size`` (default: ``limit``) the number asked for
+        at a time.
         """
-        params = [('status', status), ('limit', page_size),
+        params = [('status', status), ('limit', page_size or limit),
                   ('marker', marker)]
         return self._http.paginate('/uploads', 'uploads', params,
                                    limit=limit)

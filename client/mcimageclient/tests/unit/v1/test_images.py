@@ -97,7 +97,7 @@ class TestImageMetadata(base.TestCase):
         self.requests.get(base.IMAGE_URL, json=base.image())
         self.assertEqual(base.IMAGE_ID, self.client.images.find(
             base.VIM, base.TENANT, base.IMAGE_ID)['id'])
-        self.requests.get(base.TENANT_URL + '/images?name=disk',
+        self.requests.get(base.TENANT_URL + '/images?name=disk&limit=2',
                           complete_qs=True,
                           json={'images': [base.image(id='i9')]})
         self.assertEqual('i9', self.client.images.find(
