@@ -9,7 +9,10 @@ set -u -o pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$TOP"
-EXTRA_REQUIREMENTS="-r $TOP/test-requirements.txt"
+# The client (client/, its own distribution) and what the documentation
+# builds need, next to mcimage's test requirements.
+EXTRA_REQUIREMENTS="-r $TOP/test-requirements.txt -e $TOP/client
+    -r $TOP/client/test-requirements.txt -r $TOP/doc/requirements.txt"
 . "$TOP/tools/bootstrap.sh"
 ensure_venv || exit 1
 ensure_glance_venv || exit 1
@@ -32,16 +35,44 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt_install "${missing[@]}" || exit 1
 fi
 
-export OS_TEST_PATH=./tests
-log=$(mktemp)
-"$VENV/bin/stestr" run --concurrency "${TEST_CONCURRENCY:-2}" "$@" \
-    2>&1 | tee "$log"
-rc=${PIPESTATUS[0]}
-passed=$(sed -n 's/^ - Passed: \([0-9]*\)$/\1/p' "$log" | tail -1)
-failed=$(sed -n 's/^ - Failed: \([0-9]*\)$/\1/p' "$log" | tail -1)
-rm -f "$log"
-echo "${passed:-0} passed, ${failed:-0} failed"
-if [ "$rc" -ne 0 ] && [ "${failed:-0}" = 0 ]; then
-    echo "stestr exited with $rc" >&2
-fi
+passed=0
+failed=0
+rc=0
+# stestr in directory $1 (its .stestr.conf), test path $2; adds its totals.
+run_stestr() {
+    local log run_rc count
+    log=$(mktemp)
+    (cd "$1" && OS_TEST_PATH=$2 "$VENV/bin/stestr" run \
+        --concurrency "${TEST_CONCURRENCY:-2}" "${@:3}") 2>&1 | tee "$log"
+    run_rc=${PIPESTATUS[0]}
+    count=$(sed -n 's/^ - Passed: \([0-9]*\)$/\1/p' "$log" | tail -1)
+    passed=$((passed + ${count:-0}))
+    count=$(sed -n 's/^ - Failed: \([0-9]*\)$/\1/p' "$log" | tail -1)
+    failed=$((failed + ${count:-0}))
+    rm -f "$log"
+    if [ "$run_rc" -ne 0 ]; then
+        echo "stestr in $1 exited with $run_rc" >&2
+        rc=$run_rc
+    fi
+}
+
+# mcimage's unit and functional tests, then the client's unit tests.
+run_stestr "$TOP" ./tests "$@"
+run_stestr "$TOP/client" ./mcimageclient/tests/unit
+
+# The documentation, the API reference and the release notes build with
+# warnings as errors (tox -e docs, api-ref, releasenotes).
+for build in "doc/source doc/build/html" \
+        "api-ref/source api-ref/build/html" \
+        "releasenotes/source releasenotes/build/html"; do
+    set -- $build
+    echo "== sphinx-build -W $1"
+    if ! "$VENV/bin/sphinx-build" -q -W -b html -d "$2/../doctrees" \
+            "$1" "$2"; then
+        echo "the build of $1 failed" >&2
+        rc=1
+    fi
+done
+
+echo "$passed passed, $failed failed"
 exit "$rc"
