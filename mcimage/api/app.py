@@ -138,7 +138,8 @@ def setup_app(root):
     """A Pecan app around the ``root`` controller object."""
     return RawBodies(pecan.Pecan(
         root,
-        hooks=[hooks.StreamingBodyHook(), hooks.ContextHook(),
+        hooks=[hooks.StreamingBodyHook(), hooks.AcceptHook(),
+               hooks.ContextHook(),
                hooks.VersionHook(), hooks.ErrorHook()],
         force_canonical=False,
         # Image names end in .qcow2 or .iso: never guess a content type

@@ -51,6 +51,24 @@ class StreamingBodyHook(hooks.PecanHook):
         environ['CONTENT_TYPE'] = _HIDDEN_TYPE
 
 
+class AcceptHook(hooks.PecanHook):
+    """Answer JSON or an image's bytes whatever Accept asks, as Glance.
+
+    Pecan matches Accept against the media types a handler declares and
+    answers 406 to any other: a route that answers no body (204), or a
+    download, declares none but the default text/html, so
+    ``Accept: application/json`` or ``application/octet-stream`` would be
+    refused, and clients that send Accept on every call (the SDKs do)
+    would break. Every route of this API answers one media type; the
+    header is set aside before Pecan's routing reads it.
+    """
+
+    priority = 1
+
+    def on_route(self, state):
+        state.request.environ.pop('HTTP_ACCEPT', None)
+
+
 class ContextHook(hooks.PecanHook):
     """One RequestContext per request, from the identity headers."""
 

@@ -1191,3 +1191,56 @@ class TestSchemaPatterns(base.APITestCase):
         for pattern in patterns:
             self.assertTrue(pattern.startswith('^'), pattern)
             self.assertTrue(pattern.endswith('\\Z'), pattern)
+
+
+class TestAcceptIgnored(ImagesTestCase):
+    """Every route answers its one media type whatever Accept asks."""
+
+    ACCEPTS = ('application/json', 'application/octet-stream',
+               'text/plain', 'application/json, */*;q=0.5', '*/*')
+
+    def request(self, method, url, accept, persona='admin', **kwargs):
+        headers = self.headers(persona, Accept=accept)
+        headers.update(kwargs.pop('headers', {}))
+        return self.app.request(url, method=method, headers=headers,
+                                expect_errors=True, **kwargs)
+
+    def test_routes_without_a_body(self):
+        image = self.add(tags=['old'])
+        for accept in self.ACCEPTS:
+            for method, suffix in (('PUT', '/tags/new'),
+                                   ('DELETE', '/tags/new'),
+                                   ('POST', '/actions/deactivate'),
+                                   ('POST', '/actions/reactivate')):
+                resp = self.request(method, self.url(image['id'],
+                                                     suffix=suffix), accept)
+                self.assertEqual(204, resp.status_int,
+                                 '%s %s, Accept: %s: %s' % (
+                                     method, suffix, accept, resp.text))
+            doomed = self.add()
+            resp = self.request('DELETE', self.url(doomed['id']), accept)
+            self.assertEqual(204, resp.status_int, resp.text)
+            self.assertNotIn(doomed['id'], self.fake.images)
+
+    def test_download_and_json_routes(self):
+        image = self.add(data=b'the bytes')
+        for accept in self.ACCEPTS:
+            resp = self.request('GET', self.url(image['id'],
+                                                suffix='/file'), accept)
+            self.assertEqual(200, resp.status_int, resp.text)
+            self.assertEqual(b'the bytes', resp.body)
+            self.assertEqual('application/octet-stream', resp.content_type)
+            for url in (self.url(image['id']), '/v1/vims'):
+                resp = self.request('GET', url, accept)
+                self.assertEqual(200, resp.status_int, resp.text)
+                self.assertEqual('application/json', resp.content_type)
+                self.assertIsInstance(resp.json, dict)
+
+    def test_data_put(self):
+        for accept in self.ACCEPTS:
+            image = self.add(data=None, status='queued')
+            resp = self.request(
+                'PUT', self.url(image['id'], suffix='/file'), accept,
+                headers={'Content-Type': 'application/octet-stream'},
+                body=b'data')
+            self.assertEqual(204, resp.status_int, resp.text)
