@@ -51,6 +51,9 @@ run_stestr() {
     failed=$((failed + ${count:-0}))
     rm -f "$log"
     if [ "$run_rc" -ne 0 ]; then
+        # Again at the end, where a CI log cut short in the middle shows it.
+        echo "== failed in $1:"
+        (cd "$1" && "$VENV/bin/stestr" failing 2>&1 | tail -n 150)
         echo "stestr in $1 exited with $run_rc" >&2
         rc=$run_rc
     fi
