@@ -50,12 +50,9 @@ def _check_targets(targets):
                 reason='no such VIM is known to this service')
         vim = backends.get(target['vim_id'])
         if vim.auth_mode == 'token':
-            # A task outlives the caller's token, which is never stored.
             raise exception.InvalidParameterValue(
                 name=name, value=vim.id,
-                reason='this VIM acts with the caller\'s token '
-                       '(auth_mode = token), which a task cannot keep; '
-                       'tasks need auth_mode service or trusted')
+                reason=sources.TOKEN_VIM_REASON % vim.id)
         key = (vim.id, target['tenant_id'])
         if key in seen:
             raise exception.InvalidParameterValue(

@@ -115,6 +115,13 @@ def shown(import_from):
     return urls.redact(import_from)
 
 
+# A task outlives the caller's token, which is never stored: the VIMs it
+# reads from and writes to act with an identity of mcimage's own.
+TOKEN_VIM_REASON = ("VIM %s acts with the caller's token (auth_mode = "
+                    "token), which a task cannot keep; tasks need auth_mode "
+                    "service or trusted")
+
+
 def _invalid(value, reason):
     return exception.InvalidParameterValue(name='input.import_from',
                                            value=value, reason=reason)
@@ -147,6 +154,8 @@ def resolve(context, import_from):
             raise _invalid(import_from, 'VIM %s is not known to this '
                                         'service' % vim_id)
         vim = backends.get(vim_id)
+        if vim.auth_mode == 'token':
+            raise _invalid(import_from, TOKEN_VIM_REASON % vim_id)
         try:
             image = access.authorize_image(
                 context, vim, tenant_id, image_id, 'mcimage:image:download')

@@ -27,6 +27,11 @@ writes, a reader reads): in ``k2names`` the K2 project of the same name
 (``project_map_domain_name``), in ``k2map`` the one ``project_map`` names;
 ``k2`` and ``k2app`` map no project.  Elsewhere it is refused with a 403
 naming that rule.
+
+Tasks keep no caller's token, so the VIMs they read from and write to
+are ``service`` VIMs: ``k1svc`` is K1's Glance as mcimage's own service
+user of K1 (a member of K1's admin project), the source of a copy into K2.
+A URL import reads from a local web server allow-listed in ``[task]``.
 """
 
 import hashlib
@@ -44,6 +49,7 @@ from tests.functional.fixtures import forms
 from tests.functional.fixtures import glance as glance_fixtures
 from tests.functional.fixtures import keystone as keystone_fixtures
 from tests.functional.fixtures import mcimage as mcimage_fixtures
+from tests.functional.fixtures import web
 from tests.functional import test_keystone_token
 
 # Every fernet token begins so: a token of either cloud in a log or a body.
@@ -64,6 +70,8 @@ class KeystoneServiceTestCase(base.FunctionalTestCase):
     K2_NAMES_VIM = 'k2names_RegionOne'
     # ... or as the one project_map names.
     K2_MAP_VIM = 'k2map_RegionOne'
+    # K1's Glance as mcimage's service user of K1: what a task reads.
+    K1_SERVICE_VIM = 'k1svc_RegionOne'
     VIM = K2_VIM
 
     @classmethod
@@ -90,6 +98,7 @@ class KeystoneServiceTestCase(base.FunctionalTestCase):
                 cls.K2_VIM, cls.K2_APP_VIM, cls.K2_NAMES_VIM,
                 cls.K2_MAP_VIM)}
             cls.glances[cls.K1_VIM] = cls.glance1
+            cls.glances[cls.K1_SERVICE_VIM] = cls.glance1
             # mcimage's service user of K2 acts in p1 only: p2 is a project
             # where it has no role.
             cls.k2.grant('mcimage', 'member', 'p1')
@@ -100,9 +109,16 @@ class KeystoneServiceTestCase(base.FunctionalTestCase):
             cls.k1.create_user('orchestrator')
             cls.k1.grant('orchestrator', 'service', 'service')
             cls.k1.grant('orchestrator', 'member', 'service')
+            # mcimage's service user of K1 reads what K1's admin project
+            # holds (k1svc).
+            cls.k1.grant('mcimage', 'member', 'admin')
+            cls.web = cls._servers.useFixture(web.HTTPSourceFixture())
             cls.mcimage = cls._servers.useFixture(
                 mcimage_fixtures.MCImageFixture(
-                    cls._vims(), keystone=cls.k1)).server
+                    cls._vims(), keystone=cls.k1, extra_conf=(
+                        '[task]\nallowed_hosts = 127.0.0.1\n'
+                        'allowed_networks = 127.0.0.1/32\n'
+                        'allowed_ports = %d\n' % cls.web.port))).server
             cls.timings['total'] = time.monotonic() - started
         except BaseException:
             cls._servers.cleanUp()
@@ -128,7 +144,14 @@ class KeystoneServiceTestCase(base.FunctionalTestCase):
             cls.K2_NAMES_VIM: dict(k2_password,
                                    project_map_domain_name='Default'),
             cls.K2_MAP_VIM: dict(k2_password, project_map='%s:%s' % (
-                cls.k1.projects['p1'], cls.k2.projects['p1']))}
+                cls.k1.projects['p1'], cls.k2.projects['p1'])),
+            cls.K1_SERVICE_VIM: {
+                'auth_mode': 'service', 'auth_url': cls.k1.auth_url,
+                'endpoint_override': cls.glance1.endpoint,
+                'auth_type': 'password', 'username': 'mcimage',
+                'password': cls.k1.users['mcimage'].password,
+                'user_domain_id': 'default', 'project_name': 'service',
+                'project_domain_id': 'default'}}
 
     def setUp(self):
         super().setUp()
@@ -390,3 +413,91 @@ class TestServiceMode(KeystoneServiceTestCase):
                          headers=self.auth('member2', 'p2'))
         self.assertRefused(resp, vim, self.k2_p1, 'no counterpart')
         self.assertEqual([], self.k2_images(self.k2_p2))
+
+
+class TestServiceModeTasks(KeystoneServiceTestCase):
+    """Import tasks into K2: from a URL, and copied out of K1's cloud."""
+
+    def create_task(self, task_input, headers):
+        return self.call('POST', self.mcimage.url('/v1/tasks'),
+                         json={'type': 'import', 'input': task_input},
+                         headers=headers)
+
+    def wait_task(self, task_id, headers, timeout=120):
+        deadline = time.monotonic() + timeout
+        while True:
+            resp = self.call('GET', self.mcimage.url('/v1/tasks/' + task_id),
+                             headers=headers)
+            self.assertEqual(200, resp.status_code, resp.text)
+            task = resp.json()
+            if task['status'] in ('success', 'failure'):
+                return task
+            self.assertLess(time.monotonic(), deadline, task)
+            time.sleep(0.2)
+
+    def assertImported(self, task, data, headers):
+        """The task's one image: in K2 p1, whole, read back through mcimage."""
+        self.assertEqual('success', task['status'], task['message'])
+        [target] = task['result']['targets']
+        self.assertEqual((self.K2_VIM, self.k2_p1, 'created'),
+                         (target['vim_id'], target['tenant_id'],
+                          target['status']))
+        self.remove_later(self.glance2, target['image_id'])
+        recorded = self.glance2.get_image(target['image_id'], self.k2_p1)
+        self.assertEqual(('active', self.k2_p1),
+                         (recorded['status'], recorded['owner']))
+        self.assertEqual(hashlib.sha512(data).hexdigest(),
+                         recorded['os_hash_value'])
+        self.assertReads(self.K2_VIM, self.k2_p1, target['image_id'], data,
+                         headers)
+
+    def test_url_import_into_a_k2_tenant(self):
+        data = os.urandom(3 * 1024 * 1024 + 1)
+        self.web.files['/k2.img'] = data
+        orchestrator = self.auth('orchestrator', 'service')
+        resp = self.create_task({
+            'import_from': self.web.url('/k2.img'),
+            'import_from_format': 'raw',
+            'image_properties': {'name': 'from-url'},
+            'targets': [{'vim_id': self.K2_VIM, 'tenant_id': self.k2_p1}]},
+            orchestrator)
+        self.assertEqual(201, resp.status_code, resp.text)
+        task = self.wait_task(resp.json()['id'], orchestrator)
+        self.assertEqual({'bytes_done': len(data), 'bytes_total': len(data)},
+                         task['progress'])
+        self.assertImported(task, data, orchestrator)
+
+    def test_copy_from_the_k1_cloud_into_a_k2_tenant(self):
+        admin = self.auth()
+        data = os.urandom(2 * 1024 * 1024 + 9)
+        # Uploaded into K1's Glance with the caller's token, read back by
+        # the task as mcimage's service user of K1.
+        image = self.uploaded(self.K1_VIM, self.k1_admin_project, data, admin)
+        source = 'vim:%s/%s/%s' % (self.K1_SERVICE_VIM,
+                                   self.k1_admin_project, image['id'])
+        resp = self.create_task({
+            'import_from': source,
+            'targets': [{'vim_id': self.K2_VIM, 'tenant_id': self.k2_p1}]},
+            admin)
+        self.assertEqual(201, resp.status_code, resp.text)
+        self.assertImported(self.wait_task(resp.json()['id'], admin), data,
+                            admin)
+
+    def test_a_token_vim_is_no_task_source_or_target(self):
+        admin = self.auth()
+        image = self.uploaded(self.K1_VIM, self.k1_admin_project,
+                              os.urandom(4096), admin)
+        k1_token_vim = {'vim_id': self.K1_VIM,
+                        'tenant_id': self.k1_admin_project}
+        for task_input in (
+                {'import_from': 'vim:%s/%s/%s' % (
+                    self.K1_VIM, self.k1_admin_project, image['id']),
+                 'targets': [{'vim_id': self.K2_VIM,
+                              'tenant_id': self.k2_p1}]},
+                {'import_from': self.web.url('/k1.img'),
+                 'import_from_format': 'raw', 'targets': [k1_token_vim]}):
+            resp = self.create_task(task_input, admin)
+            detail = self.assertError(resp, 400)['detail']
+            self.assertIn(self.K1_VIM, detail)
+            self.assertIn('auth_mode = token', detail)
+        self.assertEqual([], self.k2_images(self.k2_p1))

@@ -621,6 +621,16 @@ class TestTaskRefusals(TaskTestCase):
                             'targets': BOTH}, status=400)
         self.assertError(resp, 400, 'auth_mode')
 
+    def test_token_vim_refused_as_source(self):
+        # Read by the flow later, without the caller's token.
+        backends.get(base.VIM).auth_mode = 'token'
+        resp = self.create({'import_from': 'vim:%s/p1/%s' % (
+            base.VIM, '0' * 8 + '-0000-0000-0000-' + '0' * 12),
+            'targets': BOTH[1:]}, status=400)
+        detail = self.assertError(resp, 400, 'input.import_from')['detail']
+        self.assertIn('auth_mode = token', detail)
+        self.assertEqual([], db_api.task_get_all())
+
     def test_policy(self):
         upload_id = self.staged()
         task_input = {'import_from': 'upload:' + upload_id,
