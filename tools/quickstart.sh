@@ -70,19 +70,19 @@ cat <<EOT
 mcimage is starting on http://127.0.0.1:$PORT (log: $STATE/mcimage-api.log)
 in front of Glance at http://127.0.0.1:$GLANCE_PORT as VIM local_RegionOne.
 
-  # the VIMs
-  curl -s http://127.0.0.1:$PORT/v1/vims
+    # the VIMs
+    curl -s http://127.0.0.1:$PORT/v1/vims
 
-  # ONAP upload (multipart form: fields first, then the file)
-  head -c 100M /dev/urandom > /tmp/disk.img
-  curl -s -X POST $U/images/file \\
-       -F imageType=raw -F containerFormat=bare -F visibility=private \\
-       -F 'properties=[{"keyName": "os_distro", "value": "cirros"}]' \\
-       -F file=@/tmp/disk.img
+    # ONAP upload (multipart form: fields first, then the file)
+    head -c 100M /dev/urandom > /tmp/disk.img
+    curl -s -X POST $U/images/file \\
+         -F imageType=raw -F containerFormat=bare -F visibility=private \\
+         -F 'properties=[{"keyName": "os_distro", "value": "cirros"}]' \\
+         -F file=@/tmp/disk.img
 
-  # download it back (ID from the answer above) and compare
-  curl -s -o /tmp/disk.back $U/images/file/ID
-  sha256sum /tmp/disk.img /tmp/disk.back
+    # download it back (ID from the answer above) and compare
+    curl -s -o /tmp/disk.back $U/images/file/ID
+    sha256sum /tmp/disk.img /tmp/disk.back
 
 Ctrl-C stops mcimage and Glance.
 EOT

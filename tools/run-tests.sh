@@ -77,5 +77,13 @@ for build in "doc/source doc/build/html" \
     fi
 done
 
+# The shell scripts pass bashate (tox -e bashate).
+echo "== bashate"
+if ! "$VENV/bin/bashate" -v -i E006 -e E005,E042 devstack/plugin.sh \
+        devstack/settings devstack/files/*.sh tools/*.sh .ci/run; then
+    echo "bashate found errors in the shell scripts" >&2
+    rc=1
+fi
+
 echo "$passed passed, $failed failed"
 exit "$rc"
