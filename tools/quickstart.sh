@@ -4,16 +4,18 @@
 # Sets everything up (virtualenv, mcimage, Glance), starts Glance on
 # 127.0.0.1:9292 as the VIM "local_RegionOne" (Glance's trusted flavor, no
 # Keystone), writes $STATE/mcimage.conf (noauth on 127.0.0.1:9494, sqlite
-# under $STATE), syncs the database, prints curl examples and serves
-# mcimage-api in the foreground. Ctrl-C stops mcimage and Glance.
+# under $STATE), syncs the database, prints curl and openstack examples
+# and serves mcimage-api in the foreground. Ctrl-C stops mcimage and
+# Glance.
 set -eu -o pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STATE=${MCIMAGE_STATE:-$HOME/.local/share/mcimage}
 GLANCE_PORT=${GLANCE_PORT:-9292}
 PORT=${MCIMAGE_PORT:-9494}
-# The Glance launcher (tests/functional/fixtures/glance.py) is a fixture.
-EXTRA_REQUIREMENTS="fixtures"
+# The Glance launcher (tests/functional/fixtures/glance.py) is a fixture;
+# the client and the openstack command for the examples printed below.
+EXTRA_REQUIREMENTS="fixtures -e $TOP/client python-openstackclient"
 . "$TOP/tools/bootstrap.sh"
 ensure_venv
 ensure_glance_venv
@@ -82,6 +84,19 @@ in front of Glance at http://127.0.0.1:$GLANCE_PORT as VIM local_RegionOne.
 
     # download it back (ID from the answer above) and compare
     curl -s -o /tmp/disk.back $U/images/file/ID
+    sha256sum /tmp/disk.img /tmp/disk.back
+
+The same with the openstack command (python-mcimageclient, in $VENV):
+
+    . $VENV/bin/activate
+    export OS_AUTH_TYPE=none OS_ENDPOINT=http://127.0.0.1:$PORT
+    openstack multicloud vim list
+    openstack multicloud image create --vim local_RegionOne --tenant admin \\
+        --disk-format raw --container-format bare --private \\
+        --property os_distro=cirros --file /tmp/disk.img --progress disk
+    openstack multicloud image list --vim local_RegionOne --tenant admin
+    openstack multicloud image download --vim local_RegionOne --tenant admin \\
+        --file /tmp/disk.back disk
     sha256sum /tmp/disk.img /tmp/disk.back
 
 Ctrl-C stops mcimage and Glance.

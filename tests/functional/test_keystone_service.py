@@ -415,6 +415,90 @@ class TestServiceMode(KeystoneServiceTestCase):
         self.assertEqual([], self.k2_images(self.k2_p2))
 
 
+# The persona matrix slice on real tokens: K1 users, each route once, in
+# K1's cloud (token mode) and in K2's (service mode, the K1 project's K2
+# counterpart by name).  Expected statuses as tests/rbac.yaml's ground
+# rules say: admin anywhere, a member writes its project's images, a reader
+# reads, another project is refused before any VIM call.
+PERSONAS = {'admin': ('admin', 'admin'), 'member': ('member1', 'p1'),
+            'reader': ('reader1', 'p1'), 'other': ('member2', 'p2')}
+ROUTES = ('list', 'show', 'download', 'create', 'upload', 'update', 'delete')
+ALLOWED = {'list': 200, 'show': 200, 'download': 200, 'create': 201,
+           'upload': 201, 'update': 200, 'delete': 204}
+READS = ('list', 'show', 'download')
+
+
+def expected_matrix():
+    out = {}
+    for persona in PERSONAS:
+        for route in ROUTES:
+            if persona in ('admin', 'member') or (
+                    persona == 'reader' and route in READS):
+                out[persona, route] = ALLOWED[route]
+            else:
+                out[persona, route] = 403
+    return out
+
+
+class TestPersonaMatrix(KeystoneServiceTestCase):
+
+    def send(self, route, vim, tenant, image_id, headers):
+        url = self.images_url(vim=vim, tenant=tenant)
+        one = '%s/%s' % (url, image_id)
+        if route == 'upload':
+            return self.upload(vim, tenant, os.urandom(4099), headers)
+        method, target, kwargs = {
+            'list': ('GET', url, {}),
+            'show': ('GET', one, {}),
+            'download': ('GET', one + '/file', {}),
+            'create': ('POST', url, {'json': {
+                'name': 'matrix', 'disk_format': 'raw',
+                'container_format': 'bare'}}),
+            'update': ('PATCH', one, {'data': json.dumps(
+                [{'op': 'replace', 'path': '/name', 'value': 'renamed'}]),
+                'headers': {'Content-Type':
+                            'application/openstack-images-v2.1-json-patch'}}),
+            'delete': ('DELETE', one, {})}[route]
+        return self.call(method, target, headers=dict(
+            headers, **kwargs.pop('headers', {})), **kwargs)
+
+    def run_matrix(self, vim, tenant, data):
+        glance = self.glances[vim]
+        seeder = self.auth('member1', 'p1')
+        got = {}
+        for persona, (user, project) in PERSONAS.items():
+            image = self.uploaded(vim, tenant, data, seeder)
+            headers = self.auth(user, project)
+            for route in ROUTES:
+                resp = self.send(route, vim, tenant, image['id'], headers)
+                got[persona, route] = resp.status_code
+                if resp.status_code in (200, 201) and route in (
+                        'create', 'upload'):
+                    made = resp.json()
+                    self.remove_later(glance, made['id'])
+                    # Owned by the path's tenant, whoever asked.
+                    self.assertEqual(tenant, glance.get_image(
+                        made['id'], tenant)['owner'], (persona, route))
+                elif resp.status_code == 200 and route == 'download':
+                    self.assertEqual(data, resp.content)
+                elif resp.status_code >= 400:
+                    self.assertError(resp, resp.status_code)
+            # What a refused write leaves: the image as it was.
+            left = glance.get_image(image['id'], tenant)
+            if got[persona, 'delete'] == 204:
+                self.assertIsNone(left)
+            else:
+                self.assertEqual(('active', image['name']),
+                                 (left['status'], left['name']))
+        self.assertEqual(expected_matrix(), got)
+
+    def test_k1_cloud_with_the_callers_tokens(self):
+        self.run_matrix(self.K1_VIM, self.k1_p1, os.urandom(8195))
+
+    def test_k2_cloud_as_mcimages_service_user(self):
+        self.run_matrix(self.K2_NAMES_VIM, self.k2_p1, os.urandom(8195))
+
+
 class TestServiceModeTasks(KeystoneServiceTestCase):
     """Import tasks into K2: from a URL, and copied out of K1's cloud."""
 
