@@ -449,6 +449,11 @@ class GlanceBackend(base.Backend):
             return getattr(client, method)(url, **kwargs)
 
     def create_image(self, context, tenant_id, fields):
+        if (self.vim.auth_mode == 'token' and 'owner' not in fields
+                and context.project_id != tenant_id):
+            # The caller's token is of another project (an admin's, as
+            # policy allows): Glance would make that project the owner.
+            fields = dict(fields, owner=tenant_id)
         return self._call(context, tenant_id, 'post', '/v2/images',
                           data=fields)[1]
 

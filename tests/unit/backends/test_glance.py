@@ -433,6 +433,20 @@ class TestAuthToken(GlanceBackendTestCase):
         self.assertEqual(GLOBAL_ID,
                          request.headers['X-OpenStack-Request-ID'])
 
+    def test_create_image_for_another_tenant(self):
+        # A token of p1 (an admin's) acting in tenant p2: the image is p2's.
+        self.answer = {'id': IMAGE_ID, 'status': 'queued'}
+        self.backend.create_image(self.context, 'p2', {'name': 'n'})
+        sent = lambda: json.loads(self.last().text)  # noqa: E731
+        self.assertEqual({'name': 'n', 'owner': 'p2'}, sent())
+        # In its own project, or with an owner given, the body as it was.
+        self.backend.create_image(self.context, self.context.project_id,
+                                  {'name': 'n'})
+        self.assertEqual({'name': 'n'}, sent())
+        self.backend.create_image(self.context, 'p2',
+                                  {'name': 'n', 'owner': 'p9'})
+        self.assertEqual({'name': 'n', 'owner': 'p9'}, sent())
+
     def _get_from_catalog(self, **options):
         self.config(endpoint_override=None, region_name='RegionOne',
                     group=GROUP, **options)
