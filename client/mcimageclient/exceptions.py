@@ -34,6 +34,10 @@ class EndpointNotFound(ClientException):
     """No mcimage endpoint: none in the catalog, none given."""
 
 
+class UnsupportedVersion(ClientException):
+    """The server does not speak the microversion asked for."""
+
+
 class NoUniqueMatch(ClientException):
     """A name names several resources."""
 

@@ -15,15 +15,19 @@
 The endpoint is the catalog's ``multicloud-image`` endpoint, or the one
 given (``endpoint_override``: ``--os-endpoint`` with ``--os-auth-type
 none``, ``--os-endpoint-override``). Either may name the API's root
-(``http://host:9494``) or its v1 (``http://host:9494/v1``): every path
-here is relative to v1. Every request carries ``OpenStack-API-Version:
-multicloud-image <microversion>``.
+(``http://host:9494``) or its v1 (``http://host:9494/v1``): keystoneauth's
+version discovery reads the versions document there, once per client, and
+gives v1's URL and the microversions the server speaks; every path here is
+relative to v1. Every request carries ``OpenStack-API-Version:
+multicloud-image <microversion>``, one the server speaks.
 """
 
 import urllib.parse
 
 from keystoneauth1 import adapter
+from keystoneauth1 import discover
 from keystoneauth1 import exceptions as ks_exceptions
+from keystoneauth1 import noauth
 from keystoneauth1 import session as ks_session
 
 import mcimageclient
@@ -39,15 +43,6 @@ DEFAULT_API_VERSION = MAX_API_VERSION
 CHUNK_SIZE = 1024 * 1024
 JSON = 'application/json'
 OCTET_STREAM = 'application/octet-stream'
-
-
-def versioned_url(endpoint):
-    """``endpoint`` ending with /v1: the catalog may name the root."""
-    url = endpoint.rstrip('/')
-    path = urllib.parse.urlsplit(url).path.rstrip('/')
-    if path.rsplit('/', 1)[-1] != 'v1':
-        url += '/v1'
-    return url
 
 
 def quote(value):
@@ -88,9 +83,16 @@ class HTTPClient(object):
                  api_version=None, region_name=None, interface=None,
                  **adapter_kwargs):
         self.api_version = api_version or DEFAULT_API_VERSION
+        session = session or ks_session.Session()
+        if session.auth is None and endpoint_override:
+            # Discovery asks an auth plugin for the endpoint: for a noauth
+            # mcimage, one that only knows the URL given.
+            adapter_kwargs.setdefault(
+                'auth', noauth.NoAuth(endpoint=endpoint_override))
         self.adapter = adapter.Adapter(
-            session or ks_session.Session(),
+            session,
             service_type=SERVICE_TYPE,
+            min_version='1.0', max_version='1.latest',
             endpoint_override=endpoint_override,
             region_name=region_name,
             interface=interface,
@@ -103,20 +105,51 @@ class HTTPClient(object):
 
     @property
     def base_url(self):
-        """The v1 URL, found in the catalog (once) or given."""
+        """v1's URL, discovered (once) at the catalog's or given endpoint."""
         if self._base_url is None:
-            try:
-                endpoint = self.adapter.get_endpoint()
-            except ks_exceptions.EndpointNotFound:
-                endpoint = None
-            if not endpoint:
-                raise exceptions.EndpointNotFound(
-                    'No %s endpoint: none in the catalog (region %s, '
-                    'interface %s) and none given' % (
-                        SERVICE_TYPE, self.adapter.region_name,
-                        self.adapter.interface))
-            self._base_url = versioned_url(endpoint)
+            data = self._discover()
+            self._check_microversion(data)
+            self._base_url = data.url.rstrip('/')
         return self._base_url
+
+    def _discover(self):
+        try:
+            data = self.adapter.get_endpoint_data()
+        except ks_exceptions.EndpointNotFound:
+            data = None
+        except ks_exceptions.DiscoveryFailure as e:
+            raise exceptions.EndpointNotFound(
+                'No version 1 of the %s API found at %s: %s' % (
+                    SERVICE_TYPE, self.adapter.endpoint_override or
+                    'the catalog endpoint', e))
+        if data is not None and data.api_version and (
+                data.api_version[0] != 1):
+            # keystoneauth answers the URL it was given when the document
+            # there names no version in the range asked for.
+            raise exceptions.EndpointNotFound(
+                'No version 1 of the %s API found at %s: it offers version '
+                '%s' % (SERVICE_TYPE, data.catalog_url,
+                        discover.version_to_string(data.api_version)))
+        if data is None or not data.url:
+            raise exceptions.EndpointNotFound(
+                'No %s endpoint: none in the catalog (region %s, '
+                'interface %s) and none given' % (
+                    SERVICE_TYPE, self.adapter.region_name,
+                    self.adapter.interface))
+        return data
+
+    def _check_microversion(self, data):
+        """The microversion asked for is one the server speaks."""
+        lowest, highest = data.min_microversion, data.max_microversion
+        if lowest is None or highest is None:
+            return
+        wanted = discover.normalize_version_number(self.api_version)
+        if not (lowest <= wanted <= highest):
+            raise exceptions.UnsupportedVersion(
+                'mcimage at %s speaks microversions %s to %s of its API, '
+                'not %s' % (data.url, discover.version_to_string(lowest),
+                            discover.version_to_string(highest),
+                            self.api_version))
 
     def url(self, path):
         return self.base_url + path

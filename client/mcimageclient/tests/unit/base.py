@@ -47,6 +47,14 @@ def image(**fields):
     return body
 
 
+def versions(root, max_version='1.9'):
+    """mcimage's versions document at ``root`` (GET / and GET /v1)."""
+    return {'versions': [{
+        'id': 'v1', 'status': 'CURRENT', 'min_version': '1.0',
+        'version': max_version,
+        'links': [{'rel': 'self', 'href': root + '/v1/'}]}]}
+
+
 def api_error(status, code, detail, title='Error', request_id='req-1'):
     """An API-SIG errors body, as mcimage answers."""
     return {'errors': [{'request_id': request_id, 'code': code,
@@ -59,17 +67,28 @@ class TestCase(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.requests = self.useFixture(rm_fixture.Fixture())
+        self.serve_versions(ENDPOINT)
         self.client = client.Client(endpoint_override=ENDPOINT)
 
+    def serve_versions(self, root, **kwargs):
+        """Version discovery at ``root``, as mcimage answers it."""
+        for url in (root, root + '/', root + '/v1', root + '/v1/'):
+            self.requests.get(url, json=versions(root, **kwargs))
+
+    def api_requests(self):
+        """The requests made, version discovery left out."""
+        return [r for r in self.requests.request_history
+                if r.path.rstrip('/') not in ('', '/v1')]
+
     def last(self):
-        return self.requests.request_history[-1]
+        return self.api_requests()[-1]
 
     def history(self):
-        """(method, url) of every request made."""
-        return [(r.method, r.url) for r in self.requests.request_history]
+        """(method, url) of every API request made."""
+        return [(r.method, r.url) for r in self.api_requests()]
 
     def assertMicroversion(self):
-        for request in self.requests.request_history:
+        for request in self.api_requests():
             self.assertEqual(MICROVERSION,
                              request.headers['OpenStack-API-Version'])
 

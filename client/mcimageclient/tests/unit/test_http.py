@@ -25,22 +25,35 @@ from mcimageclient.v1 import client
 
 class TestEndpoint(base.TestCase):
 
-    def test_versioned_url(self):
-        for given, expected in (
-                ('http://h:9494', 'http://h:9494/v1'),
-                ('http://h:9494/', 'http://h:9494/v1'),
-                ('http://h:9494/v1', 'http://h:9494/v1'),
-                ('http://h:9494/v1/', 'http://h:9494/v1'),
-                ('https://h/mcimage', 'https://h/mcimage/v1'),
-                ('https://h/mcimage/v1', 'https://h/mcimage/v1')):
-            self.assertEqual(expected, http.versioned_url(given))
-
     def test_override_names_the_root_or_v1(self):
         self.requests.get(base.V1 + '/vims', json={'vims': []})
         for endpoint in (base.ENDPOINT, base.V1 + '/'):
             mc = client.Client(endpoint_override=endpoint)
             self.assertEqual([], mc.vims.list())
-        self.assertEqual([('GET', base.V1 + '/vims')] * 2, self.history())
+            self.assertEqual([], mc.vims.list())
+        self.assertEqual([('GET', base.V1 + '/vims')] * 4, self.history())
+        # One discovery per client, at the URL given.
+        discovery = [r.url for r in self.requests.request_history
+                     if r not in self.api_requests()]
+        self.assertEqual([base.ENDPOINT + '/', base.V1 + '/'], discovery)
+
+    def test_v1_where_the_versions_document_says(self):
+        # An mcimage behind a path prefix: v1's URL is the document's.
+        root = 'https://proxy.test/multicloud'
+        self.serve_versions(root)
+        self.requests.get(root + '/v1/vims', json={'vims': [{'id': 'v'}]})
+        mc = client.Client(endpoint_override=root)
+        self.assertEqual([{'id': 'v'}], mc.vims.list())
+        self.assertEqual(root + '/v1', mc.http_client.base_url)
+
+    def test_no_v1_there(self):
+        self.requests.get('http://glance.test:9292/', json={'versions': [
+            {'id': 'v2.17', 'status': 'CURRENT', 'links': [
+                {'rel': 'self', 'href': 'http://glance.test:9292/v2/'}]}]})
+        mc = client.Client(endpoint_override='http://glance.test:9292')
+        e = self.assertRaises(exceptions.EndpointNotFound, mc.vims.list)
+        self.assertIn('No version 1 of the multicloud-image API found at '
+                      'http://glance.test:9292', str(e))
 
     def test_endpoint_from_the_catalog_and_the_token_sent(self):
         auth_url = 'http://keystone.test/v3'
@@ -52,6 +65,7 @@ class TestEndpoint(base.TestCase):
         token_id = uuid.uuid4().hex
         self.requests.post(auth_url + '/auth/tokens', json=token,
                            headers={'X-Subject-Token': token_id})
+        self.serve_versions('http://mc.internal')
         self.requests.get('http://mc.internal/v1/vims', json={'vims': []})
         auth = v3.Password(auth_url=auth_url, username='u', password='p',
                            project_id='p1', user_domain_id='default')
@@ -84,7 +98,7 @@ class TestMicroversion(base.TestCase):
         self.requests.delete(base.V1 + '/uploads/u1', status_code=204)
         self.client.vims.list()
         self.client.uploads.delete('u1')
-        self.assertEqual(2, len(self.requests.request_history))
+        self.assertEqual(2, len(self.api_requests()))
         self.assertMicroversion()
 
     def test_asked_for(self):
@@ -94,6 +108,15 @@ class TestMicroversion(base.TestCase):
         mc.vims.list()
         self.assertEqual('multicloud-image 1.3',
                          self.last().headers['OpenStack-API-Version'])
+
+    def test_one_the_server_does_not_speak(self):
+        self.serve_versions(base.ENDPOINT, max_version='1.2')
+        mc = client.Client(endpoint_override=base.ENDPOINT,
+                           api_version='1.3')
+        e = self.assertRaises(exceptions.UnsupportedVersion, mc.vims.list)
+        self.assertIn('speaks microversions 1.0 to 1.2 of its API, not 1.3',
+                      str(e))
+        self.assertEqual([], self.history())
 
     def test_factory(self):
         self.requests.get(base.V1 + '/vims', json={'vims': []})
@@ -177,7 +200,7 @@ class TestPaginate(base.TestCase):
                                            self.client.tasks.list(
                                                page_size=2)])
         self.assertEqual([url + '?limit=2', url + '?limit=2&marker=b'],
-                         [r.url for r in self.requests.request_history])
+                         [r.url for r in self.api_requests()])
 
     def test_limit_stops_early(self):
         url = base.V1 + '/tasks'
@@ -185,7 +208,7 @@ class TestPaginate(base.TestCase):
                                      'next': '/v1/tasks?marker=b'})
         self.assertEqual(['a'], [t['id'] for t in
                                  self.client.tasks.list(limit=1)])
-        self.assertEqual(1, len(self.requests.request_history))
+        self.assertEqual(1, len(self.api_requests()))
 
     def test_a_next_link_to_itself_ends(self):
         url = base.V1 + '/tasks'

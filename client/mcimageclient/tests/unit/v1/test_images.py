@@ -78,14 +78,14 @@ class TestImageMetadata(base.TestCase):
                      'os_distro': 'cirros'},
             sort='name:asc', page_size=1)
         self.assertEqual(['i1', 'i2'], [i['id'] for i in listed])
-        self.assertEqual(2, len(self.requests.request_history))
+        self.assertEqual(2, len(self.api_requests()))
         self.assertMicroversion()
 
     def test_path_values_are_one_segment_each(self):
         self.requests.get(base.V1 + '/a%2Fb/t%20%3F/images/x%2F..',
                           json=base.image())
         self.client.images.get('a/b', 't ?', 'x/..')
-        self.assertEqual(1, len(self.requests.request_history))
+        self.assertEqual(1, len(self.api_requests()))
 
     def test_get_and_accept(self):
         self.requests.get(base.IMAGE_URL, json=base.image())
@@ -119,7 +119,7 @@ class TestImageMetadata(base.TestCase):
         e = self.assertRaises(exceptions.NotFound, self.client.images.find,
                               base.VIM, base.TENANT, base.IMAGE_ID)
         self.assertEqual('mcimage.vim_not_found', e.code)
-        self.assertEqual(1, len(self.requests.request_history))
+        self.assertEqual(1, len(self.api_requests()))
 
     def test_find_none_or_many(self):
         url = base.TENANT_URL + '/images?name=disk&limit=2'
@@ -186,7 +186,7 @@ class TestImageMetadata(base.TestCase):
             ('PUT', base.IMAGE_URL + '/tags/a%2Fb%20c'),
             ('DELETE', base.IMAGE_URL + '/tags/t')], self.history())
         # mcimage answers 406 to Accept: application/json on these.
-        for request in self.requests.request_history:
+        for request in self.api_requests():
             self.assertNotEqual('application/json',
                                 request.headers.get('Accept'))
         self.assertMicroversion()

@@ -86,7 +86,7 @@ class TestUploads(base.TestCase):
             status='active', page_size=1)))
         self.assertEqual({'id': 'u1'}, self.client.uploads.get('u1'))
         self.client.uploads.delete('u1')
-        self.assertEqual(4, len(self.requests.request_history))
+        self.assertEqual(4, len(self.api_requests()))
         self.assertMicroversion()
 
     def test_gone(self):

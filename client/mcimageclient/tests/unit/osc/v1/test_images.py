@@ -68,7 +68,7 @@ class TestListShow(osc_base.CommandTestCase):
         e = self.assertRaises(osc_exceptions.CommandError, self.take,
                               images.ListImage, ['--vim', base.VIM])
         self.assertIn('--tenant', str(e))
-        self.assertEqual([], self.requests.request_history)
+        self.assertEqual([], self.api_requests())
 
     def test_show_by_name(self):
         self.requests.get(base.TENANT_URL + '/images?name=disk',
@@ -158,7 +158,7 @@ class TestCreate(osc_base.CommandTestCase):
                      VT + ['--id', base.IMAGE_ID, '--file', self.path]):
             self.assertRaises(osc_exceptions.CommandError, self.take,
                               images.CreateImage, argv)
-        self.assertEqual([], self.requests.request_history)
+        self.assertEqual([], self.api_requests())
 
 
 class TestSetUnsetDelete(osc_base.CommandTestCase):
@@ -176,7 +176,7 @@ class TestSetUnsetDelete(osc_base.CommandTestCase):
             base.IMAGE_ID, '--name', 'n', '--property', 'os_distro=x',
             '--property', 'hw=y', '--public', '--unprotected', '--tag',
             'new', '--deactivate']))
-        patch = [r for r in self.requests.request_history
+        patch = [r for r in self.api_requests()
                  if r.method == 'PATCH'][0]
         self.assertEqual(
             sorted([{'op': 'replace', 'path': '/os_distro', 'value': 'x'},
@@ -253,7 +253,7 @@ class TestData(osc_base.CommandTestCase):
         self.assertEqual(test_images.DATA, self.sent)
         self.assertEqual('s1', shown['staged_upload_id'])
         self.assertEqual(test_images.MD5,
-                         self.requests.request_history[1].headers[
+                         self.api_requests()[1].headers[
                              'Content-MD5'])
 
     def serve(self, md5=test_images.MD5):
@@ -280,7 +280,7 @@ class TestData(osc_base.CommandTestCase):
         self.app.stdout = osc_base.TTY()
         self.assertRaises(osc_exceptions.CommandError, self.take,
                           images.DownloadImage, VT + [base.IMAGE_ID])
-        self.assertEqual([], self.requests.request_history)
+        self.assertEqual([], self.api_requests())
 
     def test_download_of_bad_data(self):
         self.serve(md5='0' * 32)

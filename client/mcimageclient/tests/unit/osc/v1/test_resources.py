@@ -128,7 +128,7 @@ class TestTasks(osc_base.CommandTestCase):
         self.requests.get(TASK_URL, json=task('failure'))
         cmd, parsed = self.command(tasks.ShowTask, [TASK_ID])
         self.assertEqual(0, cmd.run(parsed))
-        self.assertEqual(1, len(self.requests.request_history))
+        self.assertEqual(1, len(self.api_requests()))
 
     def test_list(self):
         self.requests.get(base.V1 + '/tasks?status=processing&sort_key=id&'
