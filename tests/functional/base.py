@@ -131,6 +131,21 @@ class FunctionalTestCase(testtools.TestCase):
         return [i for i in glance.list_images(tenant)
                 if i.get("owner") == tenant]
 
+    def mcimage_errors(self):
+        """The ERROR and Traceback lines of mcimage-api's log."""
+        with open(self.mcimage.log_file, errors='replace') as f:
+            return [line for line in f if ' ERROR ' in line
+                    or line.startswith('Traceback')]
+
+    def expect_no_mcimage_errors(self):
+        """Fail the test if mcimage-api logs an error while it runs.
+
+        A refused request is an answer, never an error of mcimage's.
+        """
+        before = self.mcimage_errors()
+        self.addCleanup(lambda: self.assertEqual(
+            before, self.mcimage_errors()))
+
     def assertError(self, resp, status, detail_contains=None):
         self.assertEqual(status, resp.status_code, resp.text)
         self.assertEqual('application/json',

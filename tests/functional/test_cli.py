@@ -89,16 +89,7 @@ class CLITestCase(base.FunctionalTestCase):
     def setUp(self):
         super().setUp()
         self.tmp = self.useFixture(fixtures.TempDir()).path
-        # A refused command is an answer, never an error of mcimage's.
-        errors_before = self.mcimage_errors()
-        self.addCleanup(lambda: self.assertEqual(
-            errors_before, self.mcimage_errors()))
-
-    def mcimage_errors(self):
-        """The ERROR and Traceback lines of mcimage-api's log."""
-        with open(self.mcimage.log_file, errors='replace') as f:
-            return [line for line in f if ' ERROR ' in line
-                    or line.startswith('Traceback')]
+        self.expect_no_mcimage_errors()
 
     # -- how the command authenticates: the subclass's ------------------------
 

@@ -166,13 +166,8 @@ class KeystoneServiceTestCase(base.FunctionalTestCase):
         # Every body answered, for the secrets check.
         self.bodies = []
         self.tokens = []
-        errors_before = self.mcimage_errors()
-        self.addCleanup(lambda: self.assertEqual(
-            errors_before, self.mcimage_errors()))
+        self.expect_no_mcimage_errors()
         self.addCleanup(self.assertNoSecrets)
-
-    def mcimage_errors(self):
-        return test_keystone_token.KeystoneTokenTestCase.mcimage_errors(self)
 
     def secrets(self):
         """What must never be seen: K2's credentials, tokens used."""

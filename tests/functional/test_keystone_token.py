@@ -89,16 +89,7 @@ class KeystoneTokenTestCase(base.FunctionalTestCase):
         self.p1 = self.keystone.projects['p1']
         self.p2 = self.keystone.projects['p2']
         self.tenant = self.p1
-        # A refusal is an answer, never an error of mcimage's (a 500).
-        errors_before = self.mcimage_errors()
-        self.addCleanup(lambda: self.assertEqual(
-            errors_before, self.mcimage_errors()))
-
-    def mcimage_errors(self):
-        """The ERROR and Traceback lines of mcimage-api's log."""
-        with open(self.mcimage.log_file, errors='replace') as f:
-            return [line for line in f if ' ERROR ' in line
-                    or line.startswith('Traceback')]
+        self.expect_no_mcimage_errors()
 
     def auth(self, user, project, **extra):
         """Headers with a fresh token of ``user`` on ``project``."""
