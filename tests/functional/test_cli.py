@@ -146,6 +146,7 @@ class CLITestCase(base.FunctionalTestCase):
         lines = [line for line in result.stderr.splitlines()
                  if line.strip()]
         self.assertEqual(1, len(lines), result.stderr)
+        self.assertNotIn('Traceback', lines[0])
         for text in contains:
             self.assertIn(text, lines[0])
         self.assertEqual('', result.stdout)
@@ -250,7 +251,7 @@ class ImageCommands(object):
             '--checksum', wrong, '--no-progress', '-f', 'json')
         line = self.assertFailed(result, wrong, md5(data))
         self.assertNotIn('Traceback', result.stderr)
-        self.assertIn('checksum', line)
+        self.assertIn('mcimage.checksum_mismatch', line)
         self.assertNoImages(self.VIM)
 
     def test_one_upload_into_two_vims(self):
@@ -296,7 +297,7 @@ class ImageCommands(object):
                       self.target(self.VIM), '--target',
                       self.target(UNKNOWN_VIM))):
             result = self.openstack(*(args + tuple(self.tenant_args())))
-            self.assertFailed(result, UNKNOWN_VIM)
+            self.assertFailed(result, UNKNOWN_VIM, 'mcimage.vim_not_found')
         # The fan-out refused before any data went anywhere.
         self.assertNoImages(self.VIM, timeout=0)
 
