@@ -41,5 +41,23 @@ def base_path(request=None):
     return urllib.parse.urlsplit(public_url(request)).path.rstrip('/')
 
 
+# Set by an API whose links do not name the VIM and tenant (the Glance
+# endpoint: '/v2', as Glance's own); see link_root().
+LINK_ROOT = 'mcimage.link_root'
+
+
+def link_root(vim, tenant_id):
+    """The path that stands where Glance's /v2 stands in this API's links.
+
+    /v1 links a tenant's images below /v1/{vim_id}/{tenant_id}; the Glance
+    endpoint sets its own (LINK_ROOT) in the request's context.
+    """
+    root = pecan.request.context.get(LINK_ROOT)
+    if root is not None:
+        return root
+    return '%s/v1/%s/%s' % (base_path(), urllib.parse.quote(vim.id, safe=''),
+                            urllib.parse.quote(tenant_id, safe=''))
+
+
 def context():
     return pecan.request.context['mcimage_context']

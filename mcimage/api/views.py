@@ -33,23 +33,27 @@ _UPLOAD_SHOWN = ('id', 'status', 'name', 'disk_format', 'container_format',
 _UPLOAD_TIMES = ('created_at', 'updated_at', 'expires_at')
 
 
-def tenant_path(base_path, vim, tenant_id):
-    return '%s/v1/%s/%s' % (base_path, urllib.parse.quote(vim.id, safe=''),
-                            urllib.parse.quote(tenant_id, safe=''))
+def format_image(image, root):
+    """A VIM's image with links into mcimage, below ``root``.
 
-
-def format_image(image, vim, tenant_id, base_path, onap=False):
-    """A VIM's image with links into mcimage (and ONAP's names)."""
+    ``root`` is the path that stands where Glance's ``/v2`` stands: a
+    tenant's path on /v1 (tenant_path), or ``/v2`` itself on the Glance
+    endpoint, whose clients join Glance's links to the endpoint.
+    """
     body = {k: v for k, v in image.items() if k not in HIDDEN}
-    root = tenant_path(base_path, vim, tenant_id)
     body['self'] = '%s/images/%s' % (root, image['id'])
     body['file'] = body['self'] + '/file'
     body['schema'] = root + '/schemas/image'
-    if onap:
-        body['imageType'] = image.get('disk_format')
-        body['containerFormat'] = image.get('container_format')
-        body['vimId'] = vim.id
-        body['tenantId'] = tenant_id
+    return body
+
+
+def format_onap_image(image, root, vim, tenant_id):
+    """format_image, plus the ONAP view's names of the same values."""
+    body = format_image(image, root)
+    body['imageType'] = image.get('disk_format')
+    body['containerFormat'] = image.get('container_format')
+    body['vimId'] = vim.id
+    body['tenantId'] = tenant_id
     return body
 
 
@@ -68,11 +72,9 @@ def _page_link(root, params, marker=None):
     return '%s/images%s' % (root, '?' + query if query else '')
 
 
-def format_image_page(images, more, params, vim, tenant_id, base_path):
+def format_image_page(images, more, params, root):
     """A page of images: ``next`` starts after the last one shown."""
-    root = tenant_path(base_path, vim, tenant_id)
-    body = {'images': [format_image(image, vim, tenant_id, base_path)
-                       for image in images],
+    body = {'images': [format_image(image, root) for image in images],
             'first': _page_link(root, params),
             'schema': root + '/schemas/images'}
     if more and images:
@@ -80,7 +82,7 @@ def format_image_page(images, more, params, vim, tenant_id, base_path):
     return body
 
 
-def format_schema(schema, vim, tenant_id, base_path):
+def format_schema(schema, root):
     """The VIM's own schema, without what is hidden, linking to mcimage."""
     # An image's fields; the images schema has them in its items.
     items = schema.get('properties', {}).get('images', {}).get('items', {})
@@ -88,25 +90,21 @@ def format_schema(schema, vim, tenant_id, base_path):
                        items.get('properties', {})):
         for field in HIDDEN:
             properties.pop(field, None)
-    root = tenant_path(base_path, vim, tenant_id)
     for link in schema.get('links', []):
         if link.get('href', '').startswith('/v2/'):
             link['href'] = root + link['href'][len('/v2'):]
     return schema
 
 
-def format_member(member, vim, tenant_id, base_path):
+def format_member(member, root):
     body = dict(member)
-    body['schema'] = '%s/schemas/member' % tenant_path(base_path, vim,
-                                                       tenant_id)
+    body['schema'] = root + '/schemas/member'
     return body
 
 
-def format_members(members, vim, tenant_id, base_path):
-    return {'members': [format_member(m, vim, tenant_id, base_path)
-                        for m in members],
-            'schema': '%s/schemas/members' % tenant_path(base_path, vim,
-                                                         tenant_id)}
+def format_members(members, root):
+    return {'members': [format_member(m, root) for m in members],
+            'schema': root + '/schemas/members'}
 
 
 def format_upload(row, base_path):

@@ -152,8 +152,9 @@ class ImageFileController(object):
         pecan.response.status = 201
         if staged is not None:
             pecan.response.headers[STAGED_UPLOAD_HEADER] = staged['id']
-        body = views.format_image(image, self.vim, self.tenant_id,
-                                  utils.base_path(), onap=True)
+        body = views.format_onap_image(
+            image, utils.link_root(self.vim, self.tenant_id), self.vim,
+            self.tenant_id)
         pecan.response.location = body['self']
         return body
 
@@ -182,8 +183,8 @@ class MultiCloudFileController(object):
         done, staged = _upload_form(None)
         pecan.response.status = 201
         body = {'images': [
-            views.format_image(image, vim, tenant_id, utils.base_path(),
-                               onap=True)
+            views.format_onap_image(image, utils.link_root(vim, tenant_id),
+                                    vim, tenant_id)
             for vim, tenant_id, image in done]}
         if staged is not None:
             pecan.response.headers[STAGED_UPLOAD_HEADER] = staged['id']

@@ -102,8 +102,8 @@ class ImageController(object):
         self.image_id = image_id
 
     def _format(self, image):
-        return views.format_image(image, self.vim, self.tenant_id,
-                                  utils.base_path())
+        return views.format_image(image, utils.link_root(self.vim,
+                                                         self.tenant_id))
 
     @pecan.expose(generic=True, template='json')
     def index(self):
@@ -174,8 +174,8 @@ class ImagesController(object):
         validation.check_sort(params)
         images, more, params = metadata.list_images(
             context, self.vim, self.tenant_id, params)
-        return views.format_image_page(images, more, params, self.vim,
-                                       self.tenant_id, utils.base_path())
+        return views.format_image_page(
+            images, more, params, utils.link_root(self.vim, self.tenant_id))
 
     @index.when(method='POST', template='json')
     def index_post(self):
@@ -190,8 +190,8 @@ class ImagesController(object):
         validation.validate(schemas.create_body, fields)
         image = metadata.create_image(context, self.vim, self.tenant_id,
                                       fields)
-        body = views.format_image(image, self.vim, self.tenant_id,
-                                  utils.base_path())
+        body = views.format_image(image, utils.link_root(self.vim,
+                                                         self.tenant_id))
         pecan.response.status = 201
         pecan.response.location = body['self']
         return body
@@ -240,5 +240,5 @@ class _SchemaController(object):
     def index_get(self):
         schema = metadata.get_schema(utils.context(), self.vim,
                                      self.tenant_id, self.name)
-        return views.format_schema(schema, self.vim, self.tenant_id,
-                                   utils.base_path())
+        return views.format_schema(schema, utils.link_root(self.vim,
+                                                           self.tenant_id))

@@ -30,8 +30,8 @@ class MemberController(object):
         self.member_id = member_id
 
     def _format(self, member):
-        return views.format_member(member, self.vim, self.tenant_id,
-                                   utils.base_path())
+        return views.format_member(member, utils.link_root(self.vim,
+                                                           self.tenant_id))
 
     @pecan.expose(generic=True, template='json')
     def index(self):
@@ -73,8 +73,8 @@ class MembersController(object):
     def index_get(self):
         members = members_api.list_members(utils.context(), self.vim,
                                            self.tenant_id, self.image_id)
-        return views.format_members(members, self.vim, self.tenant_id,
-                                    utils.base_path())
+        return views.format_members(members, utils.link_root(
+            self.vim, self.tenant_id))
 
     @index.when(method='POST', template='json')
     def index_post(self):
@@ -84,7 +84,7 @@ class MembersController(object):
         return views.format_member(
             members_api.add_member(utils.context(), self.vim, self.tenant_id,
                                    self.image_id, body['member']),
-            self.vim, self.tenant_id, utils.base_path())
+            utils.link_root(self.vim, self.tenant_id))
 
     @pecan.expose()
     def _lookup(self, member_id, *remainder):
