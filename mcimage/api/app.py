@@ -134,13 +134,20 @@ class RawBodies(object):
         return result
 
 
-def setup_app(root):
+def _hooks(api):
+    """The hooks of ``api``: 'mcimage' (/v1, /) or 'glance' (/glance)."""
+    common = [hooks.StreamingBodyHook(), hooks.AcceptHook(),
+              hooks.ContextHook()]
+    if api == 'glance':
+        return common + [hooks.GlanceHook()]
+    return common + [hooks.VersionHook(), hooks.ErrorHook()]
+
+
+def setup_app(root, api='mcimage'):
     """A Pecan app around the ``root`` controller object."""
     return RawBodies(pecan.Pecan(
         root,
-        hooks=[hooks.StreamingBodyHook(), hooks.AcceptHook(),
-               hooks.ContextHook(),
-               hooks.VersionHook(), hooks.ErrorHook()],
+        hooks=_hooks(api),
         force_canonical=False,
         # Image names end in .qcow2 or .iso: never guess a content type
         # from the path.
@@ -149,8 +156,12 @@ def setup_app(root):
 
 
 def app_factory(global_config, **local_conf):
-    """Paste app factory; ``root`` names the root controller class."""
-    return setup_app(importutils.import_object(local_conf['root']))
+    """Paste app factory; ``root`` names the root controller class.
+
+    ``api = glance`` makes it a Glance endpoint (hooks.GlanceHook).
+    """
+    return setup_app(importutils.import_object(local_conf['root']),
+                     api=local_conf.get('api', 'mcimage'))
 
 
 def find_paste_config(conf=CONF):

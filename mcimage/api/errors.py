@@ -10,9 +10,11 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The one rendering of errors: the API-SIG errors body.
+"""How errors are answered: one description, two renderings.
 
-{"errors": [{"request_id", "code", "status", "title", "detail"}]}
+mcimage's own API answers the API-SIG errors body,
+{"errors": [{"request_id", "code", "status", "title", "detail"}]}; its
+Glance endpoint answers as Glance does (glance_error_response).
 """
 
 from oslo_log import log as logging
@@ -30,8 +32,8 @@ _GENERIC_500 = ('An unexpected error occurred; the request id above finds '
                 'it in the log.')
 
 
-def error_response(environ, exc):
-    """A WebOb response for ``exc``; any 500 has a generic detail.
+def describe(environ, exc):
+    """(status, title, detail, code, headers) of ``exc``; 500s generic.
 
     mcimage's own 500s (a configuration problem met at request time...)
     carry file names and library text: the log has them, with the request
@@ -74,12 +76,18 @@ def error_response(environ, exc):
     if status >= 500:
         LOG.warning('Answering %(status)s: %(detail)s',
                     {'status': status, 'detail': detail})
+    return status, title, str(detail), code, headers
+
+
+def error_response(environ, exc):
+    """A WebOb response for ``exc``: the API-SIG errors body."""
+    status, title, detail, code, headers = describe(environ, exc)
     body = {'errors': [{
-        'request_id': request_id,
+        'request_id': environ.get(request_id_mw.ENV_REQUEST_ID),
         'code': code,
         'status': status,
         'title': title,
-        'detail': str(detail),
+        'detail': detail,
     }]}
     resp = webob.Response(status=status, content_type='application/json',
                           charset='UTF-8')
@@ -87,3 +95,19 @@ def error_response(environ, exc):
     for name, value in headers.items():
         resp.headers[name] = value
     return resp
+
+
+def glance_error_response(environ, exc, accept):
+    """A WebOb response for ``exc`` as Glance v2 answers errors.
+
+    Glance raises WebOb's HTTP exceptions, whose body WebOb renders for
+    the request's Accept header: JSON ({"message", "code", "title"}),
+    HTML or plain text. ``accept`` is that header as the client sent it.
+    """
+    status, _title, detail, _code, headers = describe(environ, exc)
+    error_class = webob.exc.status_map.get(
+        status, webob.exc.HTTPInternalServerError)
+    error = error_class(explanation=detail, headers=headers)
+    request = webob.Request.blank('/', headers={'Accept': accept or ''})
+    request.method = environ.get('REQUEST_METHOD', 'GET')
+    return request.get_response(error)

@@ -15,7 +15,9 @@
 from pecan import hooks
 
 from mcimage.api import errors
+from mcimage.api import utils
 from mcimage.api import versions
+from mcimage.api import views
 from mcimage.common import context
 
 # The request's own Content-Type, hidden from WebOb (StreamingBodyHook);
@@ -25,6 +27,9 @@ CONTENT_TYPE_ENV = 'mcimage.content_type'
 # (middleware.BodyLimit); a data route takes it back once it has checked
 # the Content-Type (validation.data_body).
 RAW_INPUT_ENV = 'mcimage.raw_input'
+# The request's own Accept header, set aside by AcceptHook: the Glance
+# endpoint renders its errors for it, as Glance does.
+ACCEPT_ENV = 'mcimage.accept'
 # What stands in for the request's Content-Type while it is hidden: WebOb
 # parses no body of this type, and Pecan's routing reads none.
 _HIDDEN_TYPE = 'application/octet-stream'
@@ -66,7 +71,8 @@ class AcceptHook(hooks.PecanHook):
     priority = 1
 
     def on_route(self, state):
-        state.request.environ.pop('HTTP_ACCEPT', None)
+        environ = state.request.environ
+        environ.setdefault(ACCEPT_ENV, environ.pop('HTTP_ACCEPT', ''))
 
 
 class ContextHook(hooks.PecanHook):
@@ -108,3 +114,22 @@ class ErrorHook(hooks.PecanHook):
 
     def on_error(self, state, exc):
         return errors.error_response(state.request.environ, exc)
+
+
+class GlanceHook(hooks.PecanHook):
+    """The Glance endpoint: Glance's links, Glance's errors.
+
+    Its clients join Glance's own links (/v2/images/{id}) to the endpoint
+    they were given, so links start at /v2 (utils.link_root); every error,
+    Pecan's routing 404/405 included, is rendered as Glance renders it.
+    """
+
+    priority = 1000
+
+    def on_route(self, state):
+        state.request.context[utils.LINK_ROOT] = views.GLANCE_ROOT
+
+    def on_error(self, state, exc):
+        environ = state.request.environ
+        return errors.glance_error_response(
+            environ, exc, environ.get(ACCEPT_ENV, environ.get('HTTP_ACCEPT')))

@@ -68,3 +68,24 @@ def version_document(base_url):
             'base': 'application/json',
             'type': 'application/vnd.openstack.%s.v1+json' % SERVICE_TYPE}],
     }
+
+
+# The Glance v2 API versions the Glance endpoint (/glance/{vim_id})
+# answers for, newest first, as Glance lists them: the images API with
+# tags, members, actions and schemas, the /v2/info documents and
+# multiple stores. Not offered: the image cache API (2.14, 2.16, 2.18).
+GLANCE_CURRENT = '2.17'
+GLANCE_SUPPORTED = ('2.15', '2.13', '2.12', '2.11', '2.10', '2.9', '2.8',
+                    '2.7', '2.6', '2.5', '2.4', '2.3', '2.2', '2.1', '2.0')
+
+
+def glance_versions_document(endpoint_url):
+    """Glance's versions document, every link into ``endpoint_url``/v2/."""
+    href = endpoint_url.rstrip('/') + '/v2/'
+
+    def version(number, status):
+        return {'id': 'v' + number, 'status': status,
+                'links': [{'rel': 'self', 'href': href}]}
+
+    return {'versions': [version(GLANCE_CURRENT, 'CURRENT')] + [
+        version(number, 'SUPPORTED') for number in GLANCE_SUPPORTED]}

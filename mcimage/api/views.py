@@ -25,6 +25,11 @@ from mcimage.images import recovery
 
 # What a VIM's image says that a caller of mcimage must never see.
 HIDDEN = ('direct_url', 'locations', 'stores', recovery.MARKER_PROPERTY)
+# The Glance endpoint's link root (Glance's own). Its images show their
+# stores, as Glance's do: its clients wait on them to follow an import,
+# and its /v2/info/stores names them anyway.
+GLANCE_ROOT = '/v2'
+_HIDDEN_FROM_GLANCE_CLIENTS = tuple(f for f in HIDDEN if f != 'stores')
 
 # Staged upload fields a user sees (never the store's location or node).
 _UPLOAD_SHOWN = ('id', 'status', 'name', 'disk_format', 'container_format',
@@ -40,7 +45,8 @@ def format_image(image, root):
     tenant's path on /v1 (tenant_path), or ``/v2`` itself on the Glance
     endpoint, whose clients join Glance's links to the endpoint.
     """
-    body = {k: v for k, v in image.items() if k not in HIDDEN}
+    hidden = _HIDDEN_FROM_GLANCE_CLIENTS if root == GLANCE_ROOT else HIDDEN
+    body = {k: v for k, v in image.items() if k not in hidden}
     body['self'] = '%s/images/%s' % (root, image['id'])
     body['file'] = body['self'] + '/file'
     body['schema'] = root + '/schemas/image'

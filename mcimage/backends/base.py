@@ -42,6 +42,10 @@ import abc
 from mcimage.common import exception
 
 
+# What get_document() may be asked for.
+DOCUMENTS = ('versions', 'info/import', 'info/stores')
+
+
 class Backend(metaclass=abc.ABCMeta):
     """One VIM's image service."""
 
@@ -166,6 +170,14 @@ class Backend(metaclass=abc.ABCMeta):
         deactivated image. A body may also offer splice_source() (see
         mcimage.backends.glance.DownloadBody) for the API to relay it
         without copying it through Python.
+        """
+
+    @abc.abstractmethod
+    def get_document(self, context, tenant_id, name):
+        """A document the VIM publishes about itself, as it sends it.
+
+        ``name`` is one of DOCUMENTS: Glance's versions document and its
+        /v2/info documents (import methods, stores).
         """
 
     def project_by_name(self, context, name, domain_name):

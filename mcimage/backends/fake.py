@@ -473,6 +473,23 @@ class FakeGlance(base.Backend):
         return status, headers, iter([blob[i:i + 65536]
                                       for i in range(0, len(blob), 65536)])
 
+    def get_document(self, context, tenant_id, name):
+        self.calls.append(('get_document', tenant_id, name))
+        if not self.reachable:
+            raise exception.ServiceUnavailable(
+                'VIM %s does not answer' % self.vim.id)
+        return {
+            'versions': {'versions': [
+                {'id': 'v2.17', 'status': 'CURRENT', 'links': [
+                    {'rel': 'self', 'href': 'http://fake-vim/v2/'}]},
+                {'id': 'v2.0', 'status': 'SUPPORTED', 'links': [
+                    {'rel': 'self', 'href': 'http://fake-vim/v2/'}]}]},
+            'info/import': {'import-methods': {
+                'description': 'Import methods available.',
+                'type': 'array', 'value': ['glance-direct']}},
+            'info/stores': {'stores': [{'id': 'local', 'default': True}]},
+        }[name]
+
     def project_by_name(self, context, name, domain_name):
         self.calls.append(('project_by_name', domain_name, name))
         return self.projects.get((domain_name, name))

@@ -540,6 +540,14 @@ class GlanceBackend(base.Backend):
         return self._call(context, tenant_id, 'get',
                           v2_path('schemas', name))[1]
 
+    def get_document(self, context, tenant_id, name):
+        if name not in base.DOCUMENTS:
+            raise exception.NotFound('The VIM publishes no document %s'
+                                     % name)
+        path = '/versions' if name == 'versions' else v2_path(
+            *name.split('/'))
+        return self._call(context, tenant_id, 'get', path)[1]
+
     def upload(self, context, tenant_id, image_id, reader, size=None):
         """Stream ``reader`` (an object with read()) into the image.
 

@@ -64,6 +64,25 @@ def _refuse_elsewhere(context, vim, tenant_id):
         % (ANY_TENANT, tenant_id, vim.id, why))
 
 
+def own_tenant(context, vim):
+    """The tenant of ``vim`` that is the caller's own project; or 403.
+
+    What a Glance client means when it names no tenant: in a VIM of the
+    caller's own Keystone, its project; in one with a Keystone of its own
+    (auth_mode service), its project's counterpart there.
+    """
+    if vim.auth_mode != 'service':
+        tenant_id = context.project_id
+    else:
+        tenant_id = counterpart(context, vim)
+    if not tenant_id:
+        raise exception.Forbidden(
+            'Your project %s has no tenant in VIM %s: ask the operator to '
+            'map it ([vim:%s] project_map).' % (context.project_id, vim.id,
+                                                vim.id))
+    return tenant_id
+
+
 def in_tenant(context, vim, tenant_id):
     """The caller as policy sees it in ``tenant_id`` of ``vim``; or 403.
 

@@ -14,6 +14,7 @@
 
 from mcimage import backends
 from mcimage.common import policy
+from mcimage.images import access
 
 
 def list_vims(context):
@@ -25,3 +26,14 @@ def probe_vim(context, vim):
     """What the VIM says of itself (versions...), or None if it is down."""
     policy.authorize(context, 'mcimage:vim:get', {})
     return vim.backend.probe(context, context.project_id)
+
+
+def get_document(context, vim, name):
+    """A document the VIM publishes (backends.base.DOCUMENTS).
+
+    Read as the caller's own tenant there.
+    """
+    policy.authorize(context, 'mcimage:vim:get', {})
+    tenant_id = access.own_tenant(context, vim)
+    return vim.backend.get_document(access.in_tenant(context, vim, tenant_id),
+                                    tenant_id, name)

@@ -1,0 +1,84 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""/glance/{vim_id}/v2: the Glance v2 images API of one VIM.
+
+The tenant is the caller's own project there (images.access.own_tenant),
+as in Glance. The routes are mcimage's own /v1 tenant routes, with what
+Glance has and /v1 adds (the ONAP multipart route) left out:
+
+  GET|POST images                      list | create
+  GET|PATCH|DELETE images/{id}         show | JSON-patch | delete
+  GET|PUT images/{id}/file             download | upload
+  POST images/{id}/actions/{action}    deactivate | reactivate
+  PUT|DELETE images/{id}/tags/{tag}    tags
+  images/{id}/members[/{member_id}]    sharing
+  GET  schemas/{image,images,member,members}
+  GET  info/import, info/stores        the VIM's own documents
+"""
+
+import pecan
+
+from mcimage.api.controllers.v1 import images as v1_images
+from mcimage.api import utils
+from mcimage.api import validation
+from mcimage.images import access
+from mcimage.images import vims as vims_api
+
+_INFO = ('import', 'stores')
+
+
+class ImagesController(v1_images.ImagesController):
+    """/v2/images"""
+
+    @pecan.expose()
+    def _lookup(self, image_id, *remainder):
+        validation.check_image_id(image_id)
+        return v1_images.ImageController(self.vim, self.tenant_id,
+                                         image_id), remainder
+
+
+class InfoController(object):
+    """/v2/info/{import,stores}"""
+
+    def __init__(self, vim, name):
+        self.vim = vim
+        self.name = name
+
+    @pecan.expose(generic=True, template='json')
+    def index(self):
+        pecan.abort(405)
+
+    @index.when(method='GET', template='json')
+    def index_get(self):
+        return vims_api.get_document(utils.context(), self.vim,
+                                     'info/' + self.name)
+
+
+class V2Controller(object):
+    """/glance/{vim_id}/v2"""
+
+    def __init__(self, vim):
+        self.vim = vim
+
+    @pecan.expose()
+    def _lookup(self, segment, *remainder):
+        if segment == 'info':
+            if len(remainder) != 1 or remainder[0] not in _INFO:
+                pecan.abort(404)
+            return InfoController(self.vim, remainder[0]), ()
+        if segment not in ('images', 'schemas'):
+            pecan.abort(404)
+        tenant_id = access.own_tenant(utils.context(), self.vim)
+        if segment == 'images':
+            return ImagesController(self.vim, tenant_id), remainder
+        return v1_images.SchemasController(self.vim, tenant_id), remainder
