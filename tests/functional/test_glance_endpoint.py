@@ -126,11 +126,17 @@ class TestGlanceClients(base.FunctionalTestCase):
         self.assertEqual([], self.glance_images())
 
     def cli(self, *args):
-        """``openstack`` as a user runs it, noauth (project admin)."""
+        """``openstack`` as a user runs it, noauth (project admin).
+
+        The image endpoint comes from OS_IMAGE_ENDPOINT_OVERRIDE, as the
+        user guide says; --os-endpoint (noauth's) is mcimage's root,
+        which is no Glance endpoint.
+        """
         command = [OPENSTACK, '--os-auth-type', 'none', '--os-endpoint',
-                   self.endpoint] + list(args)
+                   self.mcimage.endpoint] + list(args)
+        env = dict(os.environ, OS_IMAGE_ENDPOINT_OVERRIDE=self.endpoint)
         done = subprocess.run(command, capture_output=True, text=True,
-                              timeout=120)
+                              timeout=120, env=env)
         self.assertEqual(0, done.returncode, '%s\n%s' % (
             ' '.join(args), done.stderr[-2000:]))
         return done.stdout
