@@ -23,6 +23,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import fixtures
 from glanceclient import Client as GlanceClient
@@ -40,6 +41,9 @@ MIB = 1024 * 1024
 
 
 class TestGlanceClients(base.FunctionalTestCase):
+
+    # The VIM copies onward go to (os_mcimage_targets).
+    EXTRA_VIMS = ('local_RegionTwo',)
 
     def setUp(self):
         super().setUp()
@@ -98,6 +102,40 @@ class TestGlanceClients(base.FunctionalTestCase):
                           image['id'])
         self.assertEqual(['page-0', 'page-1', 'page-2'], sorted(
             i['name'] for i in self.glance_images()))
+
+    def test_copies_onward_through_glanceclient(self):
+        """os_mcimage_targets: the upload answered by a copy task."""
+        client = self.glanceclient()
+        path, data = self.payload()
+        image = client.images.create(
+            name='onward', disk_format='raw', container_format='bare',
+            os_distro='cirros', os_mcimage_targets='local_RegionTwo')
+        with open(path, 'rb') as f:
+            client.images.upload(image['id'], f)
+        task_id = client.images.get(image['id'])['os_mcimage_task_id']
+        deadline = time.monotonic() + 120
+        while True:
+            task = requests.get(self.mcimage.url('/v1/tasks/' + task_id),
+                                headers=self.headers(), timeout=30).json()
+            if task['status'] in ('success', 'failure'):
+                break
+            self.assertLess(time.monotonic(), deadline, task)
+            time.sleep(0.5)
+        self.assertEqual('success', task['status'], task['message'])
+        [target] = task['result']['targets']
+        copy = self.glances['local_RegionTwo'].get_image(
+            target['image_id'], self.tenant)
+        self.assertEqual(('onward', 'cirros', 'active'), (
+            copy['name'], copy['os_distro'], copy['status']))
+        self.assertNotIn('os_mcimage_targets', copy)
+        self.assertEqual(hashlib.sha512(data).hexdigest(),
+                         copy['os_hash_value'])
+        # The copy, read back through its own VIM's endpoint.
+        other = GlanceClient('2', session=ks_session.Session(
+            auth=noauth.NoAuth(endpoint=self.mcimage.url(
+                '/glance/local_RegionTwo')),
+            additional_headers=self.headers()))
+        self.assertEqual(data, b''.join(other.images.data(copy['id'])))
 
     def test_glanceclient_members(self):
         client = self.glanceclient()

@@ -14,7 +14,9 @@
 
 import hashlib
 
+from mcimage import backends
 from tests.unit.api import base
+from tests.unit.api import test_tasks
 
 ROOT = '/glance/%s' % base.VIM
 IMAGES = ROOT + '/v2/images'
@@ -224,3 +226,82 @@ class TestInfo(GlanceEndpointTestCase):
         resp = self.app.get(ROOT + '/v2/info/usage', headers=self.headers(
             Accept='application/json'), expect_errors=True)
         self.assertGlanceError(resp, 404)
+
+
+class TestCopiesOnward(test_tasks.TaskTestCase):
+    """os_mcimage_targets: an upload through the endpoint copied onward."""
+
+    def create(self, targets, status=201):
+        resp = self.app.post_json(
+            IMAGES, {'name': 'onward', 'disk_format': 'qcow2',
+                     'container_format': 'bare', 'os_distro': 'cirros',
+                     'os_mcimage_targets': targets},
+            headers=self.headers(Accept='application/json'),
+            expect_errors=status >= 400)
+        self.assertEqual(status, resp.status_int, resp.text)
+        return resp.json
+
+    def test_upload_starts_a_copy_task_into_the_named_vims(self):
+        image = self.create(base.OTHER_VIM)
+        resp = self.app.put(IMAGES + '/%s/file' % image['id'],
+                            test_tasks.DATA, headers=self.headers(**{
+                                'Content-Type': 'application/octet-stream'}),
+                            status=204)
+        task_id = resp.headers['OpenStack-MCImage-Task-Id']
+        shown = self.app.get(IMAGES + '/' + image['id'],
+                             headers=self.headers()).json
+        self.assertEqual(task_id, shown['os_mcimage_task_id'])
+        task = self.wait(task_id)
+        self.assertEqual('success', task['status'], task['message'])
+        [target] = task['result']['targets']
+        self.assertEqual((base.OTHER_VIM, 'p1'),
+                         (target['vim_id'], target['tenant_id']))
+        copy = self.glance[base.OTHER_VIM].images[target['image_id']]
+        self.assertEqual(('onward', 'cirros', 'active', 'p1'), (
+            copy['name'], copy['os_distro'], copy['status'],
+            copy['owner']))
+        self.assertNotIn('os_mcimage_targets', copy)
+        self.assertEqual(hashlib.sha512(test_tasks.DATA).hexdigest(),
+                         copy['os_hash_value'])
+
+    def test_bad_targets_refused_at_create_patch_and_upload(self):
+        for value, why in (('nowhere_RegionNine', 'no VIM'),
+                           (base.VIM, 'this VIM'),
+                           ('%s,%s' % (base.OTHER_VIM, base.OTHER_VIM),
+                            'named twice'),
+                           ('', 'no VIM')):
+            resp = self.create(value, status=400)
+            self.assertIn('os_mcimage_targets', resp['message'])
+            self.assertIn(why, resp['message'])
+        image = self.create(base.OTHER_VIM)
+        resp = self.app.patch(
+            IMAGES + '/' + image['id'],
+            '[{"op": "replace", "path": "/os_mcimage_targets", '
+            '"value": "nowhere_RegionNine"}]',
+            headers=self.headers(Accept='application/json', **{
+                'Content-Type':
+                    'application/openstack-images-v2.1-json-patch'}),
+            expect_errors=True)
+        self.assertEqual(400, resp.status_int, resp.text)
+        # Set in the VIM behind mcimage's back: the upload is refused
+        # before a byte is read, and the image stays queued.
+        self.fake.images[image['id']]['os_mcimage_targets'] = 'nowhere_X'
+        resp = self.app.put(IMAGES + '/%s/file' % image['id'],
+                            test_tasks.DATA, headers=self.headers(**{
+                                'Content-Type': 'application/octet-stream',
+                                'Accept': 'application/json'}),
+                            expect_errors=True)
+        self.assertEqual(400, resp.status_int, resp.text)
+        self.assertEqual('queued', self.fake.images[image['id']]['status'])
+        self.assertEqual([], self.app.get(
+            '/v1/tasks', headers=self.headers()).json['tasks'])
+
+    def test_token_mode_vims_refused(self):
+        # A task reads and writes later, without the caller's token.
+        backends.get(base.OTHER_VIM).auth_mode = 'token'
+        resp = self.create(base.OTHER_VIM, status=400)
+        self.assertIn('auth_mode = token', resp['message'])
+        backends.get(base.OTHER_VIM).auth_mode = 'trusted'
+        backends.get(base.VIM).auth_mode = 'token'
+        resp = self.create(base.OTHER_VIM, status=400)
+        self.assertIn('auth_mode = token', resp['message'])

@@ -15,7 +15,8 @@
 Any Glance client (glanceclient, openstacksdk, the openstack CLI, nova)
 given {public_endpoint}/glance/{vim_id} as its image endpoint talks Glance
 v2 to mcimage, which answers for the caller's own project in that VIM,
-with every check of mcimage's own routes (see doc/source/user/glance-endpoint.rst):
+with every check of mcimage's own routes (see
+doc/source/user/glance-endpoint.rst):
 
   GET  /                    Glance's versions document (300)
   GET  /versions            the same, 200

@@ -28,23 +28,75 @@ Glance has and /v1 adds (the ONAP multipart route) left out:
 
 import pecan
 
+from mcimage.api.controllers.v1 import image_data as v1_image_data
 from mcimage.api.controllers.v1 import images as v1_images
+from mcimage.api.schemas import images as schemas
 from mcimage.api import utils
 from mcimage.api import validation
 from mcimage.images import access
 from mcimage.images import vims as vims_api
+from mcimage.tasks import onward
 
 _INFO = ('import', 'stores')
+# Names the copy task an upload into an image with os_mcimage_targets
+# started (mcimage.tasks.onward), also set on the image.
+TASK_HEADER = 'OpenStack-MCImage-Task-Id'
+
+
+def _check_targets(vim, value):
+    onward.targets(utils.context(), vim, value)
+
+
+class ImageDataController(v1_image_data.ImageDataController):
+    """/v2/images/{image_id}/file: an upload may start copies onward."""
+
+    def _before_upload(self):
+        # Copies that cannot be made are refused before the data is read.
+        image = access.get_image(utils.context(), self.vim, self.tenant_id,
+                                 self.image_id)
+        if image.get(onward.TARGETS_PROPERTY):
+            _check_targets(self.vim, image[onward.TARGETS_PROPERTY])
+
+    def _uploaded(self, image):
+        # The copies get the image's own fields, not what Glance sets.
+        properties = {k: v for k, v in image.items()
+                      if k not in schemas.READ_ONLY_FIELDS
+                      and v is not None}
+        task = onward.copy_onward(utils.context(), self.vim, self.tenant_id,
+                                  image, properties)
+        if task is not None:
+            pecan.response.headers[TASK_HEADER] = task['id']
+
+
+class ImageController(v1_images.ImageController):
+    """/v2/images/{image_id}"""
+
+    def _check_ops(self, ops):
+        for op in ops:
+            if (op['path'] == '/' + onward.TARGETS_PROPERTY
+                    and op['op'] != 'remove'):
+                _check_targets(self.vim, op['value'])
+
+    @pecan.expose()
+    def _lookup(self, segment, *remainder):
+        if segment == 'file' and not remainder:
+            return ImageDataController(self.vim, self.tenant_id,
+                                       self.image_id), remainder
+        return super()._lookup(segment, *remainder)
 
 
 class ImagesController(v1_images.ImagesController):
     """/v2/images"""
 
+    def _check_fields(self, fields):
+        if onward.TARGETS_PROPERTY in fields:
+            _check_targets(self.vim, fields[onward.TARGETS_PROPERTY])
+
     @pecan.expose()
     def _lookup(self, image_id, *remainder):
         validation.check_image_id(image_id)
-        return v1_images.ImageController(self.vim, self.tenant_id,
-                                         image_id), remainder
+        return ImageController(self.vim, self.tenant_id,
+                               image_id), remainder
 
 
 class InfoController(object):

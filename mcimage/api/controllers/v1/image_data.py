@@ -124,7 +124,8 @@ class ImageDataController(object):
         stream = validation.data_body(request, OCTET_STREAM)
         declared_md5 = validation.content_md5(
             request.headers.get('Content-MD5'))
-        _image, staged = ingest.upload_data(
+        self._before_upload()
+        image, staged = ingest.upload_data(
             utils.context(), self.vim, self.tenant_id, self.image_id,
             _Chunks(stream, CONF.upload.chunk_size),
             size=request.content_length, declared_md5=declared_md5)
@@ -132,6 +133,13 @@ class ImageDataController(object):
         pecan.response.status = 204
         if staged is not None:
             pecan.response.headers[STAGED_UPLOAD_HEADER] = staged['id']
+        self._uploaded(image)
+
+    def _before_upload(self):
+        """What an API checks before a byte of the data is read."""
+
+    def _uploaded(self, image):
+        """What an API does once the data is in ``image``."""
 
 
 class ImageFileController(object):

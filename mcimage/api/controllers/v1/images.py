@@ -127,9 +127,13 @@ class ImageController(object):
         ops = validation.json_body(request,
                                    media_types=validation.PATCH_TYPES)
         ops = validation.image_patch(ops, validation.content_type(request))
+        self._check_ops(ops)
         image = metadata.update_image(utils.context(), self.vim,
                                       self.tenant_id, self.image_id, ops)
         return self._format(image)
+
+    def _check_ops(self, ops):
+        """More checks of a validated patch, for an API that has them."""
 
     @index.when(method='DELETE')
     def index_delete(self):
@@ -188,6 +192,7 @@ class ImagesController(object):
             raise exception.Invalid(reason='the body must be a JSON object')
         fields = forms.glance_names(body)
         validation.validate(schemas.create_body, fields)
+        self._check_fields(fields)
         image = metadata.create_image(context, self.vim, self.tenant_id,
                                       fields)
         body = views.format_image(image, utils.link_root(self.vim,
@@ -195,6 +200,9 @@ class ImagesController(object):
         pecan.response.status = 201
         pecan.response.location = body['self']
         return body
+
+    def _check_fields(self, fields):
+        """More checks of a validated create body, for an API with more."""
 
     @pecan.expose()
     def _lookup(self, segment, *remainder):
