@@ -42,6 +42,11 @@ import abc
 from mcimage.common import exception
 
 
+# Sent by a driver on every call to a VIM, naming the VIM: mcimage's
+# Glance endpoint refuses a request that carries it (a VIM configured, or
+# found in the catalog, as mcimage's own endpoint would loop).
+RELAY_HEADER = 'X-MCImage-Relay'
+
 # What get_document() may be asked for.
 DOCUMENTS = ('versions', 'info/import', 'info/stores')
 

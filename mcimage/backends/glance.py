@@ -334,6 +334,7 @@ class GlanceBackend(base.Backend):
         auth, headers = self._auth_and_headers(context, tenant_id,
                                                as_service)
         headers = dict(headers, **(extra_headers or {}))
+        headers[base.RELAY_HEADER] = self.vim.id
         return glance_http.SessionClient(
             self._get_session(), auth=auth,
             additional_headers=headers,

@@ -134,6 +134,15 @@ class NotAcceptable(MCImageException):
     msg_fmt = _('%(reason)s')
 
 
+class RelayLoop(Invalid):
+    error_code = 'mcimage.relay_loop'
+    msg_fmt = _('This request comes from an mcimage acting for its VIM '
+                '%(vim_id)s: mcimage does not serve its Glance endpoint to '
+                'an mcimage (it would call itself). Name that VIM\'s own '
+                'Glance in its [vim:%(vim_id)s] group (endpoint_override, '
+                'or a service_type the catalog gives it under).')
+
+
 class Conflict(MCImageException):
     code = 409
     title = 'Conflict'

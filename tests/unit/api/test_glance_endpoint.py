@@ -200,6 +200,16 @@ class TestErrors(GlanceEndpointTestCase):
             **{'Content-Type': 'application/json'}), expect_errors=True)
         self.assertGlanceError(resp, 400)
 
+    def test_a_relayed_request_is_refused(self):
+        """mcimage calling its own endpoint as a VIM's Glance: no loop."""
+        resp = self.app.get(IMAGES, headers=self.headers(**{
+            'Accept': 'application/json',
+            'X-MCImage-Relay': 'acme_RegionOne'}), expect_errors=True)
+        self.assertGlanceError(resp, 400, 'acting for its VIM acme_RegionOne')
+        self.assertIn('[vim:acme_RegionOne]', resp.json['message'])
+        self.assertEqual([], [c for c in self.fake.calls
+                              if c[0] == 'list_images'])
+
     def test_routing_404_and_405(self):
         self.assertGlanceError(self.app.get(
             ROOT + '/v2/nothing', headers=self.headers(

@@ -285,6 +285,24 @@ class TestOperations(GlanceBackendTestCase):
         self.assertEqual([('GET', '/v2/images?limit=1&status=active')],
                          self.sent())
 
+    def test_every_call_names_the_vim_it_relays_for(self):
+        """So that mcimage's Glance endpoint can refuse to call itself."""
+        self.answer = {'id': IMAGE_ID}
+        self.backend.get_image(self.context, 'p1', IMAGE_ID)
+        self.assertEqual(self.backend.vim.id,
+                         self.last().headers['X-MCImage-Relay'])
+
+    def test_get_document(self):
+        self.answer = {'import-methods': {'value': ['glance-direct']}}
+        self.assertEqual(self.answer, self.backend.get_document(
+            self.context, 'p1', 'info/import'))
+        self.assertEqual([('GET', '/v2/info/import')], self.sent())
+        self.answer = {'versions': []}
+        self.backend.get_document(self.context, 'p1', 'versions')
+        self.assertEqual(('GET', '/versions'), self.sent()[-1])
+        self.assertRaises(exception.NotFound, self.backend.get_document,
+                          self.context, 'p1', 'images')
+
     def test_list_images_without_params(self):
         self.answer = {'images': []}
         self.backend.list_images(self.context, 'p1', {})

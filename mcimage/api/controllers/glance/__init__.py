@@ -33,6 +33,8 @@ import pecan
 from mcimage.api.controllers.glance import v2
 from mcimage.api import versions
 from mcimage import backends
+from mcimage.backends import base as backends_base
+from mcimage.common import exception
 
 CONF = cfg.CONF
 
@@ -86,4 +88,7 @@ class GlanceController(object):
 
     @pecan.expose()
     def _lookup(self, vim_id, *remainder):
+        relayed_for = pecan.request.headers.get(backends_base.RELAY_HEADER)
+        if relayed_for is not None:
+            raise exception.RelayLoop(vim_id=relayed_for[:255])
         return VimController(backends.get(vim_id)), remainder
