@@ -99,6 +99,13 @@ The same with the openstack command (python-mcimageclient, in $VENV):
         --file /tmp/disk.back disk
     sha256sum /tmp/disk.img /tmp/disk.back
 
+Any Glance client, through mcimage's Glance endpoint for that VIM:
+
+    export OS_IMAGE_ENDPOINT_OVERRIDE=http://127.0.0.1:$PORT/glance/local_RegionOne
+    openstack image create --disk-format raw --container-format bare \\
+        --file /tmp/disk.img glance-way
+    openstack image list
+
 Ctrl-C stops mcimage and Glance.
 EOT
 "$VENV/bin/mcimage-api" --config-file "$CONF"
