@@ -196,8 +196,9 @@ class TestGlanceClients(base.FunctionalTestCase):
         listed = json.loads(self.cli('image', 'list', '--name', name,
                                      '--long', '-f', 'json'))
         self.assertEqual([image['id']], [i['ID'] for i in listed])
-        shown = json.loads(self.cli('image', 'show', '-f', 'json',
-                                    image['id']))
+        # By name: the CLI asks for it as an id first (a 404), then lists.
+        shown = json.loads(self.cli('image', 'show', '-f', 'json', name))
+        self.assertEqual(image['id'], shown['id'])
         self.assertEqual('cirros', shown['properties']['os_distro'])
         self.cli('image', 'delete', image['id'])
         self.assertEqual([], [i for i in self.glance_images('admin')

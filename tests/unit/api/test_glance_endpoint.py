@@ -186,6 +186,12 @@ class TestErrors(GlanceEndpointTestCase):
         self.assertEqual('text/plain', resp.content_type)
         self.assertTrue(resp.text.startswith('404 Not Found'))
 
+    def test_an_id_that_is_no_uuid_is_a_404(self):
+        # Clients then look the value up as a name.
+        resp = self.app.get(IMAGES + '/cirros', headers=self.headers(
+            Accept='application/json'), expect_errors=True)
+        self.assertGlanceError(resp, 404, 'cirros')
+
     def test_policy_refusal_is_glance_403(self):
         resp = self.app.post_json(
             IMAGES, {'name': 'x', 'disk_format': 'raw',

@@ -33,6 +33,7 @@ from mcimage.api.controllers.v1 import images as v1_images
 from mcimage.api.schemas import images as schemas
 from mcimage.api import utils
 from mcimage.api import validation
+from mcimage.common import exception
 from mcimage.images import access
 from mcimage.images import vims as vims_api
 from mcimage.tasks import onward
@@ -94,7 +95,14 @@ class ImagesController(v1_images.ImagesController):
 
     @pecan.expose()
     def _lookup(self, image_id, *remainder):
-        validation.check_image_id(image_id)
+        # Glance has no image of an id that is not one: a 404, on which
+        # clients then look the value up as a name (openstack image show
+        # NAME).
+        try:
+            validation.check_image_id(image_id)
+        except exception.Invalid:
+            raise exception.ImageNotFound(image_id=image_id,
+                                          vim_id=self.vim.id)
         return ImageController(self.vim, self.tenant_id,
                                image_id), remainder
 
