@@ -59,5 +59,19 @@ def link_root(vim, tenant_id):
                             urllib.parse.quote(tenant_id, safe=''))
 
 
+def glance_endpoint_url(vim):
+    """The VIM's Glance endpoint URL (/glance/{vim_id}), as reached.
+
+    [api] public_endpoint when set, followed by where the Glance endpoint
+    is mounted (the request's script name).
+    """
+    request = pecan.request
+    if CONF.api.public_endpoint:
+        base = CONF.api.public_endpoint.rstrip('/') + request.script_name
+    else:
+        base = request.application_url
+    return '%s/%s' % (base.rstrip('/'), urllib.parse.quote(vim.id, safe=''))
+
+
 def context():
     return pecan.request.context['mcimage_context']

@@ -47,8 +47,21 @@ from mcimage.common import exception
 # found in the catalog, as mcimage's own endpoint would loop).
 RELAY_HEADER = 'X-MCImage-Relay'
 
+# The JSON schemas of Glance's metadata definitions catalog, each
+# /v2/schemas/metadefs/<name>.
+METADEF_SCHEMAS = ('namespace', 'namespaces', 'object', 'objects',
+                   'property', 'properties', 'tag', 'tags', 'resource_type',
+                   'resource_types')
+
 # What get_document() may be asked for.
-DOCUMENTS = ('versions', 'info/import', 'info/stores')
+DOCUMENTS = ('versions', 'info/import', 'info/stores') + tuple(
+    'schemas/metadefs/' + name for name in METADEF_SCHEMAS)
+
+# The methods of Glance's metadata definitions API (metadefs()).
+METADEF_METHODS = ('GET', 'POST', 'PUT', 'DELETE')
+# The one request header of it Glance reads: POST .../tags adds to the
+# namespace's tags rather than replacing them.
+METADEF_APPEND_HEADER = 'X-Openstack-Append'
 
 
 class Backend(metaclass=abc.ABCMeta):
@@ -181,9 +194,33 @@ class Backend(metaclass=abc.ABCMeta):
     def get_document(self, context, tenant_id, name):
         """A document the VIM publishes about itself, as it sends it.
 
-        ``name`` is one of DOCUMENTS: Glance's versions document and its
-        /v2/info documents (import methods, stores).
+        ``name`` is one of DOCUMENTS: Glance's versions document, its
+        /v2/info documents (import methods, stores) and the schemas of its
+        metadata definitions (schemas/metadefs/...).
         """
+
+    def metadefs(self, context, tenant_id, method, path, query=None,
+                 body=None, append=None):
+        """One request of Glance's metadata definitions API, relayed.
+
+        ``method`` is one of METADEF_METHODS, ``path`` the segments below
+        /v2/metadefs (('namespaces', 'OS::Compute::Quota', 'objects')),
+        ``query`` a list of (name, value) pairs, ``body`` the JSON document
+        to send (None: none) and ``append`` the value of
+        METADEF_APPEND_HEADER, if any. Answers (status, headers, body):
+        ``headers`` holds Content-Type, and Location as a path below the
+        VIM's Glance endpoint (/v2/metadefs/...) when the VIM sends one;
+        ``body`` is the decoded JSON document, None when there is none
+        (204). What the VIM refuses raises as any other call (NotFound for
+        its 404, Forbidden, Conflict, Invalid, MethodNotAllowed).
+
+        mcimage adds nothing to metadata definitions: the VIM's Glance
+        decides, for whoever the call is made as. A driver without them
+        answers as a Glance without them: NotFound.
+        """
+        raise exception.NotFound(
+            'VIM %s offers no metadata definitions (its driver %s has none).'
+            % (self.vim.id, self.vim.driver))
 
     def project_by_name(self, context, name, domain_name):
         """The id of project ``name`` of ``domain_name`` in the VIM, or None.

@@ -51,6 +51,9 @@ _CORE = frozenset([
 # What a JSON patch may not remove (Glance: 403 on these).
 _BASE = frozenset(['name', 'visibility', 'disk_format', 'container_format',
                    'min_disk', 'min_ram', 'protected', 'os_hidden', 'tags'])
+# The resource types the fake's metadata definitions know.
+_RESOURCE_TYPES = ('OS::Cinder::Volume', 'OS::Glance::Image',
+                   'OS::Nova::Flavor')
 _NOT_A_FILTER = frozenset(['limit', 'marker', 'sort', 'sort_key',
                            'sort_dir', 'member_status', 'visibility'])
 
@@ -76,6 +79,10 @@ class FakeGlance(base.Backend):
         # (domain name, project name) -> project id: its Keystone's
         # projects mcimage may act in (project_by_name).
         self.projects = {}
+        # Metadata definitions: namespace name -> {'namespace': fields,
+        # 'objects': {name: fields}, 'properties', 'tags',
+        # 'resource_types' (its associations)}.
+        self.namespaces = {}
         self._clock = itertools.count()
 
     def _now(self):
@@ -478,6 +485,9 @@ class FakeGlance(base.Backend):
         if not self.reachable:
             raise exception.ServiceUnavailable(
                 'VIM %s does not answer' % self.vim.id)
+        if name not in base.DOCUMENTS:
+            raise exception.NotFound('The VIM publishes no document %s'
+                                     % name)
         return {
             'versions': {'versions': [
                 {'id': 'v2.17', 'status': 'CURRENT', 'links': [
@@ -488,7 +498,171 @@ class FakeGlance(base.Backend):
                 'description': 'Import methods available.',
                 'type': 'array', 'value': ['glance-direct']}},
             'info/stores': {'stores': [{'id': 'local', 'default': True}]},
-        }[name]
+        }.get(name) or self._metadef_schema(name)
+
+    def _metadef_schema(self, name):
+        """A small schema of schemas/metadefs/<name>, in Glance's shape."""
+        kind = name.rpartition('/')[2]
+        return {'name': kind, 'properties': {'name': {'type': 'string'}},
+                'links': [{'rel': 'describedby',
+                           'href': '/v2/schemas/' + name}]}
+
+    # -- metadata definitions ----------------------------------------------
+    # Namespaces and what they hold, with Glance's answers (201 and its
+    # Location, 204, 404, 409) but none of its schemas' checks: the fake
+    # shows every namespace to whoever asks, as it does images.
+
+    def metadefs(self, context, tenant_id, method, path, query=None,
+                 body=None, append=None):
+        self.calls.append(('metadefs', tenant_id, method, tuple(path)))
+        if method not in base.METADEF_METHODS:
+            raise exception.MethodNotAllowed(reason='no method %s' % method)
+        path = tuple(path)
+        json_type = {'Content-Type': 'application/json'}
+        if path == ('resource_types',):
+            self._metadef_methods(method, 'GET')
+            return 200, json_type, {'resource_types': [
+                {'name': name, 'created_at': _EPOCH.isoformat()}
+                for name in _RESOURCE_TYPES]}
+        if not path or path[0] != 'namespaces' or len(path) > 4:
+            raise self._metadef_not_found(path)
+        if len(path) == 1:
+            self._metadef_methods(method, 'GET', 'POST')
+            if method == 'GET':
+                return 200, json_type, {
+                    'namespaces': [dict(self.namespaces[name]['namespace'])
+                                   for name in sorted(self.namespaces)],
+                    'first': '/v2/metadefs/namespaces',
+                    'schema': '/v2/schemas/metadefs/namespaces'}
+            fields = self._metadef_fields(body, 'namespace')
+            if fields['namespace'] in self.namespaces:
+                raise exception.Conflict(
+                    'VIM %s refused the request: Namespace %s already '
+                    'exists' % (self.vim.id, fields['namespace']))
+            fields.setdefault('visibility', 'private')
+            fields.setdefault('protected', False)
+            fields['owner'] = tenant_id
+            return self._put_namespace(fields, {
+                'objects': {}, 'properties': {}, 'tags': {},
+                'resource_types': {}}, 201)
+        held = self.namespaces.get(path[1])
+        if held is None:
+            raise self._metadef_not_found(path)
+        if len(path) == 2:
+            self._metadef_methods(method, 'GET', 'PUT', 'DELETE')
+            if method == 'GET':
+                return 200, json_type, dict(held['namespace'])
+            if method == 'PUT':
+                fields = self._metadef_fields(body, 'namespace')
+                del self.namespaces[path[1]]
+                fields['owner'] = held['namespace']['owner']
+                return self._put_namespace(fields, held, 200)
+            if held['namespace'].get('protected'):
+                raise exception.Forbidden(
+                    'VIM %s refused the request: Namespace %s is protected '
+                    'and cannot be deleted.' % (self.vim.id, path[1]))
+            del self.namespaces[path[1]]
+            return 204, {}, None
+        kind = path[2]
+        if kind not in ('objects', 'properties', 'tags', 'resource_types'):
+            raise self._metadef_not_found(path)
+        items = held[kind]
+        if len(path) == 3:
+            return self._metadef_collection(method, kind, items, body,
+                                            append)
+        name = path[3]
+        if method == 'POST' and kind == 'tags':
+            if name in items:
+                raise exception.Conflict(
+                    'VIM %s refused the request: tag %s already exists' %
+                    (self.vim.id, name))
+            items[name] = {'name': name}
+            return 201, json_type, dict(items[name])
+        self._metadef_methods(method, *(('DELETE',) if kind ==
+                                        'resource_types' else
+                                        ('GET', 'PUT', 'DELETE')))
+        if name not in items:
+            raise self._metadef_not_found(path)
+        if method == 'GET':
+            return 200, json_type, dict(items[name])
+        if method == 'PUT':
+            fields = self._metadef_fields(body, 'name')
+            del items[name]
+            items[fields['name']] = fields
+            return 200, json_type, dict(fields)
+        del items[name]
+        return 204, {}, None
+
+    def _metadef_collection(self, method, kind, items, body, append):
+        """namespaces/{namespace}/{objects,properties,tags,resource_types}"""
+        json_type = {'Content-Type': 'application/json'}
+        self._metadef_methods(method, *(('GET', 'POST') if kind ==
+                                        'resource_types' else
+                                        ('GET', 'POST', 'DELETE')))
+        if method == 'GET':
+            if kind == 'properties':
+                return 200, json_type, {'properties': copy.deepcopy(items)}
+            listed = [dict(items[name]) for name in sorted(items)]
+            if kind == 'resource_types':
+                return 200, json_type, {'resource_type_associations': listed}
+            return 200, json_type, {kind: listed}
+        if method == 'DELETE':
+            items.clear()
+            return 204, {}, None
+        if kind == 'tags':
+            if not isinstance(body, dict) or not isinstance(
+                    body.get('tags'), list):
+                raise exception.Invalid(
+                    'VIM %s refused the request: a list of tags is needed'
+                    % self.vim.id)
+            if (append or '').lower() not in ('true', '1', 'yes', 'on'):
+                items.clear()
+            for tag in body['tags']:
+                name = self._metadef_fields(tag, 'name')['name']
+                items[name] = {'name': name}
+            return 201, json_type, {'tags': [dict(items[name])
+                                             for name in sorted(items)]}
+        fields = self._metadef_fields(body, 'name')
+        if fields['name'] in items:
+            raise exception.Conflict(
+                'VIM %s refused the request: %s already exists' %
+                (self.vim.id, fields['name']))
+        items[fields['name']] = fields
+        return 201, json_type, dict(fields)
+
+    def _put_namespace(self, fields, held, status):
+        name = fields['namespace']
+        if name in self.namespaces:
+            raise exception.Conflict(
+                'VIM %s refused the request: Namespace %s already exists' %
+                (self.vim.id, name))
+        fields['self'] = '/v2/metadefs/namespaces/%s' % name
+        fields['schema'] = '/v2/schemas/metadefs/namespace'
+        held['namespace'] = fields
+        self.namespaces[name] = held
+        headers = {'Content-Type': 'application/json'}
+        if status == 201:
+            headers['Location'] = fields['self']
+        return status, headers, dict(fields)
+
+    def _metadef_fields(self, body, key):
+        if not isinstance(body, dict) or not isinstance(body.get(key), str) \
+                or not body[key]:
+            raise exception.Invalid(
+                'VIM %s refused the request: %r is required' %
+                (self.vim.id, key))
+        return copy.deepcopy(body)
+
+    def _metadef_methods(self, method, *allowed):
+        if method not in allowed:
+            raise exception.MethodNotAllowed(
+                reason='VIM %s refused the request: The method %s is not '
+                       'allowed for this resource.' % (self.vim.id, method))
+
+    def _metadef_not_found(self, path):
+        return exception.NotFound(
+            'VIM %s answered 404: No metadata definition at %s' %
+            (self.vim.id, '/'.join(path)))
 
     def project_by_name(self, context, name, domain_name):
         self.calls.append(('project_by_name', domain_name, name))

@@ -549,6 +549,46 @@ class GlanceBackend(base.Backend):
             *name.split('/'))
         return self._call(context, tenant_id, 'get', path)[1]
 
+    def metadefs(self, context, tenant_id, method, path, query=None,
+                 body=None, append=None):
+        """Relay one metadata definitions request (see base.Backend).
+
+        Made as the caller (auth_mode token: its token, so the VIM's own
+        policy decides what it sees; trusted: its identity headers) or as
+        mcimage's service user in the tenant (service).
+        """
+        if method not in base.METADEF_METHODS:
+            raise exception.MethodNotAllowed(
+                reason='Glance\'s metadata definitions API has no method %s'
+                       % method)
+        url = v2_path('metadefs', *path)
+        if query:
+            url += '?' + urllib.parse.urlencode(query)
+        kwargs = {'headers': {}}
+        if body is not None:
+            kwargs['data'] = jsonutils.dumps(body)
+            kwargs['headers']['Content-Type'] = 'application/json'
+        if append is not None:
+            kwargs['headers'][base.METADEF_APPEND_HEADER] = append
+        with self.translate(caller_token=self.vim.auth_mode == 'token'):
+            client = self.client(context, tenant_id)
+            try:
+                resp, answer = client.request(url, method, **kwargs)
+            except glance_exc.HTTPMethodNotAllowed as e:
+                raise exception.MethodNotAllowed(
+                    reason='VIM %s refused the request: %s' %
+                    (self.vim.id, _shown(_reason(e))))
+        headers = {}
+        if resp.headers.get('Content-Type'):
+            headers['Content-Type'] = resp.headers['Content-Type']
+        location = _below_endpoint(resp.headers.get('Location'), resp.url,
+                                   url)
+        if location:
+            headers['Location'] = location
+        if resp.status_code == 204 or not resp.content:
+            answer = None
+        return resp.status_code, headers, answer
+
     def upload(self, context, tenant_id, image_id, reader, size=None):
         """Stream ``reader`` (an object with read()) into the image.
 
@@ -667,6 +707,31 @@ class DownloadBody(object):
 
     def close(self):
         self._resp.close()
+
+
+def _below_endpoint(location, requested, path):
+    """A Location of the VIM as a path below its endpoint (/v2/...), or None.
+
+    ``requested`` is the URL of the request answered, which ended in
+    ``path`` (with its query): what precedes it is the endpoint's own
+    path, absolute or not in the Location. Anything else, another host's
+    URL, is the VIM's network: dropped.
+    """
+    if not location:
+        return None
+    requested = urllib.parse.urlsplit(requested)
+    wanted = urllib.parse.urlsplit(path).path
+    if not requested.path.endswith(wanted):
+        return None
+    prefix = requested.path[:len(requested.path) - len(wanted)]
+    found = urllib.parse.urlsplit(location)
+    if found.netloc and (found.scheme, found.netloc) != (requested.scheme,
+                                                         requested.netloc):
+        return None
+    if not found.path.startswith(prefix + '/v2/'):
+        return None
+    return urllib.parse.urlunsplit(
+        ('', '', found.path[len(prefix):], found.query, ''))
 
 
 # A URL in a VIM's message (a proxy's error page, a redirect) names hosts

@@ -134,6 +134,13 @@ class NotAcceptable(MCImageException):
     msg_fmt = _('%(reason)s')
 
 
+class MethodNotAllowed(MCImageException):
+    code = 405
+    title = 'Method Not Allowed'
+    error_code = 'mcimage.method_not_allowed'
+    msg_fmt = _('%(reason)s')
+
+
 class RelayLoop(Invalid):
     error_code = 'mcimage.relay_loop'
     msg_fmt = _('This request comes from an mcimage acting for its VIM '

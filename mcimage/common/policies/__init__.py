@@ -15,6 +15,7 @@ import itertools
 from mcimage.common.policies import base
 from mcimage.common.policies import images
 from mcimage.common.policies import members
+from mcimage.common.policies import metadefs
 from mcimage.common.policies import tasks
 from mcimage.common.policies import uploads
 from mcimage.common.policies import vims
@@ -25,6 +26,7 @@ def list_rules():
         base.list_rules(),
         images.list_rules(),
         members.list_rules(),
+        metadefs.list_rules(),
         tasks.list_rules(),
         uploads.list_rules(),
         vims.list_rules(),

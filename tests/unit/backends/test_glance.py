@@ -1197,3 +1197,137 @@ class TestData(GlanceBackendTestCase):
                         '/v2/images/%s/file' % IMAGE_ID)
             self.assertRaises(cls, self.backend.download, self.context, 'p1',
                               IMAGE_ID, byte_range='bytes=9-')
+
+
+class TestMetadefs(GlanceBackendTestCase):
+    """Metadata definitions: relayed as they came, answered as they went."""
+
+    NS = 'OS::Compute::Quota'
+
+    def body(self):
+        return json.loads(self.last().text)
+
+    def relay(self, method='GET', path=('namespaces',), **kwargs):
+        return self.backend.metadefs(self.context, 'p1', method, path,
+                                     **kwargs)
+
+    def test_paths_and_queries(self):
+        self.answer = {'namespaces': []}
+        self.assertEqual(
+            (200, {'Content-Type': 'application/json'}, self.answer),
+            self.relay(query=[('limit', '5'), ('resource_types', 'a,b')]))
+        self.relay(path=('namespaces', self.NS, 'objects', 'a b/c?'))
+        self.relay(path=('resource_types',))
+        self.assertEqual(
+            [('GET', '/v2/metadefs/namespaces?limit=5&resource_types=a%2Cb'),
+             ('GET', '/v2/metadefs/namespaces/OS%3A%3ACompute%3A%3AQuota/'
+                     'objects/a%20b%2Fc%3F'),
+             ('GET', '/v2/metadefs/resource_types')], self.sent())
+        self.assertEqual(VIM, self.last().headers[backends_base.RELAY_HEADER])
+        self.assertRaises(exception.InvalidParameterValue, self.relay,
+                          path=('namespaces', '..'))
+
+    def test_body_and_append(self):
+        self.status = 201
+        self.answer = {'tags': [{'name': 't'}]}
+        status, _headers, answer = self.relay(
+            'POST', ('namespaces', self.NS, 'tags'),
+            body={'tags': [{'name': 't'}]}, append='True')
+        self.assertEqual((201, self.answer), (status, answer))
+        request = self.last()
+        self.assertEqual('POST', request.method)
+        self.assertEqual({'tags': [{'name': 't'}]}, self.body())
+        self.assertEqual('application/json', request.headers['Content-Type'])
+        self.assertEqual('True', request.headers['X-Openstack-Append'])
+        self.relay('PUT', ('namespaces', self.NS), body={'namespace': 'x'})
+        self.assertNotIn('X-Openstack-Append', self.last().headers)
+        self.assertEqual({'namespace': 'x'}, self.body())
+
+    def test_no_body(self):
+        self.wire.register_uri('DELETE', requests_mock.ANY, status_code=204,
+                               headers={'Content-Type': 'text/html'})
+        self.assertEqual((204, None), self.relay(
+            'DELETE', ('namespaces', self.NS))[::2])
+        self.assertFalse(self.last().body)
+
+    def test_location_below_the_endpoint(self):
+        for location in (ENDPOINT + '/v2/metadefs/namespaces/x',
+                         '/v2/metadefs/namespaces/x'):
+            self.wire.register_uri(
+                'POST', requests_mock.ANY, status_code=201,
+                json={'namespace': 'x'}, headers={'Location': location})
+            self.assertEqual('/v2/metadefs/namespaces/x', self.relay(
+                'POST', body={'namespace': 'x'})[1]['Location'])
+        # Anywhere else is the VIM's network: not passed on.
+        for location in ('http://10.0.0.9:9292/v2/metadefs/namespaces/x',
+                         ENDPOINT + '/elsewhere'):
+            self.wire.register_uri(
+                'POST', requests_mock.ANY, status_code=201,
+                json={'namespace': 'x'}, headers={'Location': location})
+            self.assertNotIn('Location', self.relay(
+                'POST', body={'namespace': 'x'})[1])
+
+    def test_location_below_an_endpoint_path(self):
+        self.assertEqual(
+            '/v2/metadefs/namespaces/x?a=1', glance._below_endpoint(
+                'https://h/image/v2/metadefs/namespaces/x?a=1',
+                'https://h/image/v2/metadefs/namespaces?b=2',
+                '/v2/metadefs/namespaces?b=2'))
+        self.assertIsNone(glance._below_endpoint(
+            'https://h/v2/metadefs/namespaces/x',
+            'https://h/image/v2/metadefs/namespaces',
+            '/v2/metadefs/namespaces'))
+
+    def test_refusals_keep_their_status_and_message(self):
+        for status, cls in ((400, exception.Invalid),
+                            (403, exception.Forbidden),
+                            (404, exception.NotFound),
+                            (405, exception.MethodNotAllowed),
+                            (409, exception.Conflict)):
+            self.refuse(status, 'Glance says no')
+            e = self.assertRaises(cls, self.relay, 'PUT',
+                                  ('namespaces', self.NS), body={})
+            self.assertEqual(status, e.code)
+            self.assertIn('Glance says no', str(e))
+            self.assertIn(VIM, str(e))
+
+    def test_vim_failing_or_silent(self):
+        self.refuse(500, 'broke')
+        self.assertRaises(exception.BackendError, self.relay)
+        self.wire.register_uri(requests_mock.ANY, requests_mock.ANY,
+                               exc=requests.exceptions.ConnectionError)
+        self.assertRaises(exception.BackendUnavailable, self.relay)
+
+    def test_methods_glance_has_not(self):
+        e = self.assertRaises(exception.MethodNotAllowed, self.relay,
+                              'PATCH')
+        self.assertEqual(405, e.code)
+        self.assertEqual([], self.sent())
+
+    def test_as_the_caller(self):
+        self.relay()
+        self.assertEqual('u1', self.last().headers['X-User-Id'])
+        self.assertEqual('p1', self.last().headers['X-Project-Id'])
+
+    def test_schemas_are_documents(self):
+        self.answer = {'name': 'namespace'}
+        self.assertEqual(self.answer, self.backend.get_document(
+            self.context, 'p1', 'schemas/metadefs/namespace'))
+        self.assertEqual([('GET', '/v2/schemas/metadefs/namespace')],
+                         self.sent())
+
+
+class TestMetadefsToken(GlanceBackendTestCase):
+
+    auth_mode = 'token'
+
+    def test_caller_token(self):
+        self.backend.metadefs(self.context, 'p1', 'GET', ('namespaces',))
+        self.assertEqual(CALLER_TOKEN, self.last().headers['X-Auth-Token'])
+        self.assertNotIn('X-Roles', self.last().headers)
+
+    def test_a_401_is_the_callers_token(self):
+        self.refuse(401)
+        e = self.assertRaises(exception.BackendError, self.backend.metadefs,
+                              self.context, 'p1', 'GET', ('namespaces',))
+        self.assertIn("refused the caller's token", str(e))

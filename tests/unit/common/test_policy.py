@@ -54,8 +54,9 @@ class TestRules(base.TestCase):
             self.assertTrue(rule.description, rule.name)
             self.assertTrue(rule.operations, rule.name)
             for operation in rule.operations:
-                self.assertTrue(operation['path'].startswith('/v1/'),
-                                rule.name)
+                self.assertTrue(
+                    operation['path'].startswith(('/v1/', '/glance/')),
+                    rule.name)
                 self.assertIn(operation['method'],
                               ('GET', 'HEAD', 'POST', 'PUT', 'PATCH',
                                'DELETE'))

@@ -21,32 +21,19 @@ doc/source/user/glance-endpoint.rst):
   GET  /                    Glance's versions document (300)
   GET  /versions            the same, 200
        /v2/...              the Glance v2 images API (controllers.glance.v2)
+                            and its metadata definitions (.metadefs)
 
 Links and errors are Glance's (hooks.GlanceHook).
 """
 
-import urllib.parse
-
-from oslo_config import cfg
 import pecan
 
 from mcimage.api.controllers.glance import v2
+from mcimage.api import utils
 from mcimage.api import versions
 from mcimage import backends
 from mcimage.backends import base as backends_base
 from mcimage.common import exception
-
-CONF = cfg.CONF
-
-
-def _endpoint_url(vim):
-    """This VIM's Glance endpoint URL, as the client reached it."""
-    request = pecan.request
-    if CONF.api.public_endpoint:
-        base = CONF.api.public_endpoint.rstrip('/') + request.script_name
-    else:
-        base = request.application_url
-    return '%s/%s' % (base.rstrip('/'), urllib.parse.quote(vim.id, safe=''))
 
 
 class VersionsController(object):
@@ -61,7 +48,8 @@ class VersionsController(object):
 
     @index.when(method='GET', template='json')
     def index_get(self):
-        return versions.glance_versions_document(_endpoint_url(self.vim))
+        return versions.glance_versions_document(
+            utils.glance_endpoint_url(self.vim))
 
 
 class VimController(object):
@@ -80,7 +68,8 @@ class VimController(object):
     def index_get(self):
         # Glance's answer to the root: the choices, 300.
         pecan.response.status = 300
-        return versions.glance_versions_document(_endpoint_url(self.vim))
+        return versions.glance_versions_document(
+            utils.glance_endpoint_url(self.vim))
 
 
 class GlanceController(object):

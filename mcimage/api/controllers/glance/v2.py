@@ -24,15 +24,19 @@ Glance has and /v1 adds (the ONAP multipart route) left out:
   images/{id}/members[/{member_id}]    sharing
   GET  schemas/{image,images,member,members}
   GET  info/import, info/stores        the VIM's own documents
+       metadefs/...                    Glance's metadata definitions,
+  GET  schemas/metadefs/{name}         relayed (controllers.glance.metadefs)
 """
 
 import pecan
 
+from mcimage.api.controllers.glance import metadefs
 from mcimage.api.controllers.v1 import image_data as v1_image_data
 from mcimage.api.controllers.v1 import images as v1_images
 from mcimage.api.schemas import images as schemas
 from mcimage.api import utils
 from mcimage.api import validation
+from mcimage.backends import base as backends_base
 from mcimage.common import exception
 from mcimage.images import access
 from mcimage.images import vims as vims_api
@@ -136,6 +140,14 @@ class V2Controller(object):
             if len(remainder) != 1 or remainder[0] not in _INFO:
                 pecan.abort(404)
             return InfoController(self.vim, remainder[0]), ()
+        if segment == 'metadefs':
+            return metadefs.MetadefsController(self.vim, remainder), ()
+        if segment == 'schemas' and remainder[:1] == ('metadefs',):
+            if (len(remainder) != 2
+                    or remainder[1] not in backends_base.METADEF_SCHEMAS):
+                pecan.abort(404)
+            return metadefs.MetadefSchemaController(self.vim,
+                                                    remainder[1]), ()
         if segment not in ('images', 'schemas'):
             pecan.abort(404)
         tenant_id = access.own_tenant(utils.context(), self.vim)
