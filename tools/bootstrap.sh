@@ -19,6 +19,12 @@ export MCIMAGE_GLANCE_VENV=${MCIMAGE_GLANCE_VENV:-$TOP/.glance-venv}
 # the other server the Glance fixture offers. One virtualenv for both
 # services: pip resolves Glance's and Keystone's oslo libraries together.
 GLANCE_REQUIREMENTS=${GLANCE_REQUIREMENTS:-"glance>=30.0.0 keystone uwsgi gunicorn"}
+# Exported: the Tempest fixture (tests/functional/fixtures/tempest.py)
+# reads it.
+export MCIMAGE_TEMPEST_VENV=${MCIMAGE_TEMPEST_VENV:-$TOP/.tempest-venv}
+# Pinned: the skip list (tests/functional/tempest_skips.yaml) and the
+# expected totals are these releases'.
+TEMPEST_REQUIREMENTS=${TEMPEST_REQUIREMENTS:-"tempest==47.0.0 glance-tempest-plugin==0.17.0"}
 
 apt_install() {
     if ! command -v apt-get >/dev/null 2>&1; then
@@ -90,6 +96,29 @@ ensure_glance_venv() {
     if ! "$venv/bin/pip" install -q $GLANCE_REQUIREMENTS >> "$log" 2>&1; then
         tail -30 "$log" >&2
         echo "pip could not install Glance and Keystone into $venv" >&2
+        return 1
+    fi
+}
+
+ensure_tempest_venv() {
+    ensure_python
+    local venv=$MCIMAGE_TEMPEST_VENV
+    local log="$venv.pip.log"
+    if [ -x "$venv/bin/tempest" ] && "$venv/bin/python" -c \
+            'import tempest, glance_tempest_plugin' >/dev/null 2>&1; then
+        return 0
+    fi
+    if [ ! -x "$venv/bin/python" ]; then
+        echo "== creating Tempest's virtualenv $venv"
+        "$PYTHON" -m venv "$venv"
+        "$venv/bin/pip" install -q --upgrade pip > "$log" 2>&1 || true
+    fi
+    echo "== installing Tempest and glance-tempest-plugin into $venv" \
+        "(log: $log)"
+    # shellcheck disable=SC2086
+    if ! "$venv/bin/pip" install -q $TEMPEST_REQUIREMENTS >> "$log" 2>&1; then
+        tail -30 "$log" >&2
+        echo "pip could not install Tempest into $venv" >&2
         return 1
     fi
 }

@@ -3,7 +3,8 @@
 # On a fresh Debian machine as root it installs what it needs itself.
 # The functional tests start real Glance and Keystone servers (from their
 # own virtualenv, $MCIMAGE_GLANCE_VENV), PostgreSQL clusters and Redis
-# servers on 127.0.0.1 and stop them (tests/functional/fixtures/).
+# servers on 127.0.0.1 and stop them (tests/functional/fixtures/); Tempest's
+# image tests run from their own virtualenv ($MCIMAGE_TEMPEST_VENV).
 # Ends with one line: "N passed, M failed".
 set -u -o pipefail
 
@@ -16,6 +17,7 @@ EXTRA_REQUIREMENTS="-r $TOP/test-requirements.txt -e $TOP/client
 . "$TOP/tools/bootstrap.sh"
 ensure_venv || exit 1
 ensure_glance_venv || exit 1
+ensure_tempest_venv || exit 1
 
 # Debian packages the suite needs (bindep.txt, profile "test"): the missing
 # ones in one apt-get run.

@@ -43,13 +43,41 @@ _JSON_TYPES = ('application/json',
                'application/openstack-images-v2.0-json-patch')
 
 
-def auth_pipeline_factory(loader, global_conf, **local_conf):
-    """The pipeline named after [DEFAULT] auth_strategy."""
-    pipeline = local_conf[CONF.auth_strategy].split()
+# /glance/{vim_id}, /glance/{vim_id}/versions (PATH_INFO below /glance).
+_GLANCE_VERSIONS_PATH = re.compile(r'^/[^/]+(/versions)?/?$')
+
+
+def _pipeline(loader, names):
+    pipeline = names.split()
     app = loader.get_app(pipeline[-1])
     for name in reversed(pipeline[:-1]):
         app = loader.get_filter(name)(app)
     return app
+
+
+def auth_pipeline_factory(loader, global_conf, **local_conf):
+    """The pipeline named after [DEFAULT] auth_strategy."""
+    return _pipeline(loader, local_conf[CONF.auth_strategy])
+
+
+def glance_pipeline_factory(loader, global_conf, **local_conf):
+    """auth_pipeline_factory, but the versions document needs no token.
+
+    Glance answers GET / and GET /versions before authenticating: clients
+    discover the API with them (Tempest's versions client sends no
+    token). Those requests take the ``versions`` pipeline, when given.
+    """
+    app = auth_pipeline_factory(loader, global_conf, **local_conf)
+    if 'versions' not in local_conf:
+        return app
+    versions = _pipeline(loader, local_conf['versions'])
+
+    def dispatch(environ, start_response):
+        if (environ.get('REQUEST_METHOD') == 'GET' and
+                _GLANCE_VERSIONS_PATH.match(environ.get('PATH_INFO', ''))):
+            return versions(environ, start_response)
+        return app(environ, start_response)
+    return dispatch
 
 
 def cors_factory(global_conf, **local_conf):

@@ -14,6 +14,9 @@
 
 import hashlib
 
+import webtest
+
+from mcimage.api import app as api_app
 from mcimage import backends
 from tests.unit.api import base
 from tests.unit.api import test_tasks
@@ -321,3 +324,52 @@ class TestCopiesOnward(test_tasks.TaskTestCase):
         backends.get(base.VIM).auth_mode = 'token'
         resp = self.create(base.OTHER_VIM, status=400)
         self.assertIn('auth_mode = token', resp['message'])
+
+
+class TestGlanceRoutes(GlanceEndpointTestCase):
+
+    def test_an_empty_image_id_is_a_404(self):
+        # Glance has no route for images/ (Tempest's "null id" tests).
+        for method in ('get', 'delete', 'post', 'patch'):
+            resp = getattr(self.app, method)(
+                IMAGES + '/', headers=self.headers(Accept='application/json'),
+                expect_errors=True)
+            self.assertGlanceError(resp, 404)
+        self.app.get(IMAGES, headers=self.headers(), status=200)
+
+
+class TestVersionsWithoutToken(GlanceEndpointTestCase):
+    """auth_strategy = keystone: the versions document needs no token."""
+
+    def setUp(self):
+        super().setUp()
+        self.config(auth_strategy='keystone')
+        # authtoken registers its options as it loads, and reads them
+        # then: load, configure, load again.
+        api_app.load_app()
+        self.config(www_authenticate_uri='http://keystone.invalid/v3',
+                    group='keystone_authtoken')
+        self.app = webtest.TestApp(api_app.load_app())
+
+    def test_root_and_versions_without_token(self):
+        for path in (ROOT, ROOT + '/'):
+            resp = self.app.get(path, status=300)
+            self.assertEqual('v2.17', resp.json['versions'][0]['id'])
+        for path in (ROOT + '/versions', ROOT + '/versions/'):
+            resp = self.app.get(path, status=200)
+            self.assertEqual('v2.17', resp.json['versions'][0]['id'])
+
+    def test_unknown_vim_is_still_a_404(self):
+        resp = self.app.get('/glance/nowhere/',
+                            headers={'Accept': 'application/json'},
+                            expect_errors=True)
+        self.assertGlanceError(resp, 404, 'nowhere')
+
+    def test_everything_else_needs_a_token(self):
+        for method, path in (('get', ROOT + '/v2/images'),
+                             ('get', ROOT + '/v2/schemas/image'),
+                             ('get', ROOT + '/v2/info/stores'),
+                             ('post', ROOT + '/versions'),
+                             ('delete', ROOT + '/')):
+            resp = getattr(self.app, method)(path, expect_errors=True)
+            self.assertEqual(401, resp.status_int, path)

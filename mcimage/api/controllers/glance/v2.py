@@ -150,6 +150,10 @@ class V2Controller(object):
                                                     remainder[1]), ()
         if segment not in ('images', 'schemas'):
             pecan.abort(404)
+        if remainder == ('',):
+            # images/ (an empty image id) is no route of Glance's: 404
+            # for every method, not the list or a 405.
+            pecan.abort(404)
         tenant_id = access.own_tenant(utils.context(), self.vim)
         if segment == 'images':
             return ImagesController(self.vim, tenant_id), remainder
