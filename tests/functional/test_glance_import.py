@@ -19,14 +19,19 @@ server, allow-listed for the class's mcimage-api.
 """
 
 import hashlib
+import json
 import os
+import subprocess
+import sys
 import time
 
+import fixtures
 import requests
 
 from tests.functional import base
 from tests.functional.fixtures import web
 
+OPENSTACK = os.path.join(os.path.dirname(sys.executable), 'openstack')
 SIZE = 3 * 1024 * 1024 + 17
 TASK_FIELDS = {'id', 'type', 'status', 'input', 'result', 'message', 'owner',
                'image_id', 'request_id', 'user_id', 'created_at',
@@ -209,3 +214,40 @@ class TestGlanceImport(base.FunctionalTestCase):
         self.assertEqual(204, resp.status_code, resp.text)
         self.assertEqual([], self.staged_files())
         self.assertEqual([], self.glance_images())
+
+    def cli(self, *args):
+        """``openstack`` noauth (project admin), the endpoint overridden."""
+        command = [OPENSTACK, '--os-auth-type', 'none', '--os-endpoint',
+                   self.mcimage.endpoint] + list(args)
+        env = dict(os.environ, OS_IMAGE_ENDPOINT_OVERRIDE=self.mcimage.url(
+            '/glance/%s' % self.VIM))
+        done = subprocess.run(command, capture_output=True, text=True,
+                              timeout=120, env=env)
+        self.assertEqual(0, done.returncode, '%s\n%s' % (
+            ' '.join(args), done.stderr[-2000:]))
+        return done.stdout
+
+    def test_openstack_image_stage_and_import(self):
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path, 'd')
+        with open(path, 'wb') as f:
+            f.write(self.data)
+        # Created here: ``image create`` would upload its stdin.
+        resp = requests.post(self.images, json={
+            'name': 'cli-%s' % self.tenant, 'disk_format': 'raw',
+            'container_format': 'bare'}, headers=self.headers(
+                tenant='admin'), timeout=30)
+        self.assertEqual(201, resp.status_code, resp.text)
+        image = resp.json()
+        self.addCleanup(self.cli, 'image', 'delete', image['id'])
+        self.cli('image', 'stage', '--file', path, image['id'])
+        self.cli('image', 'import', '--method', 'glance-direct', image['id'])
+        deadline = time.monotonic() + 120
+        while True:
+            shown = json.loads(self.cli('image', 'show', '-f', 'json',
+                                        image['id']))
+            if shown['status'] == 'active' or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        self.assertEqual('active', shown['status'])
+        self.assertEqual(hashlib.md5(self.data).hexdigest(),
+                         shown['checksum'])
