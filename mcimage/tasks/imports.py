@@ -115,6 +115,12 @@ def stage(context, vim, tenant_id, image_id, source, size=None):
     checks of any upload; the image then names its staged upload. If
     anything fails, nothing is kept.
     """
+    if not methods(vim):
+        # Staged data that no import could ever take.
+        raise exception.Invalid(reason='Images of VIM %s cannot be '
+                                       'imported: %s.' % (
+                                           vim.id, sources.TOKEN_VIM_REASON
+                                           % vim.id))
     image = access.authorize_image(context, vim, tenant_id, image_id,
                                    'mcimage:image:upload')
     _check_queued(context, image, 'staged')

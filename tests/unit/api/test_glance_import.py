@@ -171,6 +171,13 @@ class TestGlanceDirect(GlanceImportTestCase):
         self.stage(active['id'], status=409)
         self.assertEqual(1, len(self.staged_files()))
 
+    def test_no_stage_into_a_token_vim(self):
+        image = self.image()
+        backends.get(base.VIM).auth_mode = 'token'
+        resp = self.stage(image['id'], status=400)
+        self.assertIn('auth_mode = token', resp.json['message'])
+        self.assertEqual([], self.staged_files())
+
     def test_wrong_format_refused_nothing_kept(self):
         image = self.image(disk_format='qcow2')
         resp = self.stage(image['id'], data=b'\x00' * 4096, status=400)
