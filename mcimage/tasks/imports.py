@@ -157,14 +157,14 @@ def _shown_status(context, image):
     return glance_view(context, image)['status']
 
 
-def _latest_task(image_id):
-    tasks = db_api.task_get_all(image_id=image_id, type=TASK_TYPE, limit=1)
+def _latest_task(image_id, status=None):
+    tasks = db_api.task_get_all(image_id=image_id, type=TASK_TYPE,
+                                status=status, limit=1)
     return tasks[0] if tasks else None
 
 
 def _running(context, image_id):
-    task = _latest_task(image_id)
-    return task is not None and task['status'] in UNFINISHED
+    return _latest_task(image_id, status=UNFINISHED) is not None
 
 
 # -- import ------------------------------------------------------------------
@@ -284,7 +284,9 @@ def glance_view(context, image):
     if image.get('status') not in ('queued', 'saving'):
         return image
     image = dict(image)
-    task = _latest_task(image['id'])
+    # The one running, if any (a second one may have failed meanwhile).
+    task = (_latest_task(image['id'], status=UNFINISHED)
+            or _latest_task(image['id']))
     stores = ''
     if task is not None:
         stores = ','.join(s for s in json.loads(task['input']).get(

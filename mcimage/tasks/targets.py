@@ -56,6 +56,22 @@ def discard(context, vim, tenant_id, image_id):
     return recovery.discard_created(context, vim, tenant_id, image_id)
 
 
+def claim_existing(task_id, image_id):
+    """Raise Conflict unless the task is the image's first unfinished one.
+
+    Two import calls at once both pass the API's check; the later task
+    fails here, before it touches the image or what was staged for it.
+    """
+    rows = db_api.task_get_all(image_id=image_id,
+                               status=('pending', 'processing'),
+                               sort_key='created_at', sort_dir='asc')
+    first = rows[0]['id'] if rows else task_id
+    if first != task_id:
+        raise exception.Conflict(
+            reason='Image %s is being imported by task %s.' % (image_id,
+                                                               first))
+
+
 def end_import(context, vim, tenant_id, image_id, import_from):
     """An import into an existing image ended: what it staged goes.
 

@@ -27,6 +27,7 @@ from mcimage.db import api as db_api
 from mcimage.images import staging
 from mcimage import store as staging_store
 from mcimage.tasks import engine
+from mcimage.tasks import imports
 from tests.unit.api import base
 from tests.unit.api import test_tasks
 
@@ -233,6 +234,36 @@ class TestGlanceDirect(GlanceImportTestCase):
                               status=409)
         self.assertIn('imported already', resp.json['message'])
         self.stage(image['id'], status=409)
+
+    def test_a_second_import_at_once_fails_alone(self):
+        image = self.image()
+        self.stage(image['id'])
+        # Two import calls that both passed the API's check: the later
+        # task fails without touching the image or its staged data.
+        submit = engine.EmbeddedRunner.submit
+        submitted = []
+
+        def first_only_saved(runner, task_id, count):
+            # The first task stays pending; the second one runs.
+            if submitted:
+                submit(runner, task_id, count)
+            else:
+                engine.save_flow(task_id, count)
+            submitted.append(task_id)
+
+        self.useFixture(fixtures.MockPatchObject(
+            engine.EmbeddedRunner, 'submit', first_only_saved))
+        self.do_import(image['id'], {'method': {'name': 'glance-direct'}})
+        self.useFixture(fixtures.MockPatchObject(
+            imports, '_running', lambda context, image_id: False))
+        self.do_import(image['id'], {'method': {'name': 'glance-direct'}})
+        first, second = submitted
+        self.drain()
+        row = db_api.task_get(second)
+        self.assertEqual('failure', row['status'])
+        self.assertIn('being imported by task %s' % first, row['message'])
+        self.assertEqual(1, len(self.staged_files()))
+        self.assertEqual('importing', self.show(image['id'])['status'])
 
 
 class TestWebDownload(GlanceImportTestCase):
