@@ -104,6 +104,7 @@ class Task(Base):
         sa.Index('tasks_owner_idx', 'owner', 'created_at'),
         sa.Index('tasks_status_idx', 'status'),
         sa.Index('tasks_expires_at_idx', 'expires_at'),
+        sa.Index('tasks_image_idx', 'image_id'),
     )
 
     id = sa.Column(sa.String(36), primary_key=True)
@@ -116,6 +117,10 @@ class Task(Base):
     user_id = sa.Column(sa.String(255), nullable=True)
     roles = sa.Column(sa.Text, nullable=True)
     project_name = sa.Column(sa.String(255), nullable=True)
+    # The image of a Glance import (its only target), and the request
+    # that made the task (Glance's image tasks show both).
+    image_id = sa.Column(sa.String(36), nullable=True)
+    request_id = sa.Column(sa.String(64), nullable=True)
     progress_done = sa.Column(sa.BigInteger, nullable=False, default=0,
                               server_default='0')
     progress_total = sa.Column(sa.BigInteger, nullable=True)

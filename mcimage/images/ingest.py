@@ -53,14 +53,15 @@ def _check_size_cap(size, what):
                    (what, size, cap))
 
 
-def _reader(source, declared_checksum, declared_size, fields):
+def _reader(source, declared_checksum, declared_size, fields,
+            staged=None):
     return verifying.VerifyingReader(
         source, CONF.upload.image_size_cap,
         declared_checksum=declared_checksum, declared_size=declared_size,
         disk_format=fields.get('disk_format'),
         container_format=fields.get('container_format'),
         # A staged upload records its md5.
-        want_md5=staging.enabled())
+        want_md5=staging.enabled() if staged is None else staged)
 
 
 def _send_new(context, targets, fields, hashing, size, staged):
@@ -148,3 +149,19 @@ def upload_data(context, vim, tenant_id, image_id, source, size=None,
                                    'size': hashing.size,
                                    'sha512': hashing.sha512.hexdigest()})
     return image, staged
+
+
+def stage_data(context, image, source, size=None):
+    """``source``'s data into the staging store for ``image``; the row.
+
+    The checks of any upload (size cap, quota, the data's format against
+    the image's disk_format); nothing is kept when one fails. The image
+    itself is not touched.
+    """
+    _check_size_cap(size, 'body')
+    hashing = _reader(source, None, None, image, staged=True)
+    row = staging.stage(context, hashing, image, size=size)
+    LOG.info('Staged %(size)d bytes for image %(img)s as staged upload '
+             '%(id)s', {'size': row['size'], 'img': image['id'],
+                        'id': row['id']})
+    return row

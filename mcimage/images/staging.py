@@ -41,6 +41,11 @@ CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
 
+# Set on an image of a VIM whose data a Glance stage call (PUT
+# /v2/images/{id}/stage) put into the staging store: the staged upload's id.
+IMAGE_PROPERTY = 'os_mcimage_staged_upload'
+
+
 def enabled():
     return CONF.upload.mode == 'stage'
 
@@ -271,6 +276,19 @@ def delete_upload(context, upload_id):
             reason='Staged upload %s is still receiving its data.' %
                    upload_id)
     _discard(row)
+
+
+def discard(upload_id):
+    """Delete a staged upload, if it is still there; True if it was.
+
+    No policy: mcimage's own clean-up of what it staged for an image.
+    """
+    try:
+        row = db_api.staged_upload_get(upload_id)
+    except exception.StagedUploadNotFound:
+        return False
+    _discard(row)
+    return True
 
 
 def _discard(row):

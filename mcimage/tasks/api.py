@@ -61,8 +61,12 @@ def _check_targets(targets):
         seen.add(key)
 
 
-def create_task(context, task_type, task_input):
-    """Check everything knowable now, then hand the task over; its row."""
+def create_task(context, task_type, task_input, image_id=None):
+    """Check everything knowable now, then hand the task over; its row.
+
+    ``image_id``: the image a Glance import fills (its only target, which
+    names it too); Glance's image tasks list it with the request's id.
+    """
     policy.authorize(context, 'mcimage:task:create',
                      _target(context.project_id))
     task_input = dict(task_input)
@@ -90,7 +94,8 @@ def create_task(context, task_type, task_input):
         'owner': context.project_id, 'user_id': context.user_id,
         'roles': ','.join(context.roles),
         'project_name': context.project_name, 'host': CONF.host,
-        'pid': os.getpid()})
+        'pid': os.getpid(), 'image_id': image_id,
+        'request_id': context.request_id if image_id else None})
     try:
         engine.runner().submit(row['id'], len(task_input['targets']))
     except Exception:

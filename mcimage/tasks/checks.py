@@ -29,7 +29,16 @@ def image_fields(task_input, source):
 
 
 def authorize_targets(context, targets, fields):
-    """The caller may write an image to every target (403 otherwise)."""
+    """The caller may write an image to every target (403 otherwise).
+
+    A target that names its ``image_id`` (a Glance import) is that
+    existing image, which the caller must be allowed to upload to.
+    """
     for target in targets:
-        access.authorize_create(context, backends.get(target['vim_id']),
-                                target['tenant_id'], fields.get('visibility'))
+        vim = backends.get(target['vim_id'])
+        if target.get('image_id'):
+            access.authorize_image(context, vim, target['tenant_id'],
+                                   target['image_id'], 'mcimage:image:upload')
+        else:
+            access.authorize_create(context, vim, target['tenant_id'],
+                                    fields.get('visibility'))

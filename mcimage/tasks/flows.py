@@ -123,7 +123,10 @@ class Plan(tf_task.Task):
             vim = backends.get(target['vim_id'])
             entry = {'vim_id': vim.id, 'tenant_id': target['tenant_id'],
                      'action': 'send', 'image_id': None}
-            if known_hash and not task_input.get('force'):
+            if target.get('image_id'):
+                # The user's own image, whatever else holds the data.
+                entry.update(image_id=target['image_id'], existing=True)
+            elif known_hash and not task_input.get('force'):
                 existing = _existing_image(
                     context, vim, target['tenant_id'], known_hash,
                     task_input.get('match_name', True), fields.get('name'))
@@ -190,7 +193,11 @@ def atom_name(kind, index):
 
 
 class CreateImage(_TargetAtom):
-    """The target's image; its revert deletes it (it made it)."""
+    """The target's image; its revert deletes it (it made it).
+
+    An existing image (a Glance import) is only named: its revert leaves
+    it to the user, without what the import set on it.
+    """
 
     KIND = 'create-image'
 
@@ -198,15 +205,26 @@ class CreateImage(_TargetAtom):
         super().__init__(index, provides='image_%d' % index)
 
     def execute(self, task_id, plan):
-        if plan['targets'][self.index]['action'] != 'send':
+        target = plan['targets'][self.index]
+        if target['action'] != 'send':
             return None
         _check_cancel(task_id)
+        if target.get('existing'):
+            # Failing here, its revert leaves the image to the other task.
+            targets.claim_existing(task_id, target['image_id'])
+            return target['image_id']
         context, vim, tenant_id = self.target(task_id, plan)
         return targets.create(context, vim, tenant_id, plan['fields'])
 
     def revert(self, task_id, plan, result=None, **kwargs):
-        if isinstance(result, str):
-            context, vim, tenant_id = self.target(task_id, plan)
+        if not isinstance(result, str):
+            return
+        context, vim, tenant_id = self.target(task_id, plan)
+        if plan['targets'][self.index].get('existing'):
+            _row, task_input, _context = _load(task_id)
+            targets.end_import(context, vim, tenant_id, result,
+                               task_input['import_from'])
+        else:
             targets.discard(context, vim, tenant_id, result)
 
 
@@ -268,6 +286,10 @@ class Confirm(_TargetAtom):
         context, vim, tenant_id = self.target(task_id, plan)
         targets.confirm(context, vim, tenant_id, image_id, sent)
         targets.release(vim, image_id)
+        if plan['targets'][self.index].get('existing'):
+            _row, task_input, _context = _load(task_id)
+            targets.end_import(context, vim, tenant_id, image_id,
+                               task_input['import_from'])
 
 
 class TargetRetry(retry.Retry):
@@ -290,7 +312,10 @@ class TargetRetry(retry.Retry):
 
     def on_failure(self, history, task_id, plan, **kwargs):
         failures = dict(history.outcomes_iter(index=-1))
-        if (len(history) == 1 and list(failures) == [
+        # The user's own image is not made again: it is the one to fill.
+        existing = (plan.get('targets') or [{}] * (self.index + 1))[
+            self.index].get('existing')
+        if (len(history) == 1 and not existing and list(failures) == [
                 atom_name('push', self.index)]
                 and failures[atom_name('push', self.index)].check(
                     targets.Interrupted)):

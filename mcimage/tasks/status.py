@@ -103,6 +103,8 @@ class _Watcher(object):
         row = db_api.task_get(task_id)
         self._targets = (json.loads(row['result']) if row['result']
                          else {}).get('targets', [])
+        # Targets that are the user's own image (never deleted).
+        self._existing = set()
 
     # The flow
 
@@ -204,6 +206,10 @@ class _Watcher(object):
             kind, _sep, index = name.rpartition('-')
             if not index.isdigit() or int(index) >= len(self._targets):
                 return
+            if (kind == 'create-image' and state == states.REVERTED
+                    and int(index) in self._existing):
+                # The user's image stays: nothing to tell of it.
+                return
             changed = self._target_changed(kind, state, result,
                                            self._targets[int(index)])
             if changed:
@@ -217,6 +223,8 @@ class _Watcher(object):
              'message': ('holds this data already'
                          if t['action'] == 'exists' else None)}
             for t in plan['targets']]
+        self._existing = {index for index, t in enumerate(plan['targets'])
+                          if t.get('existing')}
         self._write_targets()
         self._start_feed(plan)
 

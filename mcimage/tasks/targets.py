@@ -18,13 +18,18 @@ done, the check that a resumed push may use its image, and the tee
 that hands one read of the source to every target.
 """
 
+from oslo_log import log as logging
 
 from mcimage.common import exception
 from mcimage.db import api as db_api
+from mcimage.images import access
 from mcimage.images import fanout
 from mcimage.images import reader as verifying
 from mcimage.images import recovery
+from mcimage.images import staging
 from mcimage.images import uploads
+
+LOG = logging.getLogger(__name__)
 
 StoppedByAnother = uploads.StoppedByAnother
 VerifyingReader = verifying.VerifyingReader
@@ -49,6 +54,52 @@ def create(context, vim, tenant_id, fields):
 def discard(context, vim, tenant_id, image_id):
     """Delete an image create() made (and its crash record)."""
     return recovery.discard_created(context, vim, tenant_id, image_id)
+
+
+def claim_existing(task_id, image_id):
+    """Raise Conflict unless the task is the image's first unfinished one.
+
+    Two import calls at once both pass the API's check; the later task
+    fails here, before it touches the image or what was staged for it.
+    """
+    rows = db_api.task_get_all(image_id=image_id,
+                               status=('pending', 'processing'),
+                               sort_key='created_at', sort_dir='asc')
+    first = rows[0]['id'] if rows else task_id
+    if first != task_id:
+        raise exception.Conflict(
+            reason='Image %s is being imported by task %s.' % (image_id,
+                                                               first))
+
+
+def end_import(context, vim, tenant_id, image_id, import_from):
+    """An import into an existing image ended: what it staged goes.
+
+    The staged upload it read (``upload:<id>``, staged for this image by a
+    Glance stage call) is deleted, and the image no longer names it;
+    whatever fails here is only logged: the image and the task's outcome
+    stand.
+    """
+    upload_id = (import_from[len('upload:'):]
+                 if import_from.startswith('upload:') else None)
+    context = access.in_tenant(context, vim, tenant_id)
+    try:
+        image = vim.backend.get_image(context, tenant_id, image_id)
+        if staging.IMAGE_PROPERTY in image:
+            vim.backend.update_image(context, tenant_id, image_id, [
+                {'op': 'remove', 'path': '/' + staging.IMAGE_PROPERTY}])
+    except exception.NotFound:
+        pass
+    except exception.MCImageException as e:
+        LOG.warning('Image %(img)s of VIM %(vim)s still names its staged '
+                    'upload: %(err)s', {'img': image_id, 'vim': vim.id,
+                                        'err': e})
+    if upload_id:
+        try:
+            staging.discard(upload_id)
+        except exception.MCImageException as e:
+            LOG.warning('Staged upload %(id)s not deleted yet (the sweep '
+                        'will): %(err)s', {'id': upload_id, 'err': e})
 
 
 def release(vim, image_id):

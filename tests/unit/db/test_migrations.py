@@ -204,13 +204,30 @@ class MigrationsTestsMixin(test_migrations.ModelsMigrationsSync):
                 {'created_at': datetime.datetime(2026, 12, 1)})
 
     def _check_0007_task_project_name(self, engine, data):
+        # In SQL: the model has the columns of later revisions.
         self.assertTrue(self._columns('tasks')['project_name']['nullable'])
-        self.assertIsNone(db_api.task_get('old-task')['project_name'])
-        db_api.task_create({'id': 'new-task', 'type': 'import',
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO tasks (id, type, status, input, owner,"
+                " project_name, created_at) VALUES ('new-task', 'import',"
+                " 'pending', '{}', 'p1', 'p1-name', :created_at)"),
+                {'created_at': datetime.datetime(2026, 12, 2)})
+            names = dict(conn.execute(sa.text(
+                'SELECT id, project_name FROM tasks')).all())
+        self.assertEqual({'old-task': None, 'new-task': 'p1-name'}, names)
+
+    def _check_0008_task_image(self, engine, data):
+        columns = self._columns('tasks')
+        self.assertTrue(columns['image_id']['nullable'])
+        self.assertTrue(columns['request_id']['nullable'])
+        self.assertIsNone(db_api.task_get('old-task')['image_id'])
+        db_api.task_create({'id': 'image-task', 'type': 'api_image_import',
                             'status': 'pending', 'input': '{}',
-                            'owner': 'p1', 'project_name': 'p1-name'})
-        self.assertEqual('p1-name',
-                         db_api.task_get('new-task')['project_name'])
+                            'owner': 'p1', 'image_id': 'i1',
+                            'request_id': 'req-1'})
+        self.assertEqual(['image-task'], [
+            t['id'] for t in db_api.task_get_all(image_id='i1')])
+        self.assertEqual('req-1', db_api.task_get('image-task')['request_id'])
 
 
 class TestMigrationsSqlite(MigrationsTestsMixin, base.TestCase):

@@ -19,15 +19,20 @@ Glance has and /v1 adds (the ONAP multipart route) left out:
   GET|POST images                      list | create
   GET|PATCH|DELETE images/{id}         show | JSON-patch | delete
   GET|PUT images/{id}/file             download | upload
+  PUT  images/{id}/stage               stage into mcimage's staging store
+  POST images/{id}/import              import (an mcimage task)
+  GET  images/{id}/tasks               the image's import tasks
   POST images/{id}/actions/{action}    deactivate | reactivate
   PUT|DELETE images/{id}/tags/{tag}    tags
   images/{id}/members[/{member_id}]    sharing
   GET  schemas/{image,images,member,members}
-  GET  info/import, info/stores        the VIM's own documents
+  GET  info/import                     the methods mcimage runs
+  GET  info/stores                     the VIM's default store
        metadefs/...                    Glance's metadata definitions,
   GET  schemas/metadefs/{name}         relayed (controllers.glance.metadefs)
 """
 
+from oslo_config import cfg
 import pecan
 
 from mcimage.api.controllers.glance import metadefs
@@ -38,10 +43,13 @@ from mcimage.api import utils
 from mcimage.api import validation
 from mcimage.backends import base as backends_base
 from mcimage.common import exception
+from mcimage.common import utils as common_utils
 from mcimage.images import access
-from mcimage.images import vims as vims_api
+from mcimage.images import staging
+from mcimage.tasks import imports
 from mcimage.tasks import onward
 
+CONF = cfg.CONF
 _INFO = ('import', 'stores')
 # Names the copy task an upload into an image with os_mcimage_targets
 # started (mcimage.tasks.onward), also set on the image.
@@ -50,6 +58,128 @@ TASK_HEADER = 'OpenStack-MCImage-Task-Id'
 
 def _check_targets(vim, value):
     onward.targets(utils.context(), vim, value)
+
+
+# Set by mcimage alone (the stage call, and what Glance shows of imports).
+_RESERVED = (staging.IMAGE_PROPERTY, imports.IMPORT_TASK, imports.IMPORTING,
+             imports.FAILED)
+
+
+def _check_reserved(names):
+    for name in names:
+        if name in _RESERVED:
+            raise exception.Forbidden("Attribute '%s' is reserved." % name)
+
+
+def _shown(image):
+    return imports.glance_view(utils.context(), image)
+
+
+class StageController(object):
+    """/v2/images/{image_id}/stage"""
+
+    def __init__(self, vim, tenant_id, image_id):
+        self.vim = vim
+        self.tenant_id = tenant_id
+        self.image_id = image_id
+
+    @pecan.expose(generic=True)
+    def index(self):
+        pecan.abort(405)
+
+    @index.when(method='PUT')
+    def index_put(self):
+        request = pecan.request
+        stream = validation.data_body(request, v1_image_data.OCTET_STREAM)
+        row = imports.stage(
+            utils.context(), self.vim, self.tenant_id, self.image_id,
+            v1_image_data.Chunks(stream, CONF.upload.chunk_size),
+            size=request.content_length)
+        pecan.response.status = 204
+        pecan.response.headers[v1_image_data.STAGED_UPLOAD_HEADER] = row['id']
+
+
+_STORES_ERROR = "'%s' must be a list of store names"
+
+
+def _import_request(body):
+    """Glance's import body, its shape checked (400 as Glance's)."""
+    if not isinstance(body, dict):
+        raise exception.Invalid(reason='The body must be a JSON object.')
+    method = body.get('method')
+    if not isinstance(method, dict):
+        raise exception.Invalid(
+            reason="Import request requires a 'method' field.")
+    if not isinstance(method.get('name'), str):
+        raise exception.Invalid(
+            reason="Import request requires a 'name' field.")
+    if 'uri' in method and not isinstance(method['uri'], str):
+        raise exception.Invalid(reason="'uri' must be a string.")
+    for name in ('all_stores', 'all_stores_must_succeed'):
+        if name in body and not isinstance(body[name], bool):
+            raise exception.Invalid(reason="'%s' must be boolean value "
+                                           "only" % name)
+    stores = body.get('stores')
+    if stores is not None and (not isinstance(stores, list) or not all(
+            isinstance(store, str) for store in stores)):
+        raise exception.Invalid(reason=_STORES_ERROR % 'stores')
+    return body
+
+
+class ImportController(object):
+    """/v2/images/{image_id}/import"""
+
+    def __init__(self, vim, tenant_id, image_id):
+        self.vim = vim
+        self.tenant_id = tenant_id
+        self.image_id = image_id
+
+    @pecan.expose(generic=True)
+    def index(self):
+        pecan.abort(405)
+
+    @index.when(method='POST')
+    def index_post(self):
+        request = _import_request(validation.json_body(pecan.request))
+        imports.start_import(utils.context(), self.vim, self.tenant_id,
+                             self.image_id, request)
+        # Glance's answer: accepted, no body.
+        pecan.response.status = 202
+
+
+_TASK_TIMES = ('created_at', 'updated_at', 'expires_at')
+
+
+def format_task(row):
+    """An import task as Glance's image tasks show it."""
+    body = {'id': row['id'], 'type': row['type'], 'status': row['status'],
+            'input': imports.shown_input(row),
+            'result': ({'image_id': row['image_id']}
+                       if row['status'] == 'success' else None),
+            'message': row['message'] or '', 'owner': row['owner'],
+            'image_id': row['image_id'], 'request_id': row['request_id'],
+            'user_id': row['user_id']}
+    body.update((name, common_utils.format_time(row[name]))
+                for name in _TASK_TIMES)
+    return body
+
+
+class ImageTasksController(object):
+    """/v2/images/{image_id}/tasks (Glance 2.12)"""
+
+    def __init__(self, vim, tenant_id, image_id):
+        self.vim = vim
+        self.tenant_id = tenant_id
+        self.image_id = image_id
+
+    @pecan.expose(generic=True, template='json')
+    def index(self):
+        pecan.abort(405)
+
+    @index.when(method='GET', template='json')
+    def index_get(self):
+        return {'tasks': [format_task(row) for row in imports.image_tasks(
+            utils.context(), self.vim, self.tenant_id, self.image_id)]}
 
 
 class ImageDataController(v1_image_data.ImageDataController):
@@ -76,7 +206,18 @@ class ImageDataController(v1_image_data.ImageDataController):
 class ImageController(v1_images.ImageController):
     """/v2/images/{image_id}"""
 
+    _ROUTES = {'stage': StageController, 'import': ImportController,
+               'tasks': ImageTasksController}
+
+    def _format(self, image):
+        return super()._format(_shown(image))
+
+    def _delete(self):
+        imports.delete_image(utils.context(), self.vim, self.tenant_id,
+                             self.image_id)
+
     def _check_ops(self, ops):
+        _check_reserved(op['path'].lstrip('/') for op in ops)
         for op in ops:
             if (op['path'] == '/' + onward.TARGETS_PROPERTY
                     and op['op'] != 'remove'):
@@ -87,13 +228,20 @@ class ImageController(v1_images.ImageController):
         if segment == 'file' and not remainder:
             return ImageDataController(self.vim, self.tenant_id,
                                        self.image_id), remainder
+        if segment in self._ROUTES and not remainder:
+            return self._ROUTES[segment](self.vim, self.tenant_id,
+                                         self.image_id), remainder
         return super()._lookup(segment, *remainder)
 
 
 class ImagesController(v1_images.ImagesController):
     """/v2/images"""
 
+    def _shown(self, image):
+        return _shown(image)
+
     def _check_fields(self, fields):
+        _check_reserved(fields)
         if onward.TARGETS_PROPERTY in fields:
             _check_targets(self.vim, fields[onward.TARGETS_PROPERTY])
 
@@ -124,8 +272,10 @@ class InfoController(object):
 
     @index.when(method='GET', template='json')
     def index_get(self):
-        return vims_api.get_document(utils.context(), self.vim,
-                                     'info/' + self.name)
+        # Not the VIM's: what this endpoint does itself.
+        if self.name == 'import':
+            return imports.info_import(utils.context(), self.vim)
+        return imports.info_stores(utils.context(), self.vim)
 
 
 class V2Controller(object):

@@ -61,7 +61,7 @@ def _download(vim, tenant_id, image_id):
     return api_app.raw_response(resp)
 
 
-class _Chunks(object):
+class Chunks(object):
     """A request body as a piece source: read() gives b'' at its end."""
 
     def __init__(self, stream, chunk_size):
@@ -127,7 +127,7 @@ class ImageDataController(object):
         self._before_upload()
         image, staged = ingest.upload_data(
             utils.context(), self.vim, self.tenant_id, self.image_id,
-            _Chunks(stream, CONF.upload.chunk_size),
+            Chunks(stream, CONF.upload.chunk_size),
             size=request.content_length, declared_md5=declared_md5)
         # Glance's answer.
         pecan.response.status = 204

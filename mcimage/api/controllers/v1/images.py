@@ -137,9 +137,13 @@ class ImageController(object):
 
     @index.when(method='DELETE')
     def index_delete(self):
+        self._delete()
+        pecan.response.status = 204
+
+    def _delete(self):
+        """Delete the image (and what an API keeps for it)."""
         metadata.delete_image(utils.context(), self.vim, self.tenant_id,
                               self.image_id)
-        pecan.response.status = 204
 
     @pecan.expose()
     def _lookup(self, segment, *remainder):
@@ -178,6 +182,7 @@ class ImagesController(object):
         validation.check_sort(params)
         images, more, params = metadata.list_images(
             context, self.vim, self.tenant_id, params)
+        images = [self._shown(image) for image in images]
         return views.format_image_page(
             images, more, params, utils.link_root(self.vim, self.tenant_id))
 
@@ -203,6 +208,10 @@ class ImagesController(object):
 
     def _check_fields(self, fields):
         """More checks of a validated create body, for an API with more."""
+
+    def _shown(self, image):
+        """A VIM's image as an API shows it in a list."""
+        return image
 
     @pecan.expose()
     def _lookup(self, segment, *remainder):

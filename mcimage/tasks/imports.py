@@ -1,0 +1,343 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Glance's interoperable image import, done by mcimage for one VIM.
+
+The Glance endpoint's stage call puts the data into mcimage's staging
+store (never the VIM's), and names the staged upload on the image
+(staging.IMAGE_PROPERTY); its import call starts an import task (the
+flow of mcimage.tasks.flows) whose only target is the image itself, fed
+from that staged upload (glance-direct) or from a URL through mcimage's
+URL guard (web-download). The VIM's image stays queued until the task
+pushes the data; glance_view() shows it as Glance would meanwhile
+(uploading, importing, and the os_glance_* properties of an import).
+"""
+
+import json
+
+from oslo_log import log as logging
+
+from mcimage.common import exception
+from mcimage.common import policy
+from mcimage.db import api as db_api
+from mcimage.images import access
+from mcimage.images import ingest
+from mcimage.images import metadata
+from mcimage.images import staging
+from mcimage.images import vims as vims_api
+from mcimage.tasks import api as tasks_api
+from mcimage.tasks import sources
+
+LOG = logging.getLogger(__name__)
+
+TASK_TYPE = 'api_image_import'
+# The methods this service runs; copy-image has no second store to copy
+# into (one store per VIM), glance-download no other Glance to read.
+METHODS = ('glance-direct', 'web-download')
+UNFINISHED = ('pending', 'processing')
+# What Glance shows of an import on the image.
+IMPORT_TASK = 'os_glance_import_task'
+IMPORTING = 'os_glance_importing_to_stores'
+FAILED = 'os_glance_failed_import'
+
+
+def methods(vim):
+    """The import methods this VIM's endpoint offers (info/import)."""
+    # A task acts without the caller's token, which a token VIM needs.
+    if vim.auth_mode == 'token':
+        return []
+    return list(METHODS)
+
+
+def info_import(context, vim):
+    policy.authorize(context, 'mcimage:vim:get', {})
+    return {'import-methods': {'description': 'Import methods available.',
+                               'type': 'array', 'value': methods(vim)}}
+
+
+def _stores_document(context, vim):
+    """The VIM's info/stores document, or None where it has no stores."""
+    try:
+        return vims_api.get_document(context, vim, 'info/stores')
+    except exception.NotFound:
+        return None
+
+
+def _default_store(document):
+    stores = (document or {}).get('stores') or []
+    for store in stores:
+        if store.get('default'):
+            return store
+    return stores[0] if len(stores) == 1 else None
+
+
+def info_stores(context, vim):
+    """info/stores as this endpoint writes: the VIM's default store only.
+
+    Data sent through mcimage goes where an upload goes, the VIM's default
+    store; the others are never written (Glance's clients wait for an
+    import to reach every store listed).
+    """
+    document = _stores_document(context, vim)
+    if document is None:
+        raise exception.NotFound('VIM %s has no multiple stores.' % vim.id)
+    store = _default_store(document)
+    return {'stores': [store] if store else []}
+
+
+# -- stage -------------------------------------------------------------------
+
+def _staged_row(image):
+    """The active staged upload the image names, or None."""
+    upload_id = image.get(staging.IMAGE_PROPERTY)
+    if not upload_id:
+        return None
+    try:
+        row = db_api.staged_upload_get(upload_id)
+    except exception.StagedUploadNotFound:
+        return None
+    return row if row['status'] == 'active' else None
+
+
+def stage(context, vim, tenant_id, image_id, source, size=None):
+    """Glance's stage call: the data into the staging store; the row.
+
+    The image must be queued and not staged yet (409); the data passes the
+    checks of any upload; the image then names its staged upload. If
+    anything fails, nothing is kept.
+    """
+    if not methods(vim):
+        # Staged data that no import could ever take.
+        raise exception.Invalid(reason='Images of VIM %s cannot be '
+                                       'imported: %s.' % (
+                                           vim.id, sources.TOKEN_VIM_REASON
+                                           % vim.id))
+    image = access.authorize_image(context, vim, tenant_id, image_id,
+                                   'mcimage:image:upload')
+    _check_queued(context, image, 'staged')
+    if _staged_row(image) is not None:
+        raise exception.Conflict(
+            reason='Image %s is staged already; import it, or delete it.'
+                   % image_id)
+    row = ingest.stage_data(context, image, source, size=size)
+    try:
+        vim_context = access.in_tenant(context, vim, tenant_id)
+        vim.backend.update_image(vim_context, tenant_id, image_id, [
+            {'op': 'add', 'path': '/' + staging.IMAGE_PROPERTY,
+             'value': row['id']}])
+        image = vim.backend.get_image(vim_context, tenant_id, image_id)
+        if image.get(staging.IMAGE_PROPERTY) != row['id']:
+            # Another stage of the same image was faster.
+            raise exception.Conflict(
+                reason='Image %s was staged by another request meanwhile.'
+                       % image_id)
+    except Exception:
+        staging.discard(row['id'])
+        raise
+    return row
+
+
+def _check_queued(context, image, what):
+    if image.get('status') != 'queued' or _running(context, image['id']):
+        raise exception.Conflict(
+            reason='Image %s is %s: only a queued image can be %s.' % (
+                image['id'], _shown_status(context, image), what))
+
+
+def _shown_status(context, image):
+    return glance_view(context, image)['status']
+
+
+def _latest_task(image_id, status=None):
+    tasks = db_api.task_get_all(image_id=image_id, type=TASK_TYPE,
+                                status=status, limit=1)
+    return tasks[0] if tasks else None
+
+
+def _running(context, image_id):
+    return _latest_task(image_id, status=UNFINISHED) is not None
+
+
+# -- import ------------------------------------------------------------------
+
+def _refuse_method(name):
+    if name == 'copy-image':
+        return exception.Invalid(
+            reason="Import method 'copy-image' is not offered: mcimage "
+                   "writes one store per VIM, the default one, so there is "
+                   "no other store to copy into. Import into another VIM "
+                   "with POST /v1/tasks.")
+    if name == 'glance-download':
+        return exception.Invalid(
+            reason="Import method 'glance-download' is not offered; import "
+                   "from another VIM with POST /v1/tasks (import_from "
+                   "vim:<vim_id>/<tenant_id>/<image_id>).")
+    return exception.Invalid(reason="Unknown import method name '%s'."
+                             % name)
+
+
+def _check_stores(context, vim, stores, all_stores,
+                  all_stores_must_succeed):
+    """The stores asked for, as the task input's ``backend`` records them.
+
+    One store per VIM: its default store, asked for by name, by
+    all_stores, or not at all.
+    """
+    document = _stores_document(context, vim)
+    if document is None:
+        if all_stores_must_succeed is False:
+            raise exception.Invalid(
+                reason='all_stores_must_succeed can only be set with '
+                       'multiple stores, which VIM %s has not.' % vim.id)
+        return [None]
+    if stores is not None and all_stores:
+        raise exception.Invalid(
+            reason="All_stores parameter can't be used with stores "
+                   "parameter.")
+    default = (_default_store(document) or {}).get('id')
+    for store in stores or ():
+        if store != default:
+            raise exception.Invalid(
+                reason='Store %s cannot be imported into: mcimage writes '
+                       'only the default store of VIM %s (%s).' % (
+                           store, vim.id, default))
+    return [default]
+
+
+def start_import(context, vim, tenant_id, image_id, request):
+    """Glance's import call: an import task into the image; its row.
+
+    ``request`` is the import call's body, its shape checked: ``method``
+    (``name``, and ``uri`` for web-download), optional ``stores``,
+    ``all_stores``, ``all_stores_must_succeed``.
+    """
+    method = request['method']
+    name = method['name']
+    if name not in METHODS:
+        raise _refuse_method(name)
+    image = access.authorize_image(context, vim, tenant_id, image_id,
+                                   'mcimage:image:upload')
+    if _running(context, image_id):
+        raise exception.Conflict(
+            reason='Image %s is being imported already.' % image_id)
+    if image.get('status') != 'queued':
+        raise exception.Conflict(
+            reason='Image with status %s cannot be target for import.'
+                   % image.get('status'))
+    for field in ('container_format', 'disk_format'):
+        if not image.get(field):
+            raise exception.Conflict(
+                reason="'%s' needs to be set before import." % field)
+    staged = _staged_row(image)
+    if name == 'glance-direct':
+        if staged is None:
+            raise exception.Conflict(
+                reason="Image needs to be staged before 'glance-direct' "
+                       "method can be used.")
+        import_from = 'upload:%s' % staged['id']
+    else:
+        if staged is not None:
+            raise exception.Conflict(
+                reason="Image needs to be in 'queued' state to use "
+                       "'web-download' method; it is staged (uploading).")
+        import_from = method.get('uri')
+        if not import_from:
+            raise exception.MissingParameter(name='method.uri')
+    backend = _check_stores(context, vim, request.get('stores'),
+                            request.get('all_stores', False),
+                            request.get('all_stores_must_succeed'))
+    task = tasks_api.create_task(context, TASK_TYPE, {
+        'import_from': import_from,
+        'import_from_format': image['disk_format'],
+        'image_properties': {'container_format': image['container_format']},
+        'targets': [{'vim_id': vim.id, 'tenant_id': tenant_id,
+                     'image_id': image_id}],
+        'all_targets_must_succeed': True,
+        'force': True,
+        'import_req': request,
+        'backend': backend,
+    }, image_id=image_id)
+    LOG.info('Image %(img)s of VIM %(vim)s: %(method)s import, task '
+             '%(task)s', {'img': image_id, 'vim': vim.id, 'method': name,
+                          'task': task['id']})
+    return task
+
+
+# -- what Glance shows -------------------------------------------------------
+
+def glance_view(context, image):
+    """The VIM's image as Glance would show it during an import.
+
+    The VIM's image is queued until the task pushes the data: staged, it
+    is ``uploading``; while its import task runs, ``importing``; after a
+    failed import, queued with the store that failed.
+    """
+    if image.get('status') not in ('queued', 'saving'):
+        return image
+    image = dict(image)
+    # The one running, if any (a second one may have failed meanwhile).
+    task = (_latest_task(image['id'], status=UNFINISHED)
+            or _latest_task(image['id']))
+    stores = ''
+    if task is not None:
+        stores = ','.join(s for s in json.loads(task['input']).get(
+            'backend') or () if s)
+    if task is not None and task['status'] in UNFINISHED:
+        image['status'] = 'importing'
+        image[IMPORT_TASK] = task['id']
+        image[IMPORTING] = stores
+        return image
+    if image['status'] == 'queued' and _staged_row(image) is not None:
+        image['status'] = 'uploading'
+    elif (task is not None and task['status'] == 'failure'
+            and image['status'] == 'queued' and stores):
+        image[FAILED] = stores
+    return image
+
+
+def image_tasks(context, vim, tenant_id, image_id):
+    """The import tasks of an image the caller sees (Glance 2.12)."""
+    access.get_image(context, vim, tenant_id, image_id)
+    policy.authorize(context, 'mcimage:task:get_all',
+                     {'tenant_id': context.project_id,
+                      'project_id': context.project_id})
+    return db_api.task_get_all(image_id=image_id, owner=context.project_id,
+                               type=TASK_TYPE)
+
+
+def shown_input(row):
+    """A task's input as Glance's tasks show it (no URL secrets)."""
+    task_input = json.loads(row['input'])
+    request = dict(task_input.get('import_req') or {})
+    if 'uri' in request.get('method', {}):
+        request['method'] = dict(request['method'],
+                                 uri=sources.shown(request['method']['uri']))
+    return {'image_id': row['image_id'], 'import_req': request,
+            'backend': task_input.get('backend')}
+
+
+def delete_image(context, vim, tenant_id, image_id):
+    """Delete the image, and the staged data it names (no leak)."""
+    image = access.get_image(context, vim, tenant_id, image_id)
+    metadata.delete_image(context, vim, tenant_id, image_id)
+    upload_id = image.get(staging.IMAGE_PROPERTY)
+    if upload_id:
+        try:
+            # Only one the caller may see: the name is the user's to set.
+            staging.get_visible(context, upload_id)
+            staging.discard(upload_id)
+        except exception.NotFound:
+            pass
+        except exception.MCImageException as e:
+            LOG.warning('Staged upload %(id)s of deleted image %(img)s not '
+                        'deleted yet (it expires): %(err)s',
+                        {'id': upload_id, 'img': image_id, 'err': e})
