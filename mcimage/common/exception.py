@@ -105,6 +105,13 @@ class Forbidden(MCImageException):
     msg_fmt = _('Policy does not allow %(action)s.')
 
 
+class ImageDeactivated(Forbidden):
+    error_code = 'mcimage.image_deactivated'
+    msg_fmt = _('Image %(image_id)s is deactivated: its data cannot be '
+                'downloaded until an admin or a member of its project '
+                'reactivates it.')
+
+
 class NoAuthRefused(Forbidden):
     error_code = 'mcimage.noauth_refused'
     msg_fmt = _('auth_strategy = noauth refuses this request: %(reason)s')

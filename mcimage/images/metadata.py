@@ -259,6 +259,11 @@ def download(context, vim, tenant_id, image_id, byte_range=None):
     context = access.in_tenant(context, vim, tenant_id)
     image = access.get_image(context, vim, tenant_id, image_id,
                              rule='mcimage:image:download')
+    # As Glance: only an admin reads a deactivated image's data. The VIM's
+    # own check does not suffice: mcimage's account there may be an admin.
+    if (image.get('status') == 'deactivated' and not policy.check(
+            context, 'admin_api', access.image_target(tenant_id, image))):
+        raise exception.ImageDeactivated(image_id=image_id)
     spec = None
     if byte_range is not None:
         first, last = byte_range

@@ -15,16 +15,17 @@
 One Keystone, one Glance behind it (as devstack configures it for
 Tempest: two file stores, every import method, the metadata definitions
 Glance ships) and one mcimage (auth_strategy = keystone) whose VIM reaches
-that Glance with the caller's token.  The Glance is in the catalog as
-``image``, mcimage's ``/glance/{vim_id}`` as ``image-mcimage``; Tempest
-runs the same tests against each.  Straight, nothing may fail; through
-mcimage, nothing may fail and every test that passed straight passes too,
-except those tests/functional/tempest_skips.yaml lists with a reason
-(Tempest does not run them there).
+that Glance as mcimage's own user (auth_mode = service).  The Glance is
+in the catalog as ``image``, mcimage's ``/glance/{vim_id}`` as
+``image-mcimage``; Tempest runs the same tests against each.  Straight,
+nothing may fail; through mcimage, nothing may fail and every test that
+passed straight passes too, except those tests/functional/tempest_skips.yaml
+lists with a reason (Tempest does not run them there).
 
 glance-tempest-plugin's tests (RBAC, several minutes) run the same way
-when MCIMAGE_TEMPEST_PLUGIN=1; through mcimage they do not pass yet
-(metadefs not served; system-scoped tokens have no tenant to map to).
+when MCIMAGE_TEMPEST_PLUGIN=1; through mcimage most of them do not pass
+yet: with [enforce_scope] glance they use system-scoped tokens, whose
+system scope has no tenant to map to.
 """
 
 import os
@@ -69,9 +70,15 @@ filesystem_store_datadir = {backup_dir}
 [keystone_authtoken]
 token_cache_time = 300
 """
+# The import tests' URL is the local web server's.
 MCIMAGE_CONF = """
 [keystone_authtoken]
 token_cache_time = 300
+
+[task]
+allowed_hosts = 127.0.0.1
+allowed_networks = 127.0.0.1/32
+allowed_ports = {web_port}
 """
 KEYSTONE_CONF = """
 [cache]
@@ -152,10 +159,23 @@ class TestTempest(testtools.TestCase):
         # Tempest's metadefs tests expect what devstack loads.
         cls.glance.load_metadefs()
         cls.keystone.add_endpoint('image', cls.glance.endpoint)
+        # mcimage acts in the VIM as its own user (auth_mode = service),
+        # as imports need: a task runs after the caller's request, without
+        # its token. Tempest makes a project per test class; an inherited
+        # assignment gives mcimage's user its role in each, and a caller's
+        # project is the VIM's project of the same name.
+        cls.keystone.grant_inherited('mcimage', 'admin')
+        vim = {'auth_mode': 'service', 'auth_url': cls.keystone.auth_url,
+               'endpoint_override': cls.glance.endpoint,
+               'auth_type': 'password', 'username': 'mcimage',
+               'password': cls.keystone.users['mcimage'].password,
+               'user_domain_id': 'default', 'project_name': 'service',
+               'project_domain_id': 'default',
+               'project_map_domain_name': 'Default'}
         cls.mcimage = servers.useFixture(mcimage_fixtures.MCImageFixture(
-            {cls.VIM: {'auth_mode': 'token',
-                       'endpoint_override': cls.glance.endpoint}},
-            extra_conf=MCIMAGE_CONF, keystone=cls.keystone)).server
+            {cls.VIM: vim}, extra_conf=MCIMAGE_CONF.format(
+                web_port=web.port),
+            keystone=cls.keystone)).server
         cls.keystone.add_endpoint(
             MCIMAGE_TYPE, cls.mcimage.url('/glance/' + cls.VIM),
             name='mcimage-glance')

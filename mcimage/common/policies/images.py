@@ -86,7 +86,7 @@ rules = [
                     {'path': IMAGES + '/file', 'method': 'POST'}]),
     policy.DocumentedRuleDefault(
         name='mcimage:image:deactivate',
-        check_str=base.ADMIN,
+        check_str=base.ADMIN_OR_MEMBER_OF_OWNER,
         scope_types=['project'],
         description='Deactivate an image: its data can no longer be '
                     'downloaded.',
@@ -94,7 +94,7 @@ rules = [
                      'method': 'POST'}]),
     policy.DocumentedRuleDefault(
         name='mcimage:image:reactivate',
-        check_str=base.ADMIN,
+        check_str=base.ADMIN_OR_MEMBER_OF_OWNER,
         scope_types=['project'],
         description='Reactivate a deactivated image.',
         operations=[{'path': IMAGE + '/actions/reactivate',

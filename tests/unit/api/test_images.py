@@ -608,13 +608,35 @@ class TestActions(ImagesTestCase):
         self.action(image['id'], 'reactivate')
         self.assertEqual('active', image['status'])
 
-    def test_member_and_reader_403(self):
+    def test_deactivated_data_for_an_admin_only(self):
+        # As Glance; mcimage's own account in the VIM may be an admin.
+        image = self.add()
+        self.action(image['id'], 'deactivate', persona='member')
+        for persona in ('member', 'reader'):
+            resp = self.app.get(self.url(image['id'], suffix='/file'),
+                                headers=self.headers(persona),
+                                expect_errors=True)
+            self.assertError(resp, 403, 'is deactivated')
+        # An admin's request goes on: the VIM decides (this one refuses
+        # mcimage's account).
+        resp = self.app.get(self.url(image['id'], suffix='/file'),
+                            headers=self.headers('admin'),
+                            expect_errors=True)
+        self.assertError(resp, 403, 'VIM owner_RegionOne refused')
+
+    def test_member_of_owner_as_glance(self):
+        image = self.add()
+        self.action(image['id'], 'deactivate', persona='member')
+        self.assertEqual('deactivated', image['status'])
+        self.action(image['id'], 'reactivate', persona='member')
+        self.assertEqual('active', image['status'])
+
+    def test_reader_403(self):
         image = self.add()
         for action in ('deactivate', 'reactivate'):
-            for persona in ('member', 'reader'):
-                resp = self.action(image['id'], action, persona=persona,
-                                   status=403)
-                self.assertError(resp, 403, 'mcimage:image:' + action)
+            resp = self.action(image['id'], action, persona='reader',
+                               status=403)
+            self.assertError(resp, 403, 'mcimage:image:' + action)
         self.assertEqual('active', image['status'])
         self.assertEqual([], self.calls('image_action'))
 
