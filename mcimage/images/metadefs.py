@@ -17,7 +17,8 @@ the caller's own tenant there (access.own_tenant), once policy lets it
 through (mcimage:metadef:get to read, mcimage:metadef:modify to write).
 What the caller then sees is what that Glance shows to whoever the call is
 made as: the caller itself in auth_mode token or trusted, mcimage's
-service user in auth_mode service.
+service user in auth_mode service, where mcimage hides, from a caller who
+is no admin, the namespaces of other projects that user may see.
 """
 
 from mcimage.common import exception
@@ -42,8 +43,46 @@ def relay(context, vim, method, path, query=None, body=None, append=None):
         policy.authorize(context, GET_RULE, target)
     elif not policy.check(context, MODIFY_RULE, target):
         _refuse_write(context, vim, tenant_id, path, target)
-    return vim.backend.metadefs(context, tenant_id, method, path,
-                                query=query, body=body, append=append)
+    screen = _screens(context, vim, target)
+    if screen and path[:1] == ('namespaces',) and len(path) >= 2:
+        _check_visible(context, vim, tenant_id, path[1])
+    answer = vim.backend.metadefs(context, tenant_id, method, path,
+                                  query=query, body=body, append=append)
+    if screen and path == ('namespaces',) and method == 'GET':
+        status, headers, listed = answer
+        if isinstance(listed, dict) and isinstance(
+                listed.get('namespaces'), list):
+            listed = dict(listed, namespaces=[
+                ns for ns in listed['namespaces']
+                if _visible(ns, tenant_id)])
+        answer = status, headers, listed
+    return answer
+
+
+def _screens(context, vim, target):
+    """Whether mcimage must hide what the VIM's Glance would show.
+
+    In auth_mode service the VIM answers mcimage's own user, who may see
+    every project's private namespaces (an admin there); a caller who is
+    no admin here sees what Glance would show it: public namespaces and
+    its own project's.
+    """
+    return (vim.auth_mode == 'service'
+            and not policy.check(context, 'admin_api', target))
+
+
+def _visible(namespace, tenant_id):
+    return (namespace.get('visibility') == 'public'
+            or namespace.get('owner') == tenant_id)
+
+
+def _check_visible(context, vim, tenant_id, name):
+    """NotFound, as Glance's, for a namespace the caller may not see."""
+    _status, _headers, namespace = vim.backend.metadefs(
+        context, tenant_id, 'GET', ('namespaces', name))
+    if not isinstance(namespace, dict) or not _visible(namespace, tenant_id):
+        raise exception.NotFound(
+            'Metadata definition namespace=%s was not found.' % name)
 
 
 def _refuse_write(context, vim, tenant_id, path, target):
@@ -55,6 +94,6 @@ def _refuse_write(context, vim, tenant_id, path, target):
     """
     if len(path) >= 2 and path[0] == 'namespaces' and policy.check(
             context, GET_RULE, target):
-        # NotFound when the VIM shows the caller no such namespace.
-        vim.backend.metadefs(context, tenant_id, 'GET', path[:2])
+        # NotFound when the caller may see no such namespace.
+        _check_visible(context, vim, tenant_id, path[1])
     raise exception.Forbidden(action=MODIFY_RULE)

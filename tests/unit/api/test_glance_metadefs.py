@@ -279,3 +279,32 @@ class TestServiceMode(test_tenant_map.TenantMapTestCase):
             'other_member', Accept='application/json'), expect_errors=True)
         self.assertEqual(403, resp.status_int)
         self.assertIn('project_map', resp.json['message'])
+
+    def test_other_projects_private_namespaces_hidden(self):
+        # mcimage's user of the VIM sees every namespace (the fake VIM
+        # shows them all); a caller who is no admin sees Glance's share.
+        admin_p3 = self.headers('admin', **{'X-Project-Id': 'p3'})
+        for name, visibility in (('theirs', 'private'),
+                                 ('public', 'public')):
+            self.app.post_json(NAMESPACES, {'namespace': name,
+                                            'visibility': visibility},
+                               headers=admin_p3, status=201)
+        self.app.post_json(NAMESPACES, {'namespace': 'ours'},
+                           headers=self.headers('admin', **{
+                               'X-Project-Id': 'p1',
+                               'X-Project-Name': 'p1'}), status=201)
+        listed = self.app.get(NAMESPACES, headers=self.headers('reader'))
+        self.assertEqual(['ours', 'public'], sorted(
+            ns['namespace'] for ns in listed.json['namespaces']))
+        for path in ('/theirs', '/theirs/objects'):
+            resp = self.app.get(NAMESPACES + path, headers=self.headers(
+                'reader', Accept='application/json'), expect_errors=True)
+            self.assertEqual(404, resp.status_int)
+            self.assertIn('namespace=theirs was not found',
+                          resp.json['message'])
+        self.app.get(NAMESPACES + '/public', headers=self.headers('reader'))
+        self.app.get(NAMESPACES + '/ours/objects',
+                     headers=self.headers('reader'))
+        # An admin sees what the VIM shows.
+        listed = self.app.get(NAMESPACES, headers=admin_p3)
+        self.assertEqual(3, len(listed.json['namespaces']))
