@@ -97,6 +97,9 @@ def error_response(environ, exc):
     return resp
 
 
+_GLANCE_BODY = webob.exc.WSGIHTTPException.body_template_obj.template
+
+
 def glance_error_response(environ, exc, accept):
     """A WebOb response for ``exc`` as Glance v2 answers errors.
 
@@ -107,7 +110,10 @@ def glance_error_response(environ, exc, accept):
     status, _title, detail, _code, headers = describe(environ, exc)
     error_class = webob.exc.status_map.get(
         status, webob.exc.HTTPInternalServerError)
-    error = error_class(explanation=detail, headers=headers)
+    # WebOb's own templates of some (405, 406, 415, 501) drop the
+    # explanation for the test request's headers: always the plain one.
+    error = error_class(explanation=detail, headers=headers,
+                        body_template=_GLANCE_BODY)
     request = webob.Request.blank('/', headers={'Accept': accept or ''})
     request.method = environ.get('REQUEST_METHOD', 'GET')
     return request.get_response(error)

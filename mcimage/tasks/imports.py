@@ -255,6 +255,11 @@ def start_import(context, vim, tenant_id, image_id, request):
     backend = _check_stores(context, vim, request.get('stores'),
                             request.get('all_stores', False),
                             request.get('all_stores_must_succeed'))
+    # Kept with the task, which every reader of it shows (GET /v1/tasks
+    # too): the URL without its secrets; import_from has it whole.
+    kept = dict(request)
+    if 'uri' in method:
+        kept['method'] = dict(method, uri=sources.shown(method['uri']))
     task = tasks_api.create_task(context, TASK_TYPE, {
         'import_from': import_from,
         'import_from_format': image['disk_format'],
@@ -263,7 +268,7 @@ def start_import(context, vim, tenant_id, image_id, request):
                      'image_id': image_id}],
         'all_targets_must_succeed': True,
         'force': True,
-        'import_req': request,
+        'import_req': kept,
         'backend': backend,
     }, image_id=image_id)
     LOG.info('Image %(img)s of VIM %(vim)s: %(method)s import, task '

@@ -14,6 +14,7 @@
 
 import hashlib
 import http.server
+import json
 import os
 import socket
 import threading
@@ -281,6 +282,28 @@ class TestWebDownload(GlanceImportTestCase):
         self.assertEqual('active', shown['status'])
         self.assertEqual(hashlib.sha512(DATA).hexdigest(),
                          shown['os_hash_value'])
+
+    def test_url_secrets_not_kept_with_the_task(self):
+        url = self.serve() + '?sig=SECRET'
+        image = self.image()
+        self.do_import(image['id'], {'method': {'name': 'web-download',
+                                                'uri': url}})
+        [task] = self.wait_tasks(image['id'])
+        self.assertEqual('success', task['status'], task['message'])
+        # import_from alone keeps the URL whole, for the flow; never shown.
+        [row] = db_api.task_get_all(image_id=image['id'])
+        self.assertNotIn('SECRET', str(json.loads(row['input'])['import_req']))
+        for path in ('/v1/tasks/' + task['id'], '/v1/tasks'):
+            resp = self.app.get(path, headers=self.json_headers())
+            self.assertNotIn('SECRET', resp.text)
+        # glance-direct takes no uri, and keeps no credentials in it.
+        image = self.image()
+        self.stage(image['id'])
+        self.do_import(image['id'], {'method': {
+            'name': 'glance-direct', 'uri': 'http://bob:hunter2@h/x'}})
+        self.wait_tasks(image['id'])
+        [row] = db_api.task_get_all(image_id=image['id'])
+        self.assertNotIn('hunter2', row['input'])
 
     def test_disallowed_url_is_400_image_stays_queued(self):
         image = self.image()

@@ -117,7 +117,10 @@ class TestNamespaces(MetadefsTestCase):
                                  'admin', Accept='application/json',
                                  **{'Content-Type': 'text/plain'}),
                              expect_errors=True)
-        self.assertGlanceError(resp, 415)
+        # The type refused and the one taken, not WebOb's template.
+        self.assertGlanceError(resp, 415, "'text/plain'")
+        self.assertIn('application/json', resp.json['message'])
+        self.assertNotIn('${', resp.json['message'])
         self.assertEqual([], self.relayed())
 
     def test_other_methods_are_405(self):
