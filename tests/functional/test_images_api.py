@@ -1024,7 +1024,9 @@ class TestImageOperations(ImagesTestCase):
         self.upload_straight(self.tenant, image['id'], data)
         action = '/%s/actions/%%s' % image['id']
 
-        resp = self.mc('POST', self.tenant, action % 'deactivate')
+        # A reader may not; an admin or a member of the owner may.
+        resp = self.mc('POST', self.tenant, action % 'deactivate',
+                       roles='reader')
         self.assertError(resp, 403)
         self.assertEqual('active', self.glance_show(self.tenant,
                                                     image['id'])['status'])
@@ -1041,7 +1043,8 @@ class TestImageOperations(ImagesTestCase):
         self.assertEqual(403, self.gl('GET', self.tenant, '/%s/file' %
                                       image['id']).status_code)
 
-        resp = self.mc('POST', self.tenant, action % 'reactivate')
+        resp = self.mc('POST', self.tenant, action % 'reactivate',
+                       roles='reader')
         self.assertError(resp, 403)
         resp = self.mc('POST', self.tenant, action % 'reactivate',
                        roles=ADMIN_ROLES)
