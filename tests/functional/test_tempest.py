@@ -23,9 +23,8 @@ passed straight passes too, except those tests/functional/tempest_skips.yaml
 lists with a reason (Tempest does not run them there).
 
 glance-tempest-plugin's tests (RBAC, several minutes) run the same way
-when MCIMAGE_TEMPEST_PLUGIN=1; through mcimage most of them do not pass
-yet: with [enforce_scope] glance they use system-scoped tokens, whose
-system scope has no tenant to map to.
+when MCIMAGE_TEMPEST_PLUGIN=1; through mcimage 14 of its image tests do
+not pass yet (doc/source/admin/glance-endpoint.rst).
 """
 
 import os
