@@ -64,13 +64,17 @@ def _refuse_elsewhere(context, vim, tenant_id):
         % (ANY_TENANT, tenant_id, vim.id, why))
 
 
-def own_tenant(context, vim):
+def own_tenant(context, vim, image_id=None):
     """The tenant of ``vim`` that is the caller's own project; or 403.
 
     What a Glance client means when it names no tenant: in a VIM of the
     caller's own Keystone, its project; in one with a Keystone of its own
-    (auth_mode service), its project's counterpart there.
+    (auth_mode service), its project's counterpart there. A token scoped
+    to no project (system or domain scope) owns no image and sees none:
+    an image it names is not found (404), as Glance answers it.
     """
+    if not context.project_id and image_id is not None:
+        raise exception.ImageNotFound(vim_id=vim.id, image_id=image_id)
     if vim.auth_mode != 'service':
         tenant_id = context.project_id
     else:

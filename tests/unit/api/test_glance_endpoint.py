@@ -115,6 +115,26 @@ class TestImages(GlanceEndpointTestCase):
             'other_member')).json['images']
         self.assertEqual([theirs['id']], [i['id'] for i in listed])
 
+    def test_no_project_sees_no_image(self):
+        # A system-scoped token: Glance finds no image for it (404) and
+        # refuses a list or a create (403).
+        image = self.add('p1', visibility='public')
+        system = {'X-Project-Id': '', 'X-User-Id': 'system-admin',
+                  'X-Roles': 'admin,reader',
+                  'Accept': 'application/json'}
+        for method, path in (('get', '/' + image['id']),
+                             ('get', '/%s/file' % image['id']),
+                             ('get', '/%s/members' % image['id']),
+                             ('delete', '/' + image['id']),
+                             ('post', '/%s/actions/deactivate'
+                              % image['id'])):
+            resp = getattr(self.app, method)(IMAGES + path, headers=system,
+                                             expect_errors=True)
+            self.assertGlanceError(resp, 404, image['id'])
+        resp = self.app.get(IMAGES, headers=system, expect_errors=True)
+        self.assertGlanceError(resp, 403, 'has no tenant')
+        self.assertEqual('active', self.fake.images[image['id']]['status'])
+
     def test_stores_shown_locations_hidden(self):
         image = self.add('p1', stores='local',
                          locations=[{'url': 'file:///secret'}],

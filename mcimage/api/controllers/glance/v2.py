@@ -304,7 +304,9 @@ class V2Controller(object):
             # images/ (an empty image id) is no route of Glance's: 404
             # for every method, not the list or a 405.
             pecan.abort(404)
-        tenant_id = access.own_tenant(utils.context(), self.vim)
+        named = remainder[0] if segment == 'images' and remainder else None
+        tenant_id = access.own_tenant(utils.context(), self.vim,
+                                      image_id=named)
         if segment == 'images':
             return ImagesController(self.vim, tenant_id), remainder
         return v1_images.SchemasController(self.vim, tenant_id), remainder
