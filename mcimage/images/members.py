@@ -31,8 +31,8 @@ def _image(context, vim, tenant_id, image_id, write=False):
     """The image, looked up the way a shared member may see it.
 
     A project may see the members of an image shared with it whatever its
-    membership status (it must be able to accept it), so this is not
-    mcimage:image:get, which wants an accepted membership. A refused
+    membership status (it must be able to accept it), under the members'
+    own rules rather than mcimage:image:get. A refused
     ``write`` on an image the caller may see (public, community) is a 403,
     not a concealing 404.
     """

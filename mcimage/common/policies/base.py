@@ -25,11 +25,16 @@ ADMIN = 'role:admin'
 PROJECT_MEMBER = 'role:member and project_id:%(tenant_id)s'
 PROJECT_READER = 'role:reader and project_id:%(tenant_id)s'
 
-# Glance's own vocabulary: who may see an image.
+# Glance's own vocabulary: who may see an image. A member of a share sees
+# the image whatever its status, as in Glance: the status (pending,
+# accepted, rejected) only decides whether the member's lists show it
+# (Glance's member_status filter, accepted by default).
 IMAGE_OWNER = 'project_id:%(owner)s'
 IMAGE_VISIBLE = ("(" + IMAGE_OWNER + " or 'public':%(visibility)s or "
                  "'community':%(visibility)s or ('shared':%(visibility)s "
-                 "and 'accepted':%(member_status)s))")
+                 "and ('accepted':%(member_status)s or "
+                 "'pending':%(member_status)s or "
+                 "'rejected':%(member_status)s)))")
 
 ADMIN_OR_PROJECT_READER = 'rule:admin_api or rule:project_reader_api'
 ADMIN_OR_PROJECT_MEMBER = 'rule:admin_api or rule:project_member_api'
@@ -68,7 +73,7 @@ rules = [
     policy.RuleDefault(
         name='image_visible', check_str=IMAGE_VISIBLE,
         description='The image is owned by the caller\'s project, public, '
-                    'community, or shared with it and accepted.'),
+                    'community, or shared with it (any member status).'),
 ]
 
 

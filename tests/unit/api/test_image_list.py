@@ -281,14 +281,18 @@ class TestListPolicy(ListTestCase):
         self.assertEqual([self.community['id']],
                          self.ids('visibility=community'))
 
-    def test_member_status_filters_never_show_unaccepted_shares(self):
-        for status in ('pending', 'rejected', 'all'):
+    def test_member_status_filter_shows_the_members_shares_only(self):
+        # As in Glance: a member lists its pending or rejected shares when
+        # it asks for them; a share it is no member of never shows.
+        for status, shown in (
+                ('accepted', {self.accepted['id']}),
+                ('pending', {self.pending['id']}),
+                ('rejected', {self.rejected['id']}),
+                ('all', {self.accepted['id'], self.pending['id'],
+                         self.rejected['id']})):
             ids = set(self.ids('visibility=shared&member_status=' + status))
-            self.assertNotIn(self.pending['id'], ids, status)
-            self.assertNotIn(self.rejected['id'], ids, status)
+            self.assertEqual(shown, ids, status)
             self.assertNotIn(self.not_mine['id'], ids, status)
-        self.assertEqual([self.accepted['id']], self.ids(
-            'visibility=shared&member_status=all'))
 
     def test_admin_sees_every_image(self):
         ids = set(self.ids('visibility=all&member_status=all',
@@ -347,9 +351,9 @@ class TestPagingHidesWhatPolicyHides(ListTestCase):
             elif kind == 'h':
                 self.hidden.append(self.add(owner='p2')['id'])
             else:
-                # A share with p1 still pending: hidden as well.
+                # A share p1 is no member of: hidden as well.
                 image = self.add(owner='p2', visibility='shared')
-                self.fake.members[(image['id'], 'p1')] = 'pending'
+                self.fake.members[(image['id'], 'p3')] = 'accepted'
                 self.hidden.append(image['id'])
 
     def list_calls(self):
@@ -391,7 +395,7 @@ class TestPagingHidesWhatPolicyHides(ListTestCase):
         self.make('vhvhvhvh')
         self.assertWalk('limit=2&sort=created_at:asc', 2)
 
-    def test_pending_shares_hidden_too(self):
+    def test_shares_of_others_hidden_too(self):
         self.make('vpvpvpp')
         self.assertWalk('limit=2&sort=created_at:asc', 2)
 

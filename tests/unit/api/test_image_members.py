@@ -75,10 +75,12 @@ class TestWorkflow(MembersTestCase):
         self.assertEqual('/v1/%s/p1/schemas/member' % base.VIM,
                          body['schema'])
         image_url = '/v1/%s/p2/images/%s' % (base.VIM, self.image['id'])
-        # Pending: not yet the member's to see.
-        self.assertEqual(404, self.app.get(
-            image_url, headers=self.headers('other_member'),
-            expect_errors=True).status_int)
+        # Pending: readable already, as in Glance; not yet listed.
+        self.assertEqual(200, self.app.get(
+            image_url, headers=self.headers('other_member')).status_int)
+        listed = self.app.get('/v1/%s/p2/images' % base.VIM,
+                              headers=self.headers('other_member'))
+        self.assertNotIn(self.image['id'], listed.text)
         resp = self.call('PUT', 'other_member', 'p2',
                          body={'status': 'accepted'})
         self.assertEqual('accepted', resp.json['status'])
@@ -87,6 +89,9 @@ class TestWorkflow(MembersTestCase):
         self.assertEqual('accepted', self.status_of('p2'))
         self.assertEqual(200, self.app.get(
             image_url, headers=self.headers('other_member')).status_int)
+        listed = self.app.get('/v1/%s/p2/images' % base.VIM,
+                              headers=self.headers('other_member'))
+        self.assertIn(self.image['id'], listed.text)
         self.assertEqual(b'x', self.app.get(
             image_url + '/file', headers=self.headers('other_reader')).body)
         resp = self.call('DELETE', 'member', 'p2', status=204)
@@ -101,10 +106,13 @@ class TestWorkflow(MembersTestCase):
         resp = self.call('PUT', 'other_member', 'p2',
                          body={'status': 'rejected'})
         self.assertEqual('rejected', resp.json['status'])
-        self.assertEqual(404, self.app.get(
+        # Still readable by id, as in Glance; no longer listed.
+        self.assertEqual(200, self.app.get(
             '/v1/%s/p2/images/%s' % (base.VIM, self.image['id']),
-            headers=self.headers('other_member'),
-            expect_errors=True).status_int)
+            headers=self.headers('other_member')).status_int)
+        listed = self.app.get('/v1/%s/p2/images' % base.VIM,
+                              headers=self.headers('other_member'))
+        self.assertNotIn(self.image['id'], listed.text)
 
     def test_admin_shares(self):
         self.add('p2', persona='admin')

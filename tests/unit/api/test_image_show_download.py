@@ -108,12 +108,17 @@ class TestShow(ImageTestCase):
         resp = self.get(self.url(theirs['id']))
         self.assertEqual(theirs['id'], resp.json['id'])
 
-    def test_shared_not_accepted_404(self):
+    def test_shared_any_member_status_200_no_member_404(self):
+        # As in Glance, the member's status only decides what its lists
+        # show: a pending or rejected member still reads the image.
         theirs = self.add(owner='p2', visibility='shared')
-        for status in ('pending', 'rejected', None):
+        for status in ('pending', 'rejected'):
             self.fake.members[(theirs['id'], 'p1')] = status
-            resp = self.get(self.url(theirs['id']), status=404)
-            self.assertNotFound(resp, theirs['id'])
+            resp = self.get(self.url(theirs['id']))
+            self.assertEqual(theirs['id'], resp.json['id'])
+        self.fake.members[(theirs['id'], 'p1')] = None
+        resp = self.get(self.url(theirs['id']), status=404)
+        self.assertNotFound(resp, theirs['id'])
         # Accepted by another project: still not p1's.
         self.fake.members[(theirs['id'], 'p1')] = None
         self.fake.members[(theirs['id'], 'p3')] = 'accepted'
@@ -218,14 +223,14 @@ class TestDownload(ImageTestCase):
         for url in self.download_urls(theirs['id']):
             self.assertEqual(DATA, self.get(url).body)
 
-    def test_shared_pending_404_accepted_200(self):
+    def test_shared_download_by_any_member_not_by_others(self):
         theirs = self.add(owner='p2', visibility='shared')
-        self.fake.members[(theirs['id'], 'p1')] = 'pending'
         for url in self.download_urls(theirs['id']):
             self.get(url, status=404)
-        self.fake.members[(theirs['id'], 'p1')] = 'accepted'
-        for url in self.download_urls(theirs['id']):
-            self.assertEqual(DATA, self.get(url).body)
+        for status in ('pending', 'accepted'):
+            self.fake.members[(theirs['id'], 'p1')] = status
+            for url in self.download_urls(theirs['id']):
+                self.assertEqual(DATA, self.get(url).body)
 
     def test_path_tenant_not_mine_403(self):
         theirs = self.add(owner='p2', visibility='public')

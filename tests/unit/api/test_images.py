@@ -482,9 +482,9 @@ class TestHead(ImagesTestCase):
 
     def test_concealed_404(self):
         theirs = self.add(owner='p2')
-        pending = self.add(owner='p2', visibility='shared')
-        self.fake.members[(pending['id'], 'p1')] = 'pending'
-        for image_id in (theirs['id'], pending['id'], str(uuid.uuid4())):
+        not_mine = self.add(owner='p2', visibility='shared')
+        self.fake.members[(not_mine['id'], 'p3')] = 'accepted'
+        for image_id in (theirs['id'], not_mine['id'], str(uuid.uuid4())):
             resp = self.head(image_id, status=404)
             self.assertNotIn('X-Image-Meta-Id', resp.headers)
 

@@ -119,8 +119,8 @@ class TestAuthorize(base.TestCase):
         for visibility, member_status, reader_may in (
                 ('private', None, False),
                 ('shared', None, False),
-                ('shared', 'pending', False),
-                ('shared', 'rejected', False),
+                ('shared', 'pending', True),
+                ('shared', 'rejected', True),
                 ('shared', 'accepted', True),
                 ('public', None, True),
                 ('community', None, True)):
