@@ -373,7 +373,10 @@ def _patch_2_0_to_2_1(ops):
 def _check_patch_op(i, op):
     name = op['path'][1:]
     where = '[%d].path' % i
-    if name in schemas.READ_ONLY_FIELDS or name in schemas.ONAP_ALIASES:
+    body = schemas.record_create_body
+    # owner: Glance's, set by an admin (mcimage:image:set_owner).
+    if (name in schemas.READ_ONLY_FIELDS - {'owner'}
+            or name in schemas.ONAP_ALIASES):
         raise exception.InvalidParameterValue(
             name=where, value=op['path'], reason="'%s' is read-only" % name)
     if op['op'] == 'remove':
@@ -381,17 +384,16 @@ def _check_patch_op(i, op):
             raise exception.InvalidParameterValue(
                 name='[%d].value' % i, value=op['value'],
                 reason='remove takes no value')
-        if name in schemas.WRITABLE_FIELDS:
+        if name in schemas.WRITABLE_FIELDS or name == 'owner':
             raise exception.InvalidParameterValue(
                 name=where, value=op['path'],
                 reason="'%s' cannot be removed; replace it" % name)
         return
     if 'value' not in op:
         raise exception.MissingParameter(name='[%d].value' % i)
-    schema = schemas.create_body['properties'].get(
-        name, schemas.PROPERTY_VALUE)
+    schema = body['properties'].get(name, schemas.PROPERTY_VALUE)
     validate({'type': 'object', 'properties': {name: schema},
-              'propertyNames': schemas.create_body['propertyNames']},
+              'propertyNames': body['propertyNames']},
              {name: op['value']})
 
 

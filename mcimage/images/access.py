@@ -180,6 +180,12 @@ def authorize_visibility(context, target, visibility):
         policy.authorize(context, 'mcimage:image:communitize', target)
 
 
+def authorize_owner(context, target, owner):
+    """Giving an image to another project takes a rule of its own."""
+    if owner is not None and owner != target['owner']:
+        policy.authorize(context, 'mcimage:image:set_owner', target)
+
+
 def authorize_create(context, vim, tenant_id, visibility):
     """The caller may write a new image of ``visibility`` in the tenant."""
     context = in_tenant(context, vim, tenant_id)

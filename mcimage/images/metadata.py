@@ -176,10 +176,10 @@ def list_images(context, vim, tenant_id, params):
 def create_image(context, vim, tenant_id, fields):
     """A record, no data yet (Glance: 201, queued); ``fields`` checked."""
     context = access.in_tenant(context, vim, tenant_id)
-    policy.authorize(context, 'mcimage:image:create',
-                     access.image_target(tenant_id))
-    access.authorize_visibility(context, access.image_target(tenant_id),
-                                fields.get('visibility'))
+    target = access.image_target(tenant_id)
+    policy.authorize(context, 'mcimage:image:create', target)
+    access.authorize_visibility(context, target, fields.get('visibility'))
+    access.authorize_owner(context, target, fields.get('owner'))
     return vim.backend.create_image(context, tenant_id, fields)
 
 
@@ -190,8 +190,12 @@ def update_image(context, vim, tenant_id, image_id, ops):
                                    'mcimage:image:update')
     target = access.image_target(tenant_id, image)
     for op in ops:
-        if op['path'] == '/visibility' and op['op'] != 'remove':
+        if op['op'] == 'remove':
+            continue
+        if op['path'] == '/visibility':
             access.authorize_visibility(context, target, op['value'])
+        elif op['path'] == '/owner':
+            access.authorize_owner(context, target, op['value'])
     return vim.backend.update_image(context, tenant_id, image_id, ops)
 
 

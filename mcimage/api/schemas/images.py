@@ -127,6 +127,17 @@ create_body = {
     'maxProperties': 160,
 }
 
+# POST .../images (a record, no data): also ``owner``, as in Glance, where
+# only an admin may name another project (mcimage:image:set_owner).
+OWNER = dict(MEMBER_ID, description='the owner: a project id of the VIM, '
+                                    '1 to 255 characters')
+record_create_body = dict(
+    create_body,
+    properties=dict(create_body['properties'], owner=OWNER),
+    propertyNames={'pattern': _PROPERTY_NAME,
+                   'not': {'enum': sorted(READ_ONLY_FIELDS
+                                          - {'id', 'owner'})}})
+
 # PATCH .../images/{id}: a JSON patch (RFC 6902 subset Glance takes).
 patch_body = {
     'type': 'array',

@@ -85,6 +85,15 @@ rules = [
                     {'path': IMAGE, 'method': 'PATCH'},
                     {'path': IMAGES + '/file', 'method': 'POST'}]),
     policy.DocumentedRuleDefault(
+        name='mcimage:image:set_owner',
+        check_str=base.ADMIN,
+        scope_types=['project'],
+        description='Give an image to another project: set its owner, on '
+                    'a create (without data) or by a patch, as a Glance '
+                    'admin may.',
+        operations=[{'path': IMAGES, 'method': 'POST'},
+                    {'path': IMAGE, 'method': 'PATCH'}]),
+    policy.DocumentedRuleDefault(
         name='mcimage:image:deactivate',
         check_str=base.ADMIN_OR_MEMBER_OF_OWNER,
         scope_types=['project'],

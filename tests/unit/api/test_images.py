@@ -100,7 +100,7 @@ class TestCreate(ImagesTestCase):
         self.create({'imageType': 'raw', 'disk_format': 'raw'})
 
     def test_read_only_fields_400(self):
-        for field, value in (('status', 'active'), ('owner', 'p2'),
+        for field, value in (('status', 'active'),
                              ('checksum', 'abc'), ('size', '5'),
                              ('os_hash_value', 'abc'),
                              ('direct_url', 'file:///x'),
@@ -110,6 +110,22 @@ class TestCreate(ImagesTestCase):
             error = self.assertError(resp, 400, repr(field))
             self.assertEqual('mcimage.invalid_parameter', error['code'])
         self.assertEqual([], self.calls('create_image'))
+
+    def test_owner_another_project_admin_only(self):
+        # As in Glance: a member may name its own project only; an admin
+        # creates the image for another project.
+        resp = self.create({'name': 'x', 'owner': 'p2'}, status=403)
+        self.assertError(resp, 403, 'mcimage:image:set_owner')
+        self.assertEqual([], self.calls('create_image'))
+        resp = self.create({'name': 'x', 'owner': 'p1'})
+        self.assertEqual('p1', resp.json['owner'])
+        resp = self.create({'name': 'x', 'owner': 'p2'}, persona='admin')
+        self.assertEqual('p2', resp.json['owner'])
+        self.assertEqual('p2', self.fake.images[resp.json['id']]['owner'])
+        for bad in ('', '..', 'a\nb', 'x' * 256, 5):
+            resp = self.create({'name': 'x', 'owner': bad}, persona='admin',
+                               status=400)
+            self.assertError(resp, 400, "'owner'")
 
     def test_bad_values_400_naming_field_and_value(self):
         for body, field, value in (
@@ -265,7 +281,7 @@ class TestPatch(ImagesTestCase):
         self.assertUnchanged()
 
     def test_read_only_path_400(self):
-        for path in ('/status', '/owner', '/checksum', '/size', '/id',
+        for path in ('/status', '/checksum', '/size', '/id',
                      '/created_at', '/direct_url', '/locations', '/self',
                      '/imageType', '/containerFormat', '/os_hash_value'):
             for op in ('replace', 'add', 'remove'):
@@ -277,6 +293,20 @@ class TestPatch(ImagesTestCase):
                 self.assertIn(repr(path), error['detail'])
                 self.assertIn('read-only', error['detail'])
         self.assertUnchanged()
+
+    def test_owner_by_admin_only(self):
+        change = [{'op': 'replace', 'path': '/owner', 'value': 'p2'}]
+        resp = self.patch(change, status=403)
+        self.assertError(resp, 403, 'mcimage:image:set_owner')
+        self.assertUnchanged()
+        # Naming the owner it has is no change: a member may.
+        self.patch([{'op': 'replace', 'path': '/owner', 'value': 'p1'}])
+        resp = self.patch(change, persona='admin')
+        self.assertEqual('p2', resp.json['owner'])
+        self.assertEqual('p2', self.fake.images[self.image['id']]['owner'])
+        resp = self.patch([{'op': 'remove', 'path': '/owner'}],
+                          persona='admin', status=400)
+        self.assertError(resp, 400, 'cannot be removed')
 
     def test_remove_core_field_400(self):
         for path in ('/name', '/disk_format', '/visibility', '/tags',

@@ -196,7 +196,7 @@ class ImagesController(object):
         if not isinstance(body, dict):
             raise exception.Invalid(reason='the body must be a JSON object')
         fields = forms.glance_names(body)
-        validation.validate(schemas.create_body, fields)
+        validation.validate(schemas.record_create_body, fields)
         self._check_fields(fields)
         image = metadata.create_image(context, self.vim, self.tenant_id,
                                       fields)
