@@ -70,11 +70,19 @@ class _Visibility(object):
     once.
     """
 
-    def __init__(self, context, vim, tenant_id):
+    def __init__(self, context, vim, tenant_id, member_status='accepted'):
         self._context = context
         self._vim = vim
         self._tenant_id = tenant_id
+        # Glance's list filter on the caller's own memberships.
+        self._member_status = member_status
         self._checked = {}
+
+    def _listed(self, member_status):
+        """Glance lists a share to a member asking for its status."""
+        if member_status is None:
+            return False
+        return self._member_status in ('all', member_status)
 
     def _may_see(self, image, member_status=None):
         target = access.image_target(self._tenant_id, image, member_status)
@@ -92,8 +100,13 @@ class _Visibility(object):
             # Only the caller's own membership can let it see this share.
             # Ask for it: the VIM's account may list shares the caller is
             # no member of (an admin service user sees them all).
+            # A member may read the share whatever its status, but its
+            # lists show those of the status asked for (accepted unless
+            # it asks), as Glance's do.
             member_status = access.member_status(
                 self._context, self._vim, self._tenant_id, image)
+            if not self._listed(member_status):
+                return False
         if self._may_see(image, member_status):
             return True
         LOG.info('Image %(img)s of VIM %(vim)s filtered out of a list by '
@@ -103,7 +116,8 @@ class _Visibility(object):
 
 def _scan(context, vim, tenant_id, vim_params, wanted):
     """(images the caller may see, whether there are more)."""
-    visible = _Visibility(context, vim, tenant_id)
+    visible = _Visibility(context, vim, tenant_id,
+                          vim_params.get('member_status', 'accepted'))
     budget = CONF.api.max_list_scan
     images = []
     scanned = 0

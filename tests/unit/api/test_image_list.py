@@ -294,6 +294,24 @@ class TestListPolicy(ListTestCase):
             self.assertEqual(shown, ids, status)
             self.assertNotIn(self.not_mine['id'], ids, status)
 
+    def test_member_status_filter_when_the_vim_lists_every_share(self):
+        # A VIM account with the admin role lists shares whatever the
+        # caller's status (Glance ignores member_status for an admin):
+        # mcimage applies Glance's member filter itself.
+        listed = self.fake._listed
+        self.fake._listed = lambda image, tenant_id, params: listed(
+            image, tenant_id, dict(params, member_status='all'))
+        for query, shown in (
+                ('', {self.mine['id'], self.public['id'],
+                      self.accepted['id']}),
+                ('member_status=pending', {self.mine['id'],
+                                           self.public['id'],
+                                           self.pending['id']}),
+                ('visibility=shared&member_status=all',
+                 {self.accepted['id'], self.pending['id'],
+                  self.rejected['id']})):
+            self.assertEqual(shown, set(self.ids(query)), query)
+
     def test_admin_sees_every_image(self):
         ids = set(self.ids('visibility=all&member_status=all',
                            persona='admin'))
