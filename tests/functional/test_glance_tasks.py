@@ -127,7 +127,9 @@ class TestGlanceTasks(base.FunctionalTestCase):
                               if t['owner'] == self.tenant])
 
     def test_url_that_404s_fails_and_leaves_no_image(self):
-        task = self.create(self.web.url('/gone.img')).json()
+        # Protected or not: the image the task made goes.
+        task = self.create(self.web.url('/gone.img'), protected=True).json()
+        self.assertEqual(1, len(self.glance_images()))
         task = self.wait(task['id'])
         self.assertEqual('failure', task['status'])
         self.assertIn('404', task['message'])

@@ -17,11 +17,16 @@ import hashlib
 import json
 import socket
 
+import fixtures
+
 from mcimage.api.controllers.glance import tasks as task_schemas
 from mcimage import backends
+from mcimage.common import context as base_context
 from mcimage.common import policy
 from mcimage.db import api as db_api
+from mcimage.tasks import engine
 from mcimage.tasks import glance_tasks
+from mcimage.tasks import status
 from tests.unit.api import base
 from tests.unit.api import test_glance_import
 
@@ -308,7 +313,23 @@ class TestRead(GlanceTasksTestCase):
 
 
 class TestService(GlanceTasksTestCase):
-    """The image a refused task made does not outlive the refusal."""
+    """The image a task made does not outlive the task's failure."""
+
+    def test_unrunnable_task_deletes_its_image(self):
+        url = self.serve()
+        self.useFixture(fixtures.MockPatchObject(
+            engine.EmbeddedRunner, 'submit', lambda *args: None))
+        row = glance_tasks.create_task(
+            base_context.RequestContext(
+                user_id='admin-user', project_id='admin-project',
+                roles=['admin', 'member', 'reader']),
+            backends.get(base.VIM), 'admin-project', url, 'qcow2',
+            {'name': 'never-run', 'container_format': 'bare'})
+        self.assertEqual([row['image_id']],
+                         [i['id'] for i in self.admin_images()])
+        status.mark_unrunnable(row['id'])
+        self.assertEqual('failure', db_api.task_get(row['id'])['status'])
+        self.assertEqual([], self.admin_images())
 
     def test_task_refused_after_the_image_is_made(self):
         url = self.serve()
