@@ -105,6 +105,7 @@ class Task(Base):
         sa.Index('tasks_status_idx', 'status'),
         sa.Index('tasks_expires_at_idx', 'expires_at'),
         sa.Index('tasks_image_idx', 'image_id'),
+        sa.Index('tasks_vim_idx', 'vim_id', 'owner'),
     )
 
     id = sa.Column(sa.String(36), primary_key=True)
@@ -121,6 +122,8 @@ class Task(Base):
     # that made the task (Glance's image tasks show both).
     image_id = sa.Column(sa.String(36), nullable=True)
     request_id = sa.Column(sa.String(64), nullable=True)
+    # The VIM whose Glance endpoint made the task (which lists it there).
+    vim_id = sa.Column(sa.String(255), nullable=True)
     progress_done = sa.Column(sa.BigInteger, nullable=False, default=0,
                               server_default='0')
     progress_total = sa.Column(sa.BigInteger, nullable=True)

@@ -61,11 +61,13 @@ def _check_targets(targets):
         seen.add(key)
 
 
-def create_task(context, task_type, task_input, image_id=None):
+def create_task(context, task_type, task_input, image_id=None,
+                vim_id=None):
     """Check everything knowable now, then hand the task over; its row.
 
     ``image_id``: the image a Glance import fills (its only target, which
     names it too); Glance's image tasks list it with the request's id.
+    ``vim_id``: the VIM whose Glance endpoint made the task (and lists it).
     """
     policy.authorize(context, 'mcimage:task:create',
                      _target(context.project_id))
@@ -94,7 +96,7 @@ def create_task(context, task_type, task_input, image_id=None):
         'owner': context.project_id, 'user_id': context.user_id,
         'roles': ','.join(context.roles),
         'project_name': context.project_name, 'host': CONF.host,
-        'pid': os.getpid(), 'image_id': image_id,
+        'pid': os.getpid(), 'image_id': image_id, 'vim_id': vim_id,
         'request_id': context.request_id if image_id else None})
     try:
         engine.runner().submit(row['id'], len(task_input['targets']))
@@ -120,15 +122,25 @@ def get_task(context, task_id):
 
 
 def list_tasks(context, limit, marker=None, status=None, task_type=None,
-               sort_key='created_at', sort_dir='desc'):
-    """A page of the caller's project's tasks (newest first by default)."""
+               sort_key='created_at', sort_dir='desc', vim_id=None,
+               all_projects=False):
+    """A page of the caller's project's tasks (newest first by default).
+
+    ``vim_id``: only the tasks of that VIM's Glance endpoint;
+    ``all_projects``: of every project (the caller is checked to be an
+    admin here).
+    """
     policy.authorize(context, 'mcimage:task:get_all',
                      _target(context.project_id))
+    owner = context.project_id
+    if all_projects and policy.check(context, 'admin_api',
+                                     _target(context.project_id)):
+        owner = None
     try:
         return db_api.task_get_all(
-            owner=context.project_id, status=status, type=task_type,
+            owner=owner, status=status, type=task_type,
             limit=limit, marker=marker, sort_key=sort_key,
-            sort_dir=sort_dir)
+            sort_dir=sort_dir, vim_id=vim_id)
     except exception.TaskNotFound:
         raise exception.InvalidParameterValue(
             name='marker', value=marker,

@@ -48,6 +48,20 @@ UNFINISHED = ('pending', 'processing')
 IMPORT_TASK = 'os_glance_import_task'
 IMPORTING = 'os_glance_importing_to_stores'
 FAILED = 'os_glance_failed_import'
+# The input of a task of Glance's tasks API as its readers are shown it:
+# what the request gave, the URL without its secrets.
+GLANCE_INPUT = 'glance_input'
+
+
+# Set by mcimage alone (the stage call, and what Glance shows of imports).
+RESERVED = (staging.IMAGE_PROPERTY, IMPORT_TASK, IMPORTING, FAILED)
+
+
+def check_reserved(names):
+    """Refuse (403, as Glance) a name of RESERVED given by the user."""
+    for name in names:
+        if name in RESERVED:
+            raise exception.Forbidden("Attribute '%s' is reserved." % name)
 
 
 def methods(vim):
@@ -270,7 +284,7 @@ def start_import(context, vim, tenant_id, image_id, request):
         'force': True,
         'import_req': kept,
         'backend': backend,
-    }, image_id=image_id)
+    }, image_id=image_id, vim_id=vim.id)
     LOG.info('Image %(img)s of VIM %(vim)s: %(method)s import, task '
              '%(task)s', {'img': image_id, 'vim': vim.id, 'method': name,
                           'task': task['id']})
@@ -322,6 +336,9 @@ def image_tasks(context, vim, tenant_id, image_id):
 def shown_input(row):
     """A task's input as Glance's tasks show it (no URL secrets)."""
     task_input = json.loads(row['input'])
+    if GLANCE_INPUT in task_input:
+        # A task of Glance's tasks API (mcimage.tasks.glance_tasks).
+        return task_input[GLANCE_INPUT]
     request = dict(task_input.get('import_req') or {})
     if 'uri' in request.get('method', {}):
         request['method'] = dict(request['method'],

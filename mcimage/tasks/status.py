@@ -29,6 +29,7 @@ from oslo_utils import timeutils
 from taskflow import states
 from taskflow.types import notifier
 
+from mcimage import backends
 from mcimage.common import exception
 from mcimage.db import api as db_api
 from mcimage.tasks import feed
@@ -44,6 +45,9 @@ PROGRESS_INTERVAL = 1.0
 
 UNFINISHED = ('pending', 'processing')
 REVERTED_BY_ANOTHER = 'deleted: another target failed'
+# The input key of a task whose image goes if it fails (the image it made
+# for Glance's tasks API: mcimage.tasks.glance_tasks).
+DISCARD_IMAGE = 'discard_image_on_failure'
 
 
 def _ttl():
@@ -62,6 +66,7 @@ def watch(engine, task_id):
 def mark_unrunnable(task_id):
     """A task whose flow cannot be run at all fails."""
     LOG.error('Task %s: the task could not be run.', task_id)
+    _discard_image(task_id)
     _end(task_id, {'status': 'failure',
                    'message': 'The task could not be run.'})
 
@@ -73,6 +78,29 @@ def _end(task_id, values):
             statuses=UNFINISHED)
     except exception.TaskNotFound:
         pass
+
+
+def _discard_image(task_id):
+    """A failed task that made its image deletes it (Glance's tasks API).
+
+    Before the task shows failure: whoever sees it failed finds no image
+    left queued. The image stays if it cannot be deleted (logged).
+    """
+    try:
+        row = db_api.task_get(task_id)
+    except exception.TaskNotFound:
+        return
+    task_input = json.loads(row['input'])
+    if not task_input.get(DISCARD_IMAGE):
+        return
+    target = task_input['targets'][0]
+    try:
+        targets.delete_made(flows.task_context(row),
+                            backends.get(target['vim_id']),
+                            target['tenant_id'], target['image_id'])
+    except Exception:
+        LOG.exception('Task %(id)s failed; its image %(img)s is not deleted',
+                      {'id': task_id, 'img': target['image_id']})
 
 
 def failure_message(task_id, failure):
@@ -176,6 +204,8 @@ class _Watcher(object):
                 if failed else None)
         else:
             values['message'] = self._cause()
+        if values['status'] == 'failure':
+            _discard_image(self._task_id)
         _end(self._task_id, values)
 
     def _cause(self):

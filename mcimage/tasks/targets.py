@@ -102,6 +102,24 @@ def end_import(context, vim, tenant_id, image_id, import_from):
                         'will): %(err)s', {'id': upload_id, 'err': e})
 
 
+def delete_made(context, vim, tenant_id, image_id):
+    """Delete the image a failed task made for the user (Glance's tasks).
+
+    Protected or not: the task made it, and the task failed.
+    """
+    context = access.in_tenant(context, vim, tenant_id)
+    try:
+        image = vim.backend.get_image(context, tenant_id, image_id)
+        if image.get('protected'):
+            vim.backend.update_image(context, tenant_id, image_id, [
+                {'op': 'replace', 'path': '/protected', 'value': False}])
+        vim.backend.delete_image(context, tenant_id, image_id)
+    except exception.NotFound:
+        return
+    LOG.info('Image %(img)s of VIM %(vim)s deleted: its import task failed',
+             {'img': image_id, 'vim': vim.id})
+
+
 def release(vim, image_id):
     """The image holds its data, verified: its crash record ends.
 

@@ -74,3 +74,28 @@ list_query = {
     },
     'additionalProperties': False,
 }
+
+# -- Glance's tasks API (the Glance endpoint's POST /v2/tasks) ---------------
+
+glance_create_body = {
+    'type': 'object',
+    'properties': {
+        'type': {'type': 'string', 'enum': ['import']},
+        'input': {
+            'type': 'object',
+            'properties': {
+                'import_from': {
+                    'type': 'string', 'minLength': 1, 'maxLength': 2048,
+                    'description': 'an http(s) URL'},
+                'import_from_format': {'type': 'string',
+                                       'enum': images.DISK_FORMATS},
+                'image_properties': _image_properties,
+            },
+            'required': ['import_from', 'import_from_format',
+                         'image_properties'],
+            'additionalProperties': False,
+        },
+    },
+    'required': ['type', 'input'],
+    'additionalProperties': False,
+}

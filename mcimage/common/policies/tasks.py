@@ -23,6 +23,19 @@ from oslo_policy import policy
 from mcimage.common.policies import base
 
 rules = [
+    # Glance's tasks_api_access: its tasks API is deprecated and
+    # admin-only by default (interoperable image import replaces it).
+    policy.DocumentedRuleDefault(
+        name='mcimage:task:tasks_api_access',
+        check_str=base.ADMIN,
+        scope_types=['project'],
+        description='Use the tasks API of the Glance endpoint (each call '
+                    'also needs the rule of the same call of /v1/tasks).',
+        operations=[
+            {'path': '/glance/{vim_id}/v2/tasks', 'method': 'POST'},
+            {'path': '/glance/{vim_id}/v2/tasks', 'method': 'GET'},
+            {'path': '/glance/{vim_id}/v2/tasks/{task_id}',
+             'method': 'GET'}]),
     policy.DocumentedRuleDefault(
         name='mcimage:task:create',
         check_str=base.ADMIN_OR_PROJECT_MEMBER,

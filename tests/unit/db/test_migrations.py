@@ -217,17 +217,33 @@ class MigrationsTestsMixin(test_migrations.ModelsMigrationsSync):
         self.assertEqual({'old-task': None, 'new-task': 'p1-name'}, names)
 
     def _check_0008_task_image(self, engine, data):
+        # In SQL: the model has the columns of later revisions.
         columns = self._columns('tasks')
         self.assertTrue(columns['image_id']['nullable'])
         self.assertTrue(columns['request_id']['nullable'])
-        self.assertIsNone(db_api.task_get('old-task')['image_id'])
-        db_api.task_create({'id': 'image-task', 'type': 'api_image_import',
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO tasks (id, type, status, input, owner, image_id,"
+                " request_id, created_at) VALUES ('image-task',"
+                " 'api_image_import', 'pending', '{}', 'p1', 'i1', 'req-1',"
+                " :created_at)"),
+                {'created_at': datetime.datetime(2026, 12, 3)})
+            rows = dict(conn.execute(sa.text(
+                'SELECT id, image_id FROM tasks')).all())
+        self.assertEqual({'old-task': None, 'new-task': None,
+                          'image-task': 'i1'}, rows)
+
+    def _check_0009_task_vim(self, engine, data):
+        self.assertTrue(self._columns('tasks')['vim_id']['nullable'])
+        self.assertIsNone(db_api.task_get('image-task')['vim_id'])
+        self.assertEqual('req-1', db_api.task_get('image-task')['request_id'])
+        db_api.task_create({'id': 'vim-task', 'type': 'import',
                             'status': 'pending', 'input': '{}',
-                            'owner': 'p1', 'image_id': 'i1',
-                            'request_id': 'req-1'})
+                            'owner': 'p1', 'vim_id': 'vim1'})
+        self.assertEqual(['vim-task'], [
+            t['id'] for t in db_api.task_get_all(vim_id='vim1')])
         self.assertEqual(['image-task'], [
             t['id'] for t in db_api.task_get_all(image_id='i1')])
-        self.assertEqual('req-1', db_api.task_get('image-task')['request_id'])
 
 
 class TestMigrationsSqlite(MigrationsTestsMixin, base.TestCase):

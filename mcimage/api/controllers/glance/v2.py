@@ -26,6 +26,8 @@ Glance has and /v1 adds (the ONAP multipart route) left out:
   PUT|DELETE images/{id}/tags/{tag}    tags
   images/{id}/members[/{member_id}]    sharing
   GET  schemas/{image,images,member,members}
+  POST|GET tasks, GET tasks/{id}        Glance's tasks API (.tasks)
+  GET  schemas/{task,tasks}
   GET  info/import                     the methods mcimage runs
   GET  info/stores                     the VIM's default store
        metadefs/...                    Glance's metadata definitions,
@@ -36,6 +38,7 @@ from oslo_config import cfg
 import pecan
 
 from mcimage.api.controllers.glance import metadefs
+from mcimage.api.controllers.glance import tasks
 from mcimage.api.controllers.v1 import image_data as v1_image_data
 from mcimage.api.controllers.v1 import images as v1_images
 from mcimage.api.schemas import images as schemas
@@ -43,9 +46,8 @@ from mcimage.api import utils
 from mcimage.api import validation
 from mcimage.backends import base as backends_base
 from mcimage.common import exception
-from mcimage.common import utils as common_utils
 from mcimage.images import access
-from mcimage.images import staging
+from mcimage.tasks import glance_tasks
 from mcimage.tasks import imports
 from mcimage.tasks import onward
 
@@ -58,17 +60,6 @@ TASK_HEADER = 'OpenStack-MCImage-Task-Id'
 
 def _check_targets(vim, value):
     onward.targets(utils.context(), vim, value)
-
-
-# Set by mcimage alone (the stage call, and what Glance shows of imports).
-_RESERVED = (staging.IMAGE_PROPERTY, imports.IMPORT_TASK, imports.IMPORTING,
-             imports.FAILED)
-
-
-def _check_reserved(names):
-    for name in names:
-        if name in _RESERVED:
-            raise exception.Forbidden("Attribute '%s' is reserved." % name)
 
 
 def _shown(image):
@@ -147,23 +138,6 @@ class ImportController(object):
         pecan.response.status = 202
 
 
-_TASK_TIMES = ('created_at', 'updated_at', 'expires_at')
-
-
-def format_task(row):
-    """An import task as Glance's image tasks show it."""
-    body = {'id': row['id'], 'type': row['type'], 'status': row['status'],
-            'input': imports.shown_input(row),
-            'result': ({'image_id': row['image_id']}
-                       if row['status'] == 'success' else None),
-            'message': row['message'] or '', 'owner': row['owner'],
-            'image_id': row['image_id'], 'request_id': row['request_id'],
-            'user_id': row['user_id']}
-    body.update((name, common_utils.format_time(row[name]))
-                for name in _TASK_TIMES)
-    return body
-
-
 class ImageTasksController(object):
     """/v2/images/{image_id}/tasks (Glance 2.12)"""
 
@@ -178,8 +152,9 @@ class ImageTasksController(object):
 
     @index.when(method='GET', template='json')
     def index_get(self):
-        return {'tasks': [format_task(row) for row in imports.image_tasks(
-            utils.context(), self.vim, self.tenant_id, self.image_id)]}
+        rows = imports.image_tasks(utils.context(), self.vim,
+                                   self.tenant_id, self.image_id)
+        return {'tasks': [tasks.format_task(row) for row in rows]}
 
 
 class ImageDataController(v1_image_data.ImageDataController):
@@ -217,7 +192,7 @@ class ImageController(v1_images.ImageController):
                              self.image_id)
 
     def _check_ops(self, ops):
-        _check_reserved(op['path'].lstrip('/') for op in ops)
+        imports.check_reserved(op['path'].lstrip('/') for op in ops)
         for op in ops:
             if (op['path'] == '/' + onward.TARGETS_PROPERTY
                     and op['op'] != 'remove'):
@@ -241,7 +216,7 @@ class ImagesController(v1_images.ImagesController):
         return _shown(image)
 
     def _check_fields(self, fields):
-        _check_reserved(fields)
+        imports.check_reserved(fields)
         if onward.TARGETS_PROPERTY in fields:
             _check_targets(self.vim, fields[onward.TARGETS_PROPERTY])
 
@@ -298,15 +273,22 @@ class V2Controller(object):
                 pecan.abort(404)
             return metadefs.MetadefSchemaController(self.vim,
                                                     remainder[1]), ()
-        if segment not in ('images', 'schemas'):
+        if segment == 'schemas' and remainder in (('task',), ('tasks',)):
+            return tasks.TaskSchemaController(remainder[0]), ()
+        if segment not in ('images', 'schemas', 'tasks'):
             pecan.abort(404)
         if remainder == ('',):
             # images/ (an empty image id) is no route of Glance's: 404
             # for every method, not the list or a 405.
             pecan.abort(404)
+        if segment == 'tasks':
+            # Glance's tasks_api_access comes first, as in Glance.
+            glance_tasks.authorize_access(utils.context())
         named = remainder[0] if segment == 'images' and remainder else None
         tenant_id = access.own_tenant(utils.context(), self.vim,
                                       image_id=named)
+        if segment == 'tasks':
+            return tasks.TasksController(self.vim, tenant_id), remainder
         if segment == 'images':
             return ImagesController(self.vim, tenant_id), remainder
         return v1_images.SchemasController(self.vim, tenant_id), remainder
