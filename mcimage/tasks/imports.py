@@ -66,7 +66,15 @@ def info_import(context, vim):
     """
     policy.authorize(context, 'mcimage:vim:get', {})
     offered = methods(vim)
-    if vim_stores.several(context, vim):
+    try:
+        several = vim_stores.several(context, vim)
+    except (exception.BackendUnavailable, exception.BackendError) as e:
+        # What mcimage runs itself is known without the VIM.
+        LOG.warning('VIM %(vim)s: its stores are not known now, so '
+                    'copy-image is not listed: %(err)s',
+                    {'vim': vim.id, 'err': e})
+        several = False
+    if several:
         offered.append(vim_stores.COPY_METHOD)
     return {'import-methods': {'description': 'Import methods available.',
                                'type': 'array', 'value': offered}}

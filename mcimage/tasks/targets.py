@@ -155,6 +155,14 @@ def copy_to_stores(context, vim, tenant_id, image_id, stores,
     store it was written to.
     """
     try:
+        # Once: a run resumed after a crash finds the copies asked for.
+        image = vim.backend.get_image(context, tenant_id, image_id)
+        if image.get('os_glance_importing_to_stores'):
+            return
+        held = (image.get('stores') or '').split(',')
+        stores = [store for store in stores if store not in held]
+        if not stores:
+            return
         vim.backend.copy_image(
             context, tenant_id, image_id, stores=stores,
             all_stores_must_succeed=all_stores_must_succeed,

@@ -28,7 +28,9 @@ from mcimage.db import api as db_api
 from mcimage.images import staging
 from mcimage import store as staging_store
 from mcimage.tasks import engine
+from mcimage.tasks import flows
 from mcimage.tasks import imports
+from mcimage.tasks import targets
 from tests.unit.api import base
 from tests.unit.api import test_tasks
 
@@ -490,6 +492,39 @@ class TestStores(GlanceImportTestCase):
         self.assertEqual(DATA, self.app.get(
             IMAGES + '/%s/file' % image_id, headers=self.headers()).body)
         self.assertEqual([], self.staged_files())
+
+    def test_copies_asked_once(self):
+        # A run resumed after a crash asks for no copy made or under way.
+        image = self.fake.add_image('p1', data=DATA, disk_format='qcow2',
+                                    container_format='bare')
+        vim = backends.get(base.VIM)
+        context = flows.task_context({'user_id': 'u', 'owner': 'p1',
+                                      'project_name': 'p1',
+                                      'roles': 'member'})
+        targets.copy_to_stores(context, vim, 'p1', image['id'], ['local'],
+                               True)
+        targets.copy_to_stores(context, vim, 'p1', image['id'], ['local'],
+                               True)
+        self.assertEqual(1, [c[0] for c in self.fake.calls].count(
+            'copy_image'))
+        self.assertEqual('backup,local', self.fake.images[image['id']][
+            'stores'])
+        self.fake.images[image['id']].update(
+            stores='backup', os_glance_importing_to_stores='local')
+        targets.copy_to_stores(context, vim, 'p1', image['id'], ['local'],
+                               True)
+        self.assertEqual(1, [c[0] for c in self.fake.calls].count(
+            'copy_image'))
+
+    def test_import_methods_without_the_vims_stores(self):
+        def down(*args, **kwargs):
+            raise exception.BackendUnavailable(vim_id=base.VIM)
+
+        self.fake.get_document = down
+        info = self.app.get('/glance/%s/v2/info/import' % base.VIM,
+                            headers=self.headers()).json
+        self.assertEqual(['glance-direct', 'web-download'],
+                         info['import-methods']['value'])
 
     def test_chosen_store_written_alone(self):
         image_id, task = self.imported({'stores': ['local']})
