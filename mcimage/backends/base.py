@@ -166,16 +166,48 @@ class Backend(metaclass=abc.ABCMeta):
         """Glance v2's JSON schema ``name`` (image, images, member...)."""
 
     @abc.abstractmethod
-    def upload(self, context, tenant_id, image_id, reader, size=None):
+    def upload(self, context, tenant_id, image_id, reader, size=None,
+               store=None):
         """Send ``reader``'s bytes as the image's data.
 
         ``reader.read(n)`` gives the next piece, b'' at the end; an error
         it raises goes on unchanged (or as whatever the transport made of
         it: the caller checks its reader first). ``size``, when known, is
-        how many bytes are coming. Conflict when another upload has the
-        image, Invalid when the VIM refuses the data, RequestTooLarge
-        beyond its quota.
+        how many bytes are coming. ``store`` names the VIM's store to
+        write (one of info/stores'; None: its default one). Conflict when
+        another upload has the image, Invalid when the VIM refuses the
+        data (or knows no such store), RequestTooLarge beyond its quota.
         """
+
+    def copy_image(self, context, tenant_id, image_id, stores=None,
+                   all_stores=False, all_stores_must_succeed=True,
+                   as_service=False):
+        """Ask the VIM to copy an active image into more of its stores.
+
+        Glance's copy-image import: into ``stores`` (ids of info/stores),
+        or into every store it is not in yet (``all_stores``); the VIM
+        copies after answering, and shows how it goes on the image
+        (os_glance_importing_to_stores, os_glance_failed_import). What the
+        VIM refuses raises as any other call (Conflict for an image that
+        is not active or a store it does not know, Invalid for a store
+        that holds the image already, Forbidden by its policy).
+        ``as_service``: asked by mcimage itself, where an import into
+        several stores needs the copies the caller may not ask for.
+        """
+        raise exception.NotFound(
+            'VIM %s has no multiple stores (its driver %s has none).'
+            % (self.vim.id, self.vim.driver))
+
+    def delete_from_store(self, context, tenant_id, image_id, store_id):
+        """Delete the image's data from one of the VIM's stores.
+
+        Glance's DELETE /v2/stores/{store_id}/{image_id}: NotFound when the
+        VIM has no such store or the image is not in it, Forbidden for
+        the image's only store, Conflict when the image is not active.
+        """
+        raise exception.NotFound(
+            'VIM %s has no multiple stores (its driver %s has none).'
+            % (self.vim.id, self.vim.driver))
 
     @abc.abstractmethod
     def download(self, context, tenant_id, image_id, byte_range=None):

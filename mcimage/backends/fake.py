@@ -83,6 +83,11 @@ class FakeGlance(base.Backend):
         # 'objects': {name: fields}, 'properties', 'tags',
         # 'resource_types' (its associations)}.
         self.namespaces = {}
+        # The VIM's stores (info/stores), the first its default one; with
+        # one only, images show none (a Glance of one store).
+        self.stores = ['local']
+        # Stores that a copy into fails (copy_image).
+        self.fail_copy = set()
         self._clock = itertools.count()
 
     def _now(self):
@@ -424,8 +429,15 @@ class FakeGlance(base.Backend):
 
     # -- data ---------------------------------------------------------------
 
-    def upload(self, context, tenant_id, image_id, reader, size=None):
+    def upload(self, context, tenant_id, image_id, reader, size=None,
+               store=None):
         self.calls.append(('upload', tenant_id, image_id))
+        if store is not None:
+            self.calls[-1] += (store,)
+            if store not in self.stores:
+                raise exception.Invalid(
+                    'VIM %s refused the request: Store for identifier %s '
+                    'not found' % (self.vim.id, store))
         image = self._get(image_id)
         image['status'] = 'saving'
         pieces = []
@@ -448,6 +460,73 @@ class FakeGlance(base.Backend):
                      checksum=md5.hexdigest(),
                      os_hash_algo='sha512',
                      os_hash_value=hashlib.sha512(blob).hexdigest())
+        if len(self.stores) > 1:
+            image['stores'] = store or self.stores[0]
+
+    def _image_stores(self, image):
+        return [s for s in (image.get('stores') or '').split(',') if s]
+
+    def copy_image(self, context, tenant_id, image_id, stores=None,
+                   all_stores=False, all_stores_must_succeed=True,
+                   as_service=False):
+        """Glance's copy-image, done at once (fail_copy: stores failing)."""
+        self.calls.append(('copy_image', tenant_id, image_id,
+                           None if all_stores else list(stores or ()),
+                           all_stores_must_succeed, as_service))
+        if len(self.stores) < 2:
+            raise exception.NotFound('VIM %s answered 404: Multi backend '
+                                     'is not supported' % self.vim.id)
+        image = self._get(image_id)
+        if image['status'] != 'active':
+            raise exception.Conflict(
+                'VIM %s refused the request: Only images with status active '
+                'can be targeted for copying' % self.vim.id)
+        held = self._image_stores(image)
+        wanted = list(self.stores) if all_stores else list(stores or ())
+        for store in wanted:
+            if store not in self.stores:
+                raise exception.Conflict(
+                    'VIM %s refused the request: Store for identifier %s '
+                    'not found' % (self.vim.id, store))
+            if store in held and not all_stores:
+                raise exception.Invalid(
+                    "VIM %s refused the request: Image is already present "
+                    "at store '%s'" % (self.vim.id, store))
+        wanted = [s for s in wanted if s not in held]
+        failed = [s for s in wanted if s in self.fail_copy]
+        if failed and all_stores_must_succeed:
+            done = []
+        else:
+            done = [s for s in wanted if s not in failed]
+        image['stores'] = ','.join(s for s in self.stores
+                                   if s in held or s in done)
+        image['os_glance_importing_to_stores'] = ''
+        image['os_glance_failed_import'] = ','.join(failed)
+
+    def delete_from_store(self, context, tenant_id, image_id, store_id):
+        self.calls.append(('delete_from_store', tenant_id, image_id,
+                           store_id))
+        if store_id not in self.stores:
+            raise exception.Conflict(
+                'VIM %s refused the request: The selected store %s is not '
+                'available on this node.' % (self.vim.id, store_id))
+        image = self._get(image_id)
+        held = self._image_stores(image)
+        if image['status'] != 'active':
+            raise exception.Conflict(
+                "VIM %s refused the request: It's not allowed to remove "
+                "image data from store if image status is not 'active'"
+                % self.vim.id)
+        if len(held) == 1:
+            raise exception.Forbidden(
+                'VIM %s refused the request: Cannot delete image data from '
+                'the only store containing it. Consider deleting the image '
+                'instead.' % self.vim.id)
+        if store_id not in held:
+            raise exception.NotFound(
+                'VIM %s answered 404: Image %s is not stored in store %s.'
+                % (self.vim.id, image_id, store_id))
+        image['stores'] = ','.join(s for s in held if s != store_id)
 
     def download(self, context, tenant_id, image_id, byte_range=None):
         image = self._get(image_id)
@@ -496,8 +575,11 @@ class FakeGlance(base.Backend):
                     {'rel': 'self', 'href': 'http://fake-vim/v2/'}]}]},
             'info/import': {'import-methods': {
                 'description': 'Import methods available.',
-                'type': 'array', 'value': ['glance-direct']}},
-            'info/stores': {'stores': [{'id': 'local', 'default': True}]},
+                'type': 'array', 'value': ['glance-direct'] + (
+                    ['copy-image'] if len(self.stores) > 1 else [])}},
+            'info/stores': {'stores': [
+                dict({'id': store}, **({'default': True} if not i else {}))
+                for i, store in enumerate(self.stores)]},
         }.get(name) or self._metadef_schema(name)
 
     def _metadef_schema(self, name):

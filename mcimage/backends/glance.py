@@ -54,6 +54,8 @@ LOG = logging.getLogger(__name__)
 
 _STATUS_RE = re.compile(r'^(\d{3})\b')
 PATCH_2_1 = 'application/openstack-images-v2.1-json-patch'
+# The store of a Glance of several stores that an upload writes.
+STORE_HEADER = 'x-image-meta-store'
 # At most this much of a download is read from the VIM at a time: one
 # recv into a fresh bytes object, which the server sends on as it is.
 # Pieces of 1 MiB cost a little less CPU, but each is allocated whole and
@@ -589,22 +591,48 @@ class GlanceBackend(base.Backend):
             answer = None
         return resp.status_code, headers, answer
 
-    def upload(self, context, tenant_id, image_id, reader, size=None):
+    def upload(self, context, tenant_id, image_id, reader, size=None,
+               store=None):
         """Stream ``reader`` (an object with read()) into the image.
 
         ``size``, when known, tells the VIM's store how much is coming
         (x-openstack-image-size, Glance 31 and later), so it need not grow
-        blindly.
+        blindly. ``store`` goes as x-image-meta-store, which a Glance of
+        several stores writes (its default one without it).
         """
+        extra = {}
+        if size is not None:
+            extra['x-openstack-image-size'] = str(size)
+        if store is not None:
+            extra[STORE_HEADER] = store
         # glanceclient reads a file-like ``data`` piece by piece and sends
         # it chunked. Sent once: keystoneauth would send it again after a
         # 401 with a new service token, from where the reader is.
         self._call(context, tenant_id, 'put',
                    v2_path('images', image_id, 'file'), image_id=image_id,
                    headers={'Content-Type': 'application/octet-stream'},
-                   extra_headers=({'x-openstack-image-size': str(size)}
-                                  if size is not None else None),
+                   extra_headers=extra or None,
                    data=reader, allow_reauth=False)
+
+    def copy_image(self, context, tenant_id, image_id, stores=None,
+                   all_stores=False, all_stores_must_succeed=True,
+                   as_service=False):
+        """Glance's copy-image import (see base.Backend)."""
+        body = {'method': {'name': 'copy-image'},
+                'all_stores_must_succeed': all_stores_must_succeed}
+        if all_stores:
+            body['all_stores'] = True
+        else:
+            body['stores'] = list(stores or ())
+        self._call(context, tenant_id, 'post',
+                   v2_path('images', image_id, 'import'), image_id=image_id,
+                   data=body, as_service=as_service)
+
+    def delete_from_store(self, context, tenant_id, image_id, store_id):
+        """DELETE /v2/stores/{store_id}/{image_id} (see base.Backend)."""
+        # Glance's 404 is about the store as well as the image: its words.
+        self._call(context, tenant_id, 'delete',
+                   v2_path('stores', store_id, image_id))
 
     def download(self, context, tenant_id, image_id, byte_range=None):
         """Start a download: (status, headers, iterator or None).

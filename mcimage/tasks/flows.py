@@ -124,8 +124,11 @@ class Plan(tf_task.Task):
             entry = {'vim_id': vim.id, 'tenant_id': target['tenant_id'],
                      'action': 'send', 'image_id': None}
             if target.get('image_id'):
-                # The user's own image, whatever else holds the data.
-                entry.update(image_id=target['image_id'], existing=True)
+                # The user's own image, whatever else holds the data; a
+                # Glance import names the VIM's stores to write.
+                entry.update(image_id=target['image_id'], existing=True,
+                             stores=[s for s in task_input.get('backend')
+                                     or () if s])
             elif known_hash and not task_input.get('force'):
                 existing = _existing_image(
                     context, vim, target['tenant_id'], known_hash,
@@ -243,8 +246,12 @@ class Push(_TargetAtom):
         context, vim, tenant_id = self.target(task_id, plan)
         targets.check_unused(context, vim, tenant_id, image_id)
 
+        # The first store asked for; the VIM copies into the others.
+        store = (plan['targets'][self.index].get('stores') or [None])[0]
+
         def send(reader, size):
-            targets.upload(context, vim, tenant_id, image_id, reader, size)
+            targets.upload(context, vim, tenant_id, image_id, reader, size,
+                           store=store)
 
         shared = feed.get(task_id)
         try:
@@ -286,10 +293,16 @@ class Confirm(_TargetAtom):
         context, vim, tenant_id = self.target(task_id, plan)
         targets.confirm(context, vim, tenant_id, image_id, sent)
         targets.release(vim, image_id)
-        if plan['targets'][self.index].get('existing'):
+        target = plan['targets'][self.index]
+        if target.get('existing'):
             _row, task_input, _context = _load(task_id)
             targets.end_import(context, vim, tenant_id, image_id,
                                task_input['import_from'])
+            if len(target.get('stores') or ()) > 1:
+                request = task_input.get('import_req') or {}
+                targets.copy_to_stores(
+                    context, vim, tenant_id, image_id, target['stores'][1:],
+                    request.get('all_stores_must_succeed', True))
 
 
 class TargetRetry(retry.Retry):

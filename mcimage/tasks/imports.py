@@ -33,15 +33,16 @@ from mcimage.images import access
 from mcimage.images import ingest
 from mcimage.images import metadata
 from mcimage.images import staging
-from mcimage.images import vims as vims_api
+from mcimage.images import stores as vim_stores
 from mcimage.tasks import api as tasks_api
 from mcimage.tasks import sources
 
 LOG = logging.getLogger(__name__)
 
 TASK_TYPE = 'api_image_import'
-# The methods this service runs; copy-image has no second store to copy
-# into (one store per VIM), glance-download no other Glance to read.
+# The methods this service runs as tasks; copy-image (between the stores
+# of one VIM) is the VIM's own, relayed; glance-download has no other
+# Glance to read.
 METHODS = ('glance-direct', 'web-download')
 UNFINISHED = ('pending', 'processing')
 # What Glance shows of an import on the image.
@@ -73,39 +74,29 @@ def methods(vim):
 
 
 def info_import(context, vim):
+    """info/import: the methods run here, and copy-image between stores.
+
+    copy-image only where the VIM has several stores to copy between.
+    """
     policy.authorize(context, 'mcimage:vim:get', {})
-    return {'import-methods': {'description': 'Import methods available.',
-                               'type': 'array', 'value': methods(vim)}}
-
-
-def _stores_document(context, vim):
-    """The VIM's info/stores document, or None where it has no stores."""
+    offered = methods(vim)
     try:
-        return vims_api.get_document(context, vim, 'info/stores')
-    except exception.NotFound:
-        return None
-
-
-def _default_store(document):
-    stores = (document or {}).get('stores') or []
-    for store in stores:
-        if store.get('default'):
-            return store
-    return stores[0] if len(stores) == 1 else None
+        several = vim_stores.several(context, vim)
+    except (exception.BackendUnavailable, exception.BackendError) as e:
+        # What mcimage runs itself is known without the VIM.
+        LOG.warning('VIM %(vim)s: its stores are not known now, so '
+                    'copy-image is not listed: %(err)s',
+                    {'vim': vim.id, 'err': e})
+        several = False
+    if several:
+        offered.append(vim_stores.COPY_METHOD)
+    return {'import-methods': {'description': 'Import methods available.',
+                               'type': 'array', 'value': offered}}
 
 
 def info_stores(context, vim):
-    """info/stores as this endpoint writes: the VIM's default store only.
-
-    Data sent through mcimage goes where an upload goes, the VIM's default
-    store; the others are never written (Glance's clients wait for an
-    import to reach every store listed).
-    """
-    document = _stores_document(context, vim)
-    if document is None:
-        raise exception.NotFound('VIM %s has no multiple stores.' % vim.id)
-    store = _default_store(document)
-    return {'stores': [store] if store else []}
+    """info/stores: the VIM's stores, every one (an import writes any)."""
+    return vim_stores.info_stores(context, vim)
 
 
 # -- stage -------------------------------------------------------------------
@@ -184,12 +175,6 @@ def _running(context, image_id):
 # -- import ------------------------------------------------------------------
 
 def _refuse_method(name):
-    if name == 'copy-image':
-        return exception.Invalid(
-            reason="Import method 'copy-image' is not offered: mcimage "
-                   "writes one store per VIM, the default one, so there is "
-                   "no other store to copy into. Import into another VIM "
-                   "with POST /v1/tasks.")
     if name == 'glance-download':
         return exception.Invalid(
             reason="Import method 'glance-download' is not offered; import "
@@ -197,34 +182,6 @@ def _refuse_method(name):
                    "vim:<vim_id>/<tenant_id>/<image_id>).")
     return exception.Invalid(reason="Unknown import method name '%s'."
                              % name)
-
-
-def _check_stores(context, vim, stores, all_stores,
-                  all_stores_must_succeed):
-    """The stores asked for, as the task input's ``backend`` records them.
-
-    One store per VIM: its default store, asked for by name, by
-    all_stores, or not at all.
-    """
-    document = _stores_document(context, vim)
-    if document is None:
-        if all_stores_must_succeed is False:
-            raise exception.Invalid(
-                reason='all_stores_must_succeed can only be set with '
-                       'multiple stores, which VIM %s has not.' % vim.id)
-        return [None]
-    if stores is not None and all_stores:
-        raise exception.Invalid(
-            reason="All_stores parameter can't be used with stores "
-                   "parameter.")
-    default = (_default_store(document) or {}).get('id')
-    for store in stores or ():
-        if store != default:
-            raise exception.Invalid(
-                reason='Store %s cannot be imported into: mcimage writes '
-                       'only the default store of VIM %s (%s).' % (
-                           store, vim.id, default))
-    return [default]
 
 
 def start_import(context, vim, tenant_id, image_id, request):
@@ -236,6 +193,10 @@ def start_import(context, vim, tenant_id, image_id, request):
     """
     method = request['method']
     name = method['name']
+    if name == vim_stores.COPY_METHOD:
+        # The VIM copies between its own stores: no task of mcimage's.
+        vim_stores.copy_image(context, vim, tenant_id, image_id, request)
+        return None
     if name not in METHODS:
         raise _refuse_method(name)
     image = access.authorize_image(context, vim, tenant_id, image_id,
@@ -266,9 +227,10 @@ def start_import(context, vim, tenant_id, image_id, request):
         import_from = method.get('uri')
         if not import_from:
             raise exception.MissingParameter(name='method.uri')
-    backend = _check_stores(context, vim, request.get('stores'),
-                            request.get('all_stores', False),
-                            request.get('all_stores_must_succeed'))
+    # The task writes the first store, the VIM copies into the others.
+    backend = vim_stores.requested(context, vim, request.get('stores'),
+                                   request.get('all_stores', False),
+                                   request.get('all_stores_must_succeed'))
     # Kept with the task, which every reader of it shows (GET /v1/tasks
     # too): the URL without its secrets; import_from has it whole.
     kept = dict(request)

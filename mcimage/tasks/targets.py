@@ -149,11 +149,47 @@ def check_unused(context, vim, tenant_id, image_id):
         raise Interrupted(image_id=image_id, vim_id=vim.id)
 
 
-def upload(context, vim, tenant_id, image_id, reader, size):
-    """Send ``reader`` into the image, its errors naming the target."""
+def upload(context, vim, tenant_id, image_id, reader, size, store=None):
+    """Send ``reader`` into the image (into ``store`` of the VIM's)."""
+    # Without a store, as any upload: the VIM's default one.
+    kwargs = {'store': store} if store is not None else {}
     try:
-        vim.backend.upload(context, tenant_id, image_id, reader, size=size)
+        vim.backend.upload(context, tenant_id, image_id, reader, size=size,
+                           **kwargs)
     except exception.MCImageException as e:
+        raise uploads.named(e, vim, tenant_id) from None
+
+
+def copy_to_stores(context, vim, tenant_id, image_id, stores,
+                   all_stores_must_succeed):
+    """Ask the VIM to copy the image, active now, into more ``stores``.
+
+    The VIM copies after answering and shows how it goes on the image
+    (os_glance_importing_to_stores, os_glance_failed_import), as after a
+    Glance import into several stores. Asked as mcimage itself: the VIM
+    keeps copy-image to admins, and the caller's import into several
+    stores (Glance's own import writes them with its own rights) needs
+    it. A refused request fails the task; the image stays active in the
+    store it was written to.
+    """
+    try:
+        # Once: a run resumed after a crash finds the copies asked for.
+        image = vim.backend.get_image(context, tenant_id, image_id)
+        if image.get('os_glance_importing_to_stores'):
+            return
+        held = (image.get('stores') or '').split(',')
+        stores = [store for store in stores if store not in held]
+        if not stores:
+            return
+        vim.backend.copy_image(
+            context, tenant_id, image_id, stores=stores,
+            all_stores_must_succeed=all_stores_must_succeed,
+            as_service=True)
+    except exception.MCImageException as e:
+        LOG.warning('Image %(img)s of VIM %(vim)s: copy into stores '
+                    '%(stores)s refused: %(err)s',
+                    {'img': image_id, 'vim': vim.id,
+                     'stores': ', '.join(stores), 'err': e})
         raise uploads.named(e, vim, tenant_id) from None
 
 

@@ -199,9 +199,17 @@ class TestGlanceImport(base.FunctionalTestCase):
             'name': 'web-download',
             'uri': 'http://does-not.exist/no/possible/way'}}, status=400)
         self.assertIn('does-not.exist', resp.json()['message'])
+        # copy-image: the admin's, between the stores of a VIM of several.
         resp = self.do_import(image_id, {'method': {'name': 'copy-image'}},
-                              status=400)
-        self.assertIn('copy-image', resp.json()['message'])
+                              status=403)
+        self.assertIn('copy_image', resp.json()['message'])
+        resp = requests.post(
+            '%s/%s/import' % (self.images, image_id),
+            json={'method': {'name': 'copy-image'}}, timeout=30,
+            headers=self.headers(roles='admin,member,reader',
+                                 Accept='application/json'))
+        self.assertEqual(400, resp.status_code, resp.text)
+        self.assertIn('one store', resp.json()['message'])
         self.assertEqual([], self.tasks(image_id))
         self.assertEqual('queued', self.show(image_id)['status'])
 

@@ -16,6 +16,9 @@ from mcimage.common.policies import base
 
 IMAGES = '/v1/{vim_id}/{tenant_id}/images'
 IMAGE = IMAGES + '/{image_id}'
+# The Glance endpoint's (mcimage.api.controllers.glance).
+GLANCE_V2 = '/glance/{vim_id}/v2'
+GLANCE_IMAGE = GLANCE_V2 + '/images/{image_id}'
 
 rules = [
     policy.DocumentedRuleDefault(
@@ -108,6 +111,23 @@ rules = [
         description='Reactivate a deactivated image.',
         operations=[{'path': IMAGE + '/actions/reactivate',
                      'method': 'POST'}]),
+    policy.DocumentedRuleDefault(
+        name='mcimage:image:copy_image',
+        check_str=base.ADMIN,
+        scope_types=['project'],
+        description="Copy an active image into more of its VIM's stores "
+                    "(the copy-image import method, relayed to the VIM's "
+                    "Glance, whose own copy_image rule applies too).",
+        operations=[{'path': GLANCE_IMAGE + '/import', 'method': 'POST'}]),
+    policy.DocumentedRuleDefault(
+        name='mcimage:image:delete_from_store',
+        check_str=base.ADMIN,
+        scope_types=['project'],
+        description="Delete an image's data from one of its VIM's stores "
+                    "(relayed to the VIM's Glance, whose own "
+                    "delete_image_location rule applies too).",
+        operations=[{'path': GLANCE_V2 + '/stores/{store_id}/{image_id}',
+                     'method': 'DELETE'}]),
 ]
 
 

@@ -28,7 +28,9 @@ from mcimage.db import api as db_api
 from mcimage.images import staging
 from mcimage import store as staging_store
 from mcimage.tasks import engine
+from mcimage.tasks import flows
 from mcimage.tasks import imports
+from mcimage.tasks import targets
 from tests.unit.api import base
 from tests.unit.api import test_tasks
 
@@ -348,12 +350,11 @@ class TestRefusals(GlanceImportTestCase):
                 ({}, "'method'"),
                 ({'method': {}}, "'name'"),
                 ({'method': {'name': 'magic'}}, "Unknown import method"),
-                ({'method': {'name': 'copy-image'}}, 'copy-image'),
                 ({'method': {'name': 'glance-download'}}, 'glance-download'),
                 ({'method': {'name': 'glance-direct'}, 'all_stores': 'yes'},
                  'boolean'),
-                ({'method': {'name': 'glance-direct'}, 'stores': ['backup']},
-                 'backup'),
+                ({'method': {'name': 'glance-direct'}, 'stores': []},
+                 'no store'),
                 ({'method': {'name': 'glance-direct'}, 'stores': ['local'],
                   'all_stores': True}, 'All_stores'),
                 ({'method': {'name': 'web-download'}}, 'uri')):
@@ -364,8 +365,19 @@ class TestRefusals(GlanceImportTestCase):
                 target = image2['id']
             resp = self.do_import(target, body, status=400)
             self.assertIn(message, resp.json['message'])
+        # A store the VIM does not have: Glance's 409.
+        resp = self.do_import(image['id'], {
+            'method': {'name': 'glance-direct'}, 'stores': ['backup']},
+            status=409)
+        self.assertIn('backup', resp.json['message'])
+        # copy-image: the admin's (Glance's default), of an active image of
+        # a VIM of several stores.
+        resp = self.do_import(image['id'],
+                              {'method': {'name': 'copy-image'}}, status=403)
+        self.assertIn('copy_image', resp.json['message'])
         self.assertEqual([], self.tasks(image['id']))
         self.assertEqual('uploading', self.show(image['id'])['status'])
+        self.assertNotIn('copy_image', [c[0] for c in self.fake.calls])
 
     def test_glance_direct_without_stage_or_on_active_is_409(self):
         image = self.image()
@@ -424,8 +436,237 @@ class TestInfo(GlanceImportTestCase):
                             headers=self.headers()).json
         self.assertEqual([], info['import-methods']['value'])
 
-    def test_stores_is_the_default_store(self):
+    def test_stores_are_the_vims(self):
         stores = self.app.get('/glance/%s/v2/info/stores' % base.VIM,
                               headers=self.headers()).json
         self.assertEqual([{'id': 'local', 'default': True}],
                          stores['stores'])
+        self.fake.stores = ['backup', 'local']
+        stores = self.app.get('/glance/%s/v2/info/stores' % base.VIM,
+                              headers=self.headers()).json
+        self.assertEqual([{'id': 'backup', 'default': True},
+                          {'id': 'local'}], stores['stores'])
+
+    def test_copy_image_offered_with_several_stores(self):
+        self.fake.stores = ['backup', 'local']
+        info = self.app.get('/glance/%s/v2/info/import' % base.VIM,
+                            headers=self.headers()).json
+        self.assertEqual(['glance-direct', 'web-download', 'copy-image'],
+                         info['import-methods']['value'])
+        # The VIM copies with the caller's token: offered there too.
+        backends.get(base.VIM).auth_mode = 'token'
+        info = self.app.get('/glance/%s/v2/info/import' % base.VIM,
+                            headers=self.headers()).json
+        self.assertEqual(['copy-image'], info['import-methods']['value'])
+
+
+class TestStores(GlanceImportTestCase):
+    """A VIM of two stores: imports into them, copies, deletes from one."""
+
+    def setUp(self):
+        super().setUp()
+        self.fake.stores = ['backup', 'local']
+
+    def imported(self, body):
+        image = self.image()
+        self.stage(image['id'])
+        self.do_import(image['id'], dict(
+            body, method={'name': 'glance-direct'}))
+        [task] = self.wait_tasks(image['id'])
+        return image['id'], task
+
+    def test_all_stores(self):
+        image_id, task = self.imported({'all_stores': True})
+        self.assertEqual('success', task['status'], task['message'])
+        self.assertEqual(['backup', 'local'], task['input']['backend'])
+        # Written into the first store, copied by the VIM into the other.
+        self.assertIn(('upload', 'p1', image_id, 'backup'), self.fake.calls)
+        # As mcimage: the VIM's copy-image is the admin's.
+        self.assertIn(('copy_image', 'p1', image_id, ['local'], True, True),
+                      self.fake.calls)
+        shown = self.show(image_id)
+        self.assertEqual('active', shown['status'])
+        self.assertEqual('backup,local', shown['stores'])
+        self.assertEqual('', shown['os_glance_importing_to_stores'])
+        self.assertEqual('', shown['os_glance_failed_import'])
+        self.assertEqual(DATA, self.app.get(
+            IMAGES + '/%s/file' % image_id, headers=self.headers()).body)
+        self.assertEqual([], self.staged_files())
+
+    def test_copies_asked_once(self):
+        # A run resumed after a crash asks for no copy made or under way.
+        image = self.fake.add_image('p1', data=DATA, disk_format='qcow2',
+                                    container_format='bare')
+        vim = backends.get(base.VIM)
+        context = flows.task_context({'user_id': 'u', 'owner': 'p1',
+                                      'project_name': 'p1',
+                                      'roles': 'member'})
+        targets.copy_to_stores(context, vim, 'p1', image['id'], ['local'],
+                               True)
+        targets.copy_to_stores(context, vim, 'p1', image['id'], ['local'],
+                               True)
+        self.assertEqual(1, [c[0] for c in self.fake.calls].count(
+            'copy_image'))
+        self.assertEqual('backup,local', self.fake.images[image['id']][
+            'stores'])
+        self.fake.images[image['id']].update(
+            stores='backup', os_glance_importing_to_stores='local')
+        targets.copy_to_stores(context, vim, 'p1', image['id'], ['local'],
+                               True)
+        self.assertEqual(1, [c[0] for c in self.fake.calls].count(
+            'copy_image'))
+
+    def test_import_methods_without_the_vims_stores(self):
+        def down(*args, **kwargs):
+            raise exception.BackendUnavailable(vim_id=base.VIM)
+
+        self.fake.get_document = down
+        info = self.app.get('/glance/%s/v2/info/import' % base.VIM,
+                            headers=self.headers()).json
+        self.assertEqual(['glance-direct', 'web-download'],
+                         info['import-methods']['value'])
+
+    def test_chosen_store_written_alone(self):
+        image_id, task = self.imported({'stores': ['local']})
+        self.assertEqual('success', task['status'], task['message'])
+        self.assertIn(('upload', 'p1', image_id, 'local'), self.fake.calls)
+        self.assertNotIn('copy_image', [c[0] for c in self.fake.calls])
+        self.assertEqual('local', self.show(image_id)['stores'])
+
+    def test_importing_shows_every_store(self):
+        self.useFixture(fixtures.MockPatchObject(
+            engine.EmbeddedRunner, 'submit',
+            lambda self, task_id, count: engine.save_flow(task_id, count)))
+        image = self.image()
+        self.stage(image['id'])
+        self.do_import(image['id'], {'method': {'name': 'glance-direct'},
+                                     'stores': ['local', 'backup']})
+        shown = self.show(image['id'])
+        self.assertEqual('importing', shown['status'])
+        self.assertEqual('local,backup',
+                         shown['os_glance_importing_to_stores'])
+
+    def test_a_failing_store_that_need_not_succeed(self):
+        self.fake.fail_copy = {'local'}
+        image_id, task = self.imported({'all_stores': True,
+                                        'all_stores_must_succeed': False})
+        self.assertEqual('success', task['status'], task['message'])
+        self.assertIn(('copy_image', 'p1', image_id, ['local'], False,
+                       True), self.fake.calls)
+        shown = self.show(image_id)
+        self.assertEqual('active', shown['status'])
+        self.assertEqual('backup', shown['stores'])
+        self.assertEqual('local', shown['os_glance_failed_import'])
+
+    def test_copy_refused_fails_the_task_image_stays_active(self):
+        def refused(*args, **kwargs):
+            raise exception.Forbidden('VIM %s refused the request: no'
+                                      % base.VIM)
+
+        self.fake.copy_image = refused
+        image_id, task = self.imported({'all_stores': True})
+        self.assertEqual('failure', task['status'])
+        self.assertIn('refused', task['message'])
+        self.assertEqual('active', self.show(image_id)['status'])
+        self.assertEqual([], self.staged_files())
+
+    def test_unknown_store_refused_before_anything_is_written(self):
+        image = self.image()
+        self.stage(image['id'])
+        resp = self.do_import(image['id'], {
+            'method': {'name': 'glance-direct'},
+            'stores': ['local', 'nowhere']}, status=409)
+        self.assertIn('nowhere', resp.json['message'])
+        self.assertEqual([], self.tasks(image['id']))
+        self.assertEqual('uploading', self.show(image['id'])['status'])
+        self.assertEqual(1, len(self.staged_files()))
+        self.assertNotIn('upload', [c[0] for c in self.fake.calls])
+
+    def copy(self, image_id, body, persona='admin', status=202):
+        resp = self.app.post_json(
+            IMAGES + '/%s/import' % image_id,
+            dict(body, method={'name': 'copy-image'}),
+            headers=self.json_headers(persona), expect_errors=status >= 400)
+        self.assertEqual(status, resp.status_int, resp.text)
+        return resp
+
+    def test_copy_image(self):
+        image = self.fake.add_image('p1', data=DATA, disk_format='qcow2',
+                                    container_format='bare')
+        self.assertEqual('backup', image['stores'])
+        self.copy(image['id'], {'all_stores': True,
+                                'all_stores_must_succeed': False})
+        # As the admin's own project, which sees every image.
+        self.assertIn(('copy_image', 'admin-project', image['id'], None,
+                       False, False), self.fake.calls)
+        shown = self.show(image['id'])
+        self.assertEqual('backup,local', shown['stores'])
+        self.assertEqual('', shown['os_glance_importing_to_stores'])
+        self.assertEqual('', shown['os_glance_failed_import'])
+        # No task of mcimage's: the VIM copies.
+        self.assertEqual([], self.tasks(image['id']))
+        # Into a store that holds it already: the VIM's 400.
+        resp = self.copy(image['id'], {'stores': ['local']}, status=400)
+        self.assertIn('already present', resp.json['message'])
+
+    def test_copy_image_refusals(self):
+        image = self.fake.add_image('p1', data=DATA, disk_format='qcow2',
+                                    container_format='bare')
+        calls = len(self.fake.calls)
+        resp = self.copy(image['id'], {'all_stores': True},
+                         persona='member', status=403)
+        self.assertIn('mcimage:image:copy_image', resp.json['message'])
+        resp = self.copy(image['id'], {'all_stores': True,
+                                       'stores': ['local']}, status=400)
+        self.assertIn('All_stores', resp.json['message'])
+        queued = self.image()
+        self.copy(queued['id'], {'all_stores': True}, status=409)
+        self.copy('1' * 8 + '-1111-1111-1111-' + '1' * 12,
+                  {'all_stores': True}, status=404)
+        self.assertEqual('backup', self.fake.images[image['id']]['stores'])
+        self.assertEqual(
+            ['copy_image'], [c[0] for c in self.fake.calls[calls:]
+                             if c[0] in ('copy_image', 'upload')])
+        # One store: nothing to copy into.
+        self.fake.stores = ['local']
+        resp = self.copy(image['id'], {'all_stores': True}, status=400)
+        self.assertIn('one store', resp.json['message'])
+
+    def delete(self, store_id, image_id, persona='admin', status=204):
+        resp = self.app.delete(
+            '/glance/%s/v2/stores/%s/%s' % (base.VIM, store_id, image_id),
+            headers=self.json_headers(persona), expect_errors=status >= 400)
+        self.assertEqual(status, resp.status_int, resp.text)
+        return resp
+
+    def test_delete_from_store(self):
+        self.fake.stores = ['backup', 'local', 'third']
+        image = self.fake.add_image('p1', data=DATA, disk_format='qcow2',
+                                    container_format='bare')
+        self.copy(image['id'], {'all_stores': True})
+        resp = self.delete('backup', image['id'], persona='member',
+                           status=403)
+        self.assertIn('mcimage:image:delete_from_store',
+                      resp.json['message'])
+        self.assertEqual('backup,local,third',
+                         self.show(image['id'])['stores'])
+        resp = self.delete('backup', image['id'])
+        self.assertEqual(b'', resp.body)
+        self.assertEqual('local,third', self.show(image['id'])['stores'])
+        self.assertIn(('delete_from_store', 'admin-project', image['id'],
+                       'backup'), self.fake.calls)
+        # Glance's answers: not in that store, a store it has not.
+        self.delete('backup', image['id'], status=404)
+        self.delete('nowhere', image['id'], status=409)
+        self.delete('third', image['id'])
+        # Its last store: the image is deleted instead.
+        resp = self.delete('local', image['id'], status=403)
+        self.assertIn('only store', resp.json['message'])
+        self.assertEqual('local', self.show(image['id'])['stores'])
+        self.assertEqual(DATA, self.app.get(
+            IMAGES + '/%s/file' % image['id'], headers=self.headers()).body)
+        self.delete('local', '1' * 8 + '-1111-1111-1111-' + '1' * 12,
+                    status=404)
+        self.delete('local', 'not-an-id', status=404)
+        path = '/glance/%s/v2/stores/local/%s' % (base.VIM, image['id'])
+        self.app.get(path, headers=self.json_headers('admin'), status=405)

@@ -370,6 +370,57 @@ class TestOperations(GlanceBackendTestCase):
         self.assertIsNone(self.backend.member_status(self.context, 'p1',
                                                      IMAGE_ID, 'p2'))
 
+    def test_upload_into_a_store(self):
+        self.status = 204
+        self.backend.upload(self.context, 'p1', IMAGE_ID, io.BytesIO(DATA),
+                            size=len(DATA), store='backup')
+        self.assertEqual([('PUT', '/v2/images/%s/file' % IMAGE_ID)],
+                         self.sent())
+        self.assertEqual('backup', self.last().headers['x-image-meta-store'])
+        self.forget()
+        self.backend.upload(self.context, 'p1', IMAGE_ID, io.BytesIO(DATA))
+        self.assertNotIn('x-image-meta-store', self.last().headers)
+
+    def test_copy_image(self):
+        self.status = 202
+        self.backend.copy_image(self.context, 'p1', IMAGE_ID,
+                                stores=['backup'])
+        self.assertEqual([('POST', '/v2/images/%s/import' % IMAGE_ID)],
+                         self.sent())
+        self.assertEqual({'method': {'name': 'copy-image'},
+                          'stores': ['backup'],
+                          'all_stores_must_succeed': True}, self.body())
+        self.backend.copy_image(self.context, 'p1', IMAGE_ID,
+                                all_stores=True,
+                                all_stores_must_succeed=False,
+                                as_service=True)
+        self.assertEqual({'method': {'name': 'copy-image'},
+                          'all_stores': True,
+                          'all_stores_must_succeed': False}, self.body())
+        self.assertEqual('mcimage', self.last().headers['X-User-Id'])
+        self.refuse(409, 'Only images with status active can be targeted')
+        self.assertRaises(exception.Conflict, self.backend.copy_image,
+                          self.context, 'p1', IMAGE_ID, stores=['backup'])
+
+    def test_delete_from_store(self):
+        self.status = 204
+        self.assertIsNone(self.backend.delete_from_store(
+            self.context, 'p1', IMAGE_ID, 'backup'))
+        self.assertEqual([('DELETE', '/v2/stores/backup/' + IMAGE_ID)],
+                         self.sent())
+        # Glance's 404 is the store's as well as the image's: its words.
+        self.refuse(404, 'Image %s is not stored in store backup.'
+                    % IMAGE_ID)
+        e = self.assertRaises(exception.NotFound,
+                              self.backend.delete_from_store, self.context,
+                              'p1', IMAGE_ID, 'backup')
+        self.assertNotIsInstance(e, exception.ImageNotFound)
+        self.assertIn('not stored in store backup', str(e))
+        self.refuse(403, 'Cannot delete image data from the only store')
+        self.assertRaises(exception.Forbidden,
+                          self.backend.delete_from_store, self.context,
+                          'p1', IMAGE_ID, 'backup')
+
     def test_get_schema(self):
         self.answer = {'name': 'member', 'properties': {}}
         self.assertEqual(self.answer, self.backend.get_schema(

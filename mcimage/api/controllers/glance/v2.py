@@ -20,7 +20,8 @@ Glance has and /v1 adds (the ONAP multipart route) left out:
   GET|PATCH|DELETE images/{id}         show | JSON-patch | delete
   GET|PUT images/{id}/file             download | upload
   PUT  images/{id}/stage               stage into mcimage's staging store
-  POST images/{id}/import              import (an mcimage task)
+  POST images/{id}/import              import (an mcimage task; copy-image
+                                       the VIM's, relayed)
   GET  images/{id}/tasks               the image's import tasks
   POST images/{id}/actions/{action}    deactivate | reactivate
   PUT|DELETE images/{id}/tags/{tag}    tags
@@ -29,7 +30,8 @@ Glance has and /v1 adds (the ONAP multipart route) left out:
   POST|GET tasks, GET tasks/{id}        Glance's tasks API (.tasks)
   GET  schemas/{task,tasks}
   GET  info/import                     the methods mcimage runs
-  GET  info/stores                     the VIM's default store
+  GET  info/stores                     the VIM's stores
+  DELETE stores/{store_id}/{id}        the image's data out of one store
        metadefs/...                    Glance's metadata definitions,
   GET  schemas/metadefs/{name}         relayed (controllers.glance.metadefs)
 """
@@ -47,6 +49,7 @@ from mcimage.api import validation
 from mcimage.backends import base as backends_base
 from mcimage.common import exception
 from mcimage.images import access
+from mcimage.images import stores
 from mcimage.tasks import glance_tasks
 from mcimage.tasks import imports
 from mcimage.tasks import onward
@@ -253,6 +256,26 @@ class InfoController(object):
         return imports.info_stores(utils.context(), self.vim)
 
 
+class StoreImageController(object):
+    """/v2/stores/{store_id}/{image_id}"""
+
+    def __init__(self, vim, tenant_id, store_id, image_id):
+        self.vim = vim
+        self.tenant_id = tenant_id
+        self.store_id = store_id
+        self.image_id = image_id
+
+    @pecan.expose(generic=True)
+    def index(self):
+        pecan.abort(405)
+
+    @index.when(method='DELETE')
+    def index_delete(self):
+        stores.delete_from_store(utils.context(), self.vim, self.tenant_id,
+                                 self.store_id, self.image_id)
+        pecan.response.status = 204
+
+
 class V2Controller(object):
     """/glance/{vim_id}/v2"""
 
@@ -275,6 +298,17 @@ class V2Controller(object):
                                                     remainder[1]), ()
         if segment == 'schemas' and remainder in (('task',), ('tasks',)):
             return tasks.TaskSchemaController(remainder[0]), ()
+        if segment == 'stores':
+            if len(remainder) != 2 or not all(remainder):
+                pecan.abort(404)
+            try:
+                validation.check_image_id(remainder[1])
+            except exception.Invalid:
+                raise exception.ImageNotFound(image_id=remainder[1],
+                                              vim_id=self.vim.id)
+            return StoreImageController(
+                self.vim, access.own_tenant(utils.context(), self.vim),
+                remainder[0], remainder[1]), ()
         if segment not in ('images', 'schemas', 'tasks'):
             pecan.abort(404)
         if remainder == ('',):
