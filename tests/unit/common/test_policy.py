@@ -12,6 +12,8 @@
 
 """The rules in code and mcimage.common.policy.authorize()."""
 
+import os
+
 import fixtures
 from oslo_policy import policy as oslo_policy
 
@@ -313,3 +315,91 @@ class TestDecisionsRemembered(base.TestCase):
         for _i in range(2):
             policy.authorize(caller, 'mcimage:image:get_all', target)
         self.assertEqual(2, len(self.calls))
+
+
+class TestRulesReadOncePerRequest(base.TestCase):
+    """The policy files are looked at by a request's first enforcement."""
+
+    def setUp(self):
+        super().setUp()
+        self.path = self.state_path + '/policy.yaml'
+        self.write_rules('"mcimage:image:upload": "role:admin"\n')
+        self.config(policy_file=self.path, group='oslo_policy')
+        self.reads = []
+        real = oslo_policy.Enforcer.load_rules
+
+        def counting(enforcer, force_reload=False):
+            self.reads.append(force_reload)
+            return real(enforcer, force_reload)
+
+        self.useFixture(fixtures.MockPatchObject(
+            oslo_policy.Enforcer, 'load_rules', autospec=True,
+            side_effect=counting))
+
+    def write_rules(self, text, mtime=None):
+        with open(self.path, 'w') as f:
+            f.write(text)
+        if mtime is not None:
+            # oslo.policy rereads a file whose mtime changed.
+            os.utime(self.path, (mtime, mtime))
+
+    def test_once_per_context(self):
+        admin = ctx(roles=['admin', 'member', 'reader'])
+        member = ctx()
+        for caller in (admin, member):
+            policy.check(caller, 'mcimage:image:upload',
+                         access.image_target('p1'))
+            policy.check(caller, 'mcimage:image:get',
+                         access.image_target('p1', image('p1', 'shared')))
+            policy.check(caller, 'mcimage:image:get',
+                         access.image_target('p1', image('p1', 'public')))
+        # A refusal is not remembered: enforced again, on the same rules.
+        for _i in range(2):
+            self.assertRaises(exception.Forbidden, policy.authorize,
+                              member, 'mcimage:image:delete',
+                              access.image_target('p1', image('p2')))
+        self.assertEqual(2, len(self.reads))
+
+    def test_acting_copy_shares_the_read(self):
+        caller = ctx()
+        policy.check(caller, 'mcimage:image:get_all',
+                     access.image_target('p1'))
+        acting = caller.acting_as('k2-p1', ('vim', 'k2-p1'))
+        policy.check(acting, 'mcimage:image:get_all',
+                     access.image_target('k2-p1'))
+        self.assertEqual(1, len(self.reads))
+
+    def test_changed_file_applies_to_the_next_request(self):
+        target = access.image_target('p1')
+        first = ctx()
+        self.assertFalse(policy.check(first, 'mcimage:image:upload', target))
+        self.write_rules('"mcimage:image:upload": "role:member"\n',
+                         mtime=os.stat(self.path).st_mtime + 10)
+        # The same request keeps the rules it read.
+        self.assertFalse(policy.check(
+            first, 'mcimage:image:upload', access.image_target('p1', {
+                'owner': 'p1', 'visibility': 'shared'})))
+        self.assertTrue(policy.check(ctx(), 'mcimage:image:upload', target))
+
+    def test_new_enforcer_reads_its_rules(self):
+        caller = ctx(roles=['admin'])
+        self.assertTrue(policy.check(caller, 'mcimage:image:upload',
+                                     access.image_target('p1')))
+        policy.reset()
+        self.assertTrue(policy.check(caller, 'mcimage:image:upload',
+                                     access.image_target('p2')))
+        self.assertEqual(2, len(self.reads))
+
+    def test_not_a_request_context_reads_every_time(self):
+        creds = {'roles': ['admin'], 'project_id': 'p1'}
+        for _i in range(2):
+            policy.check(creds, 'mcimage:image:upload',
+                         access.image_target('p1'))
+        self.assertEqual(2, len(self.reads))
+
+    def test_forced_reload_still_reads(self):
+        caller = ctx()
+        policy.check(caller, 'mcimage:image:get_all',
+                     access.image_target('p1'))
+        policy.check_policy_file()
+        self.assertEqual([False, True], self.reads)
