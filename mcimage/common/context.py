@@ -20,10 +20,11 @@ class PolicyDecisions(dict):
     """What policy decided in one request, keyed by mcimage.common.policy.
 
     ``enforcer`` is the enforcer that has read the policy files for this
-    request, if one has.
+    request, if one has, and ``generation`` the rules it read.
     """
 
     enforcer = None
+    generation = None
 
 
 class RequestContext(context.RequestContext):
