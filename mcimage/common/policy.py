@@ -151,7 +151,7 @@ class _Generation(object):
 
 
 # Decisions shared by the requests of this process, at most this many.
-MAX_SHARED_DECISIONS = 4096
+MAX_SHARED_DECISIONS = 1024
 
 
 class _SharedDecisions(object):
