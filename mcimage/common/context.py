@@ -16,6 +16,17 @@ from oslo_context import context
 from oslo_serialization import jsonutils
 
 
+class PolicyDecisions(dict):
+    """What policy decided in one request, keyed by mcimage.common.policy.
+
+    ``enforcer`` is the enforcer that has read the policy files for this
+    request, if one has, and ``generation`` the rules it read.
+    """
+
+    enforcer = None
+    generation = None
+
+
 class RequestContext(context.RequestContext):
     """The caller of one request; a passive value, never calls policy."""
 
@@ -26,7 +37,7 @@ class RequestContext(context.RequestContext):
         self.service_catalog = service_catalog or []
         # What policy decided for this caller in this request
         # (mcimage.common.policy): an image list asks the same a few times.
-        self.policy_decisions = {}
+        self.policy_decisions = PolicyDecisions()
         # The project policy sees the caller act as, and the (VIM, tenant)
         # that is in (mcimage.images.access.in_tenant); None: its own.
         self.policy_project_id = None

@@ -12,6 +12,9 @@
 
 """The rules in code and mcimage.common.policy.authorize()."""
 
+import os
+import time
+
 import fixtures
 from oslo_policy import policy as oslo_policy
 
@@ -251,8 +254,12 @@ class TestDecisionsRemembered(base.TestCase):
             self.assertTrue(policy.check(caller, 'mcimage:image:get_all',
                                          target))
         self.assertEqual(['mcimage:image:get_all'], self.calls)
-        # Another request (context) is decided afresh.
+        # Another request of the same credentials: the same answer.
         policy.authorize(ctx(), 'mcimage:image:get_all', target)
+        self.assertEqual(1, len(self.calls))
+        # Other credentials are decided afresh.
+        policy.authorize(ctx(roles=['reader']), 'mcimage:image:get_all',
+                         target)
         self.assertEqual(2, len(self.calls))
 
     def test_per_rule_and_target(self):
@@ -313,3 +320,214 @@ class TestDecisionsRemembered(base.TestCase):
         for _i in range(2):
             policy.authorize(caller, 'mcimage:image:get_all', target)
         self.assertEqual(2, len(self.calls))
+
+
+class TestRulesReadOncePerRequest(base.TestCase):
+    """The policy files are looked at by a request's first enforcement."""
+
+    def setUp(self):
+        super().setUp()
+        self.path = self.state_path + '/policy.yaml'
+        self.write_rules('"mcimage:image:upload": "role:admin"\n')
+        self.config(policy_file=self.path, group='oslo_policy')
+        self.reads = []
+        real = oslo_policy.Enforcer.load_rules
+
+        def counting(enforcer, force_reload=False):
+            self.reads.append(force_reload)
+            return real(enforcer, force_reload)
+
+        self.useFixture(fixtures.MockPatchObject(
+            oslo_policy.Enforcer, 'load_rules', autospec=True,
+            side_effect=counting))
+
+    def write_rules(self, text, mtime=None):
+        with open(self.path, 'w') as f:
+            f.write(text)
+        if mtime is not None:
+            # oslo.policy rereads a file whose mtime changed.
+            os.utime(self.path, (mtime, mtime))
+
+    def test_once_per_context(self):
+        admin = ctx(roles=['admin', 'member', 'reader'])
+        member = ctx()
+        for caller in (admin, member):
+            policy.check(caller, 'mcimage:image:upload',
+                         access.image_target('p1'))
+            policy.check(caller, 'mcimage:image:get',
+                         access.image_target('p1', image('p1', 'shared')))
+            policy.check(caller, 'mcimage:image:get',
+                         access.image_target('p1', image('p1', 'public')))
+        # A refusal is not remembered: enforced again, on the same rules.
+        for _i in range(2):
+            self.assertRaises(exception.Forbidden, policy.authorize,
+                              member, 'mcimage:image:delete',
+                              access.image_target('p1', image('p2')))
+        self.assertEqual(2, len(self.reads))
+
+    def test_acting_copy_shares_the_read(self):
+        caller = ctx()
+        policy.check(caller, 'mcimage:image:get_all',
+                     access.image_target('p1'))
+        acting = caller.acting_as('k2-p1', ('vim', 'k2-p1'))
+        policy.check(acting, 'mcimage:image:get_all',
+                     access.image_target('k2-p1'))
+        self.assertEqual(1, len(self.reads))
+
+    def test_changed_file_applies_to_the_next_request(self):
+        target = access.image_target('p1')
+        first = ctx()
+        self.assertFalse(policy.check(first, 'mcimage:image:upload', target))
+        self.write_rules('"mcimage:image:upload": "role:member"\n',
+                         mtime=os.stat(self.path).st_mtime + 10)
+        # The same request keeps the rules it read.
+        self.assertFalse(policy.check(
+            first, 'mcimage:image:upload', access.image_target('p1', {
+                'owner': 'p1', 'visibility': 'shared'})))
+        self.assertTrue(policy.check(ctx(), 'mcimage:image:upload', target))
+
+    def test_new_enforcer_reads_its_rules(self):
+        caller = ctx(roles=['admin'])
+        self.assertTrue(policy.check(caller, 'mcimage:image:upload',
+                                     access.image_target('p1')))
+        policy.reset()
+        self.assertTrue(policy.check(caller, 'mcimage:image:upload',
+                                     access.image_target('p2')))
+        self.assertEqual(2, len(self.reads))
+
+    def test_not_a_request_context_reads_every_time(self):
+        creds = {'roles': ['admin'], 'project_id': 'p1'}
+        for _i in range(2):
+            policy.check(creds, 'mcimage:image:upload',
+                         access.image_target('p1'))
+        self.assertEqual(2, len(self.reads))
+
+    def test_forced_reload_still_reads(self):
+        caller = ctx()
+        policy.check(caller, 'mcimage:image:get_all',
+                     access.image_target('p1'))
+        policy.check_policy_file()
+        self.assertEqual([False, True], self.reads)
+
+
+class TestDecisionsShared(base.TestCase):
+    """Across requests, a decision stands while the rules stay the same."""
+
+    def setUp(self):
+        super().setUp()
+        self.path = self.state_path + '/policy.yaml'
+        self.dirs = self.state_path + '/policy.d'
+        os.mkdir(self.dirs)
+        self.mtime = time.time()
+        self.write(self.path, '"mcimage:image:upload": "role:member"\n')
+        self.config(policy_file=self.path, policy_dirs=[self.dirs],
+                    group='oslo_policy')
+        self.calls = []
+        enforcer = policy.init()
+        real = enforcer.authorize
+
+        def counting(rule, target, creds, *args, **kwargs):
+            self.calls.append(rule)
+            return real(rule, target, creds, *args, **kwargs)
+
+        self.useFixture(fixtures.MockPatchObject(
+            enforcer, 'authorize', side_effect=counting))
+
+    def write(self, path, text):
+        with open(path, 'w') as f:
+            f.write(text)
+        # oslo.policy rereads what has a newer mtime.
+        self.mtime += 10
+        os.utime(path, (self.mtime, self.mtime))
+
+    def upload(self, **kwargs):
+        return policy.check(ctx(**kwargs), 'mcimage:image:upload',
+                            access.image_target('p1'))
+
+    def test_shared_by_requests(self):
+        for _i in range(3):
+            self.assertTrue(self.upload())
+            self.assertFalse(self.upload(roles=['reader']))
+        self.assertEqual(2, len(self.calls))
+
+    def test_changed_policy_file_forgets(self):
+        self.assertTrue(self.upload())
+        self.write(self.path, '"mcimage:image:upload": "role:admin"\n')
+        self.assertFalse(self.upload())
+        self.write(self.path, '"mcimage:image:upload": "role:member"\n')
+        self.assertTrue(self.upload())
+        self.assertEqual(3, len(self.calls))
+
+    def test_changed_policy_dir_forgets(self):
+        self.assertTrue(self.upload())
+        self.write(self.dirs + '/upload.yaml',
+                   '"mcimage:image:upload": "role:admin"\n')
+        os.utime(self.dirs, (self.mtime, self.mtime))
+        self.assertFalse(self.upload())
+        self.assertEqual(2, len(self.calls))
+
+    def test_changed_referenced_rule_forgets(self):
+        target = access.image_target('p1', image('p1', 'public'))
+        self.assertTrue(policy.check(ctx(), 'mcimage:image:get', target))
+        self.write(self.path, '"image_visible": "!"\n')
+        self.assertFalse(policy.check(ctx(), 'mcimage:image:get', target))
+        self.assertEqual(2, len(self.calls))
+
+    def test_new_enforcer_forgets(self):
+        self.assertTrue(self.upload())
+        policy.reset()
+        self.config(policy_file='absent.yaml', policy_dirs=[],
+                    group='oslo_policy')
+        # The rule in code: a member of the owner.
+        self.assertTrue(policy.check(
+            ctx(), 'mcimage:image:upload', access.image_target('p1')))
+        self.assertFalse(policy.check(
+            ctx(), 'mcimage:image:upload', access.image_target('p2')))
+        self.assertEqual(1, len(self.calls))
+
+    def test_rules_asking_elsewhere_never_shared(self):
+        self.write(self.path, '"mcimage:image:upload": "role:member"\n'
+                              '"unused": "http://127.0.0.1:9/%(name)s"\n')
+        for _i in range(2):
+            self.assertTrue(self.upload())
+        self.assertEqual(2, len(self.calls))
+        # Within a request it is still decided once.
+        caller = ctx()
+        for _i in range(2):
+            policy.check(caller, 'mcimage:image:upload',
+                         access.image_target('p1'))
+        self.assertEqual(3, len(self.calls))
+
+    def test_refusal_by_authorize_never_remembered(self):
+        for _i in range(2):
+            self.assertRaises(exception.Forbidden, policy.authorize,
+                              ctx(roles=['reader']), 'mcimage:image:upload',
+                              access.image_target('p1'))
+        self.assertEqual(2, len(self.calls))
+
+    def test_bounded(self):
+        self.useFixture(fixtures.MockPatchObject(
+            policy._SHARED, '_size', 2))
+        for project in ('p1', 'p2', 'p3', 'p1'):
+            policy.check(ctx(project), 'mcimage:image:get_all',
+                         access.image_target(project))
+        # p1 was the least recently used when p3 came.
+        self.assertEqual(4, len(self.calls))
+        policy.check(ctx('p3'), 'mcimage:image:get_all',
+                     access.image_target('p3'))
+        self.assertEqual(4, len(self.calls))
+
+    def test_decided_on_replaced_rules_not_kept(self):
+        caller = ctx()
+        target = access.image_target('p1')
+        self.assertTrue(policy.check(caller, 'mcimage:image:get_all',
+                                     target))
+        # Another request reads changed rules while this one runs on.
+        self.write(self.path, '"mcimage:image:upload": "role:admin"\n')
+        self.assertFalse(self.upload())
+        self.assertTrue(policy.check(caller, 'mcimage:image:create',
+                                     target))
+        # Decided in a request that read the rules replaced since: not
+        # shared, decided again.
+        self.assertTrue(policy.check(ctx(), 'mcimage:image:create', target))
+        self.assertEqual(4, len(self.calls))
