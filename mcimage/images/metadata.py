@@ -275,8 +275,10 @@ def download(context, vim, tenant_id, image_id, byte_range=None):
     The body the backend returns is returned as it is.
     """
     context = access.in_tenant(context, vim, tenant_id)
-    image = access.get_image(context, vim, tenant_id, image_id,
-                             rule='mcimage:image:download')
+    # An image the caller cannot see is a 404; one it sees but may not
+    # download (a reader) a 403.
+    image = access.authorize_image(context, vim, tenant_id, image_id,
+                                   'mcimage:image:download')
     # As Glance: only an admin reads a deactivated image's data. The VIM's
     # own check does not suffice: mcimage's account there may be an admin.
     if (image.get('status') == 'deactivated' and not policy.check(

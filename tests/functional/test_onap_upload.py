@@ -193,12 +193,15 @@ class TestOnapUpload(base.FunctionalTestCase):
         self.assertError(resp, 403, 'publicize')
         self.assertEqual([], self.glance_images())
 
-    def test_reader_downloads_but_does_not_upload(self):
+    def test_reader_neither_downloads_nor_uploads(self):
         data = os.urandom(100000)
         resp = self.upload(data)
         self.assertEqual(201, resp.status_code, resp.text)
-        got = requests.get(self.images_url() + '/file/' + resp.json()['id'],
-                           headers=self.headers(roles='reader'), timeout=30)
+        url = self.images_url() + '/file/' + resp.json()['id']
+        got = requests.get(url, headers=self.headers(roles='reader'),
+                           timeout=30)
+        self.assertError(got, 403, 'mcimage:image:download')
+        got = requests.get(url, headers=self.headers(), timeout=30)
         self.assertEqual(200, got.status_code, got.text)
         self.assertEqual(data, got.content)
         refused = self.upload(data, headers={'X-Roles': 'reader'})

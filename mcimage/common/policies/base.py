@@ -40,6 +40,9 @@ ADMIN_OR_PROJECT_READER = 'rule:admin_api or rule:project_reader_api'
 ADMIN_OR_PROJECT_MEMBER = 'rule:admin_api or rule:project_member_api'
 ADMIN_OR_READER_OF_VISIBLE_IMAGE = (
     'rule:admin_api or (rule:project_reader_api and rule:image_visible)')
+# Glance's download_image: a reader may see an image, not take its data.
+ADMIN_OR_MEMBER_OF_VISIBLE_IMAGE = (
+    'rule:admin_api or (rule:project_member_api and rule:image_visible)')
 ADMIN_OR_MEMBER_OF_OWNER = (
     'rule:admin_api or (rule:project_member_api and rule:image_owner)')
 ANY_READER = 'rule:admin_api or role:reader'

@@ -66,9 +66,11 @@ rules = [
                     {'path': IMAGE + '/file', 'method': 'PUT'}]),
     policy.DocumentedRuleDefault(
         name='mcimage:image:download',
-        check_str=base.ADMIN_OR_READER_OF_VISIBLE_IMAGE,
+        check_str=base.ADMIN_OR_MEMBER_OF_VISIBLE_IMAGE,
         scope_types=['project'],
-        description='Download image data.',
+        description='Download image data: a project member (not a '
+                    'reader) of a project that may see the image, as '
+                    'Glance\'s download_image.',
         operations=[{'path': IMAGE + '/file', 'method': 'GET'},
                     {'path': IMAGES + '/file/{image_id}', 'method': 'GET'}]),
     policy.DocumentedRuleDefault(

@@ -93,7 +93,7 @@ class TestWorkflow(MembersTestCase):
                               headers=self.headers('other_member'))
         self.assertIn(self.image['id'], listed.text)
         self.assertEqual(b'x', self.app.get(
-            image_url + '/file', headers=self.headers('other_reader')).body)
+            image_url + '/file', headers=self.headers('other_member')).body)
         resp = self.call('DELETE', 'member', 'p2', status=204)
         self.assertEqual(b'', resp.body)
         self.assertIsNone(self.status_of('p2'))

@@ -204,11 +204,15 @@ class TestDownload(ImageTestCase):
                 hashlib.md5(DATA, usedforsecurity=False).hexdigest(),
                 resp.headers['Content-MD5'])
 
-    def test_reader_may_download_own_image(self):
+    def test_reader_may_not_download_even_its_own_image(self):
+        # As Glance's download_image: a reader sees the image, a member
+        # takes its data.
         image = self.add()
         for url in self.download_urls(image['id']):
-            resp = self.get(url, persona='reader')
-            self.assertEqual(DATA, resp.body)
+            resp = self.get(url, persona='reader', status=403)
+            self.assertError(resp, 403, 'mcimage:image:download')
+            self.assertNotIn(DATA[:12], resp.body)
+            self.assertEqual(DATA, self.get(url).body)
 
     def test_concealed_private_image_404(self):
         theirs = self.add(owner='p2')

@@ -211,9 +211,10 @@ class TestDecision(TenantMapTestCase):
         self.assertEqual([image['id']], self.listed(K2_P1, 'reader'))
         self.request('GET', self.url(K2_P1, '/' + image['id']), 'reader',
                      200)
+        # A reader sees the image; its data takes a member (as Glance).
         got = self.request('GET', self.url(K2_P1, '/%s/file' % image['id']),
-                           'reader', 200)
-        self.assertEqual(DATA, got.body)
+                           'reader', 403)
+        self.assertNotIn(DATA, got.body)
         for resp in (self.upload(K2_P1, 'reader', 403),
                      self.create(K2_P1, 'reader', 403)):
             detail = self.assertError(resp, 403)['detail']
