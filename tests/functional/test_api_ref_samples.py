@@ -383,10 +383,10 @@ class TestApiRefSamples(base.FunctionalTestCase):
         s.response('members-list-response', self.call('GET', members, 200))
         s.response('member-show-response',
                    self.call('GET', members + '/' + MEMBER, 200))
-        # The member project sees the image once it accepted it, and
-        # accepts in its own tenant's path.
+        # The member project sees the image, pending or not (as in
+        # Glance), and accepts in its own tenant's path.
         shared = self.tenant_path('images/' + image_id, tenant=MEMBER)
-        self.call('GET', shared, 404, tenant=MEMBER)
+        self.call('GET', shared, 200, tenant=MEMBER)
         s.response('member-update-response', self.call(
             'PUT', '%s/members/%s' % (shared, MEMBER), 200, tenant=MEMBER,
             request='member-update-request', body={'status': 'accepted'}))

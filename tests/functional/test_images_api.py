@@ -704,7 +704,7 @@ class TestImageOperations(ImagesTestCase):
         before = self.glance_show(self.tenant, image['id'])
         self.assertIn('direct_url', before)
         for path, value in [('/status', 'queued'), ('/size', 1),
-                            ('/checksum', '0' * 32), ('/owner', 'x'),
+                            ('/checksum', '0' * 32),
                             ('/id', '6d3c2e8a-0000-4000-8000-000000000000'),
                             ('/created_at', '2020-01-01T00:00:00Z'),
                             ('/os_hash_value', '0' * 128),
@@ -731,6 +731,11 @@ class TestImageOperations(ImagesTestCase):
         resp = self.patch(self.tenant, image['id'],
                           [{'op': 'remove', 'path': '/name'}])
         self.assertError(resp, 400, 'name')
+        # owner: an admin's to change (mcimage:image:set_owner).
+        resp = self.patch(self.tenant, image['id'], [
+            {'op': 'replace', 'path': '/name', 'value': 'new'},
+            {'op': 'replace', 'path': '/owner', 'value': 'x'}])
+        self.assertError(resp, 403, 'mcimage:image:set_owner')
         self.assertEqual(before, self.glance_show(self.tenant, image['id']))
 
     def test_patch_needs_a_patch_media_type(self):
@@ -797,7 +802,11 @@ class TestImageOperations(ImagesTestCase):
         resp = self.mc('GET', member, mine)
         self.assertEqual(200, resp.status_code, resp.text)
         self.assertEqual('pending', resp.json()['status'])
+        # As Glance: listed only when asked for, readable already.
         self.assertFalse(listed(member))
+        self.assertTrue(listed(member, member_status='pending'))
+        resp = self.mc('GET', member, '/' + image_id)
+        self.assertEqual(200, resp.status_code, resp.text)
 
         # Only the member answers for itself (Glance: 403 to the owner).
         self.assertError(self.mc('PUT', owner, mine,
@@ -811,6 +820,7 @@ class TestImageOperations(ImagesTestCase):
             'GET', member, mine).json()['status'])
         self.assertTrue(listed(member))
         self.assertTrue(listed(member, visibility='shared'))
+        self.assertFalse(listed(member, member_status='pending'))
         resp = self.mc('GET', member, '/' + image_id)
         self.assertEqual(200, resp.status_code, resp.text)
         self.assertImageBody(resp.json(), member)
@@ -824,7 +834,10 @@ class TestImageOperations(ImagesTestCase):
         self.assertEqual('rejected', self.gl(
             'GET', owner, mine).json()['status'])
         self.assertFalse(listed(member))
-        self.assertFalse(listed(member, member_status='all'))
+        self.assertTrue(listed(member, member_status='rejected'))
+        self.assertTrue(listed(member, member_status='all'))
+        resp = self.mc('GET', member, '/' + image_id)
+        self.assertEqual(200, resp.status_code, resp.text)
 
         resp = self.mc('DELETE', owner, mine)
         self.assertEqual(204, resp.status_code, resp.text)
