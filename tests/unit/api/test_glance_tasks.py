@@ -338,3 +338,11 @@ class TestService(GlanceTasksTestCase):
         self.assertEqual([], self.admin_images())
         self.assertEqual([], db_api.task_get_all())
         self.assertEqual('import', glance_tasks.TASK_TYPE)
+
+    def test_task_refused_after_a_protected_image_is_made(self):
+        # The image the refused task made goes, protected or not.
+        url = self.serve()
+        self.policy({'mcimage:task:create': '!'})
+        self.create(task_body(url, protected=True), status=403)
+        self.assertEqual([], self.admin_images())
+        self.assertEqual([], db_api.task_get_all())
