@@ -307,7 +307,8 @@ class V2Controller(object):
                 raise exception.ImageNotFound(image_id=remainder[1],
                                               vim_id=self.vim.id)
             return StoreImageController(
-                self.vim, access.own_tenant(utils.context(), self.vim),
+                self.vim, access.own_tenant(utils.context(), self.vim,
+                                            image_id=remainder[1]),
                 remainder[0], remainder[1]), ()
         if segment not in ('images', 'schemas', 'tasks'):
             pecan.abort(404)
