@@ -61,6 +61,15 @@ def _check_targets(targets):
         seen.add(key)
 
 
+def target_vim(row):
+    """The VIM of the image a task with an ``image_id`` fills.
+
+    Its only target's; rows from before tasks.vim_id name it there only.
+    Another VIM may hold an image of the same id, another project's.
+    """
+    return row['vim_id'] or json.loads(row['input'])['targets'][0]['vim_id']
+
+
 def create_task(context, task_type, task_input, image_id=None,
                 vim_id=None):
     """Check everything knowable now, then hand the task over; its row.
