@@ -61,6 +61,12 @@ def _check_targets(targets):
         seen.add(key)
 
 
+def authorize_create(context):
+    """The caller may create tasks (403)."""
+    policy.authorize(context, 'mcimage:task:create',
+                     _target(context.project_id))
+
+
 def target_vim(row):
     """The VIM of the image a task with an ``image_id`` fills.
 
@@ -78,8 +84,7 @@ def create_task(context, task_type, task_input, image_id=None,
     names it too); Glance's image tasks list it with the request's id.
     ``vim_id``: the VIM whose Glance endpoint made the task (and lists it).
     """
-    policy.authorize(context, 'mcimage:task:create',
-                     _target(context.project_id))
+    authorize_create(context)
     task_input = dict(task_input)
     task_input.setdefault('all_targets_must_succeed', True)
     task_input.setdefault('force', False)

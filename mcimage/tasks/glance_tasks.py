@@ -82,6 +82,8 @@ def create_task(context, vim, tenant_id, import_from, import_from_format,
     image.
     """
     authorize_access(context)
+    # Before the image is made: no VIM call for a task that is refused.
+    tasks_api.authorize_create(context)
     if not imports.methods(vim):
         raise exception.Invalid(
             reason='Images of VIM %s cannot be imported: %s.'
