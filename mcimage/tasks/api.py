@@ -61,6 +61,21 @@ def _check_targets(targets):
         seen.add(key)
 
 
+def authorize_create(context):
+    """The caller may create tasks (403)."""
+    policy.authorize(context, 'mcimage:task:create',
+                     _target(context.project_id))
+
+
+def target_vim(row):
+    """The VIM of the image a task with an ``image_id`` fills.
+
+    Its only target's; rows from before tasks.vim_id name it there only.
+    Another VIM may hold an image of the same id, another project's.
+    """
+    return row['vim_id'] or json.loads(row['input'])['targets'][0]['vim_id']
+
+
 def create_task(context, task_type, task_input, image_id=None,
                 vim_id=None):
     """Check everything knowable now, then hand the task over; its row.
@@ -69,8 +84,7 @@ def create_task(context, task_type, task_input, image_id=None,
     names it too); Glance's image tasks list it with the request's id.
     ``vim_id``: the VIM whose Glance endpoint made the task (and lists it).
     """
-    policy.authorize(context, 'mcimage:task:create',
-                     _target(context.project_id))
+    authorize_create(context)
     task_input = dict(task_input)
     task_input.setdefault('all_targets_must_succeed', True)
     task_input.setdefault('force', False)

@@ -214,7 +214,8 @@ class CreateImage(_TargetAtom):
         _check_cancel(task_id)
         if target.get('existing'):
             # Failing here, its revert leaves the image to the other task.
-            targets.claim_existing(task_id, target['image_id'])
+            targets.claim_existing(task_id, target['vim_id'],
+                                   target['image_id'])
             return target['image_id']
         context, vim, tenant_id = self.target(task_id, plan)
         return targets.create(context, vim, tenant_id, plan['fields'])

@@ -30,13 +30,13 @@ from oslo_log import log as logging
 
 from mcimage.common import exception
 from mcimage.common import policy
-from mcimage.images import access
 from mcimage.images import metadata
 from mcimage.tasks import api as tasks_api
 from mcimage.tasks import imports
 from mcimage.tasks import onward
 from mcimage.tasks import sources
 from mcimage.tasks import status
+from mcimage.tasks import targets
 from mcimage.tasks import urls
 
 LOG = logging.getLogger(__name__)
@@ -82,6 +82,8 @@ def create_task(context, vim, tenant_id, import_from, import_from_format,
     image.
     """
     authorize_access(context)
+    # Before the image is made: no VIM call for a task that is refused.
+    tasks_api.authorize_create(context)
     if not imports.methods(vim):
         raise exception.Invalid(
             reason='Images of VIM %s cannot be imported: %s.'
@@ -114,9 +116,9 @@ def create_task(context, vim, tenant_id, import_from, import_from_format,
         }, image_id=image['id'], vim_id=vim.id)
     except Exception:
         try:
-            vim.backend.delete_image(access.in_tenant(context, vim,
-                                                      tenant_id),
-                                     tenant_id, image['id'])
+            # Protected too (image_properties may ask for it): the
+            # refused task made it.
+            targets.delete_made(context, vim, tenant_id, image['id'])
         except exception.MCImageException as e:
             LOG.warning('Image %(img)s of VIM %(vim)s, made for a task that '
                         'was refused, is not deleted: %(err)s',

@@ -128,7 +128,7 @@ def stage(context, vim, tenant_id, image_id, source, size=None):
                                            % vim.id))
     image = access.authorize_image(context, vim, tenant_id, image_id,
                                    'mcimage:image:upload')
-    _check_queued(context, image, 'staged')
+    _check_queued(context, vim, image, 'staged')
     if _staged_row(image) is not None:
         raise exception.Conflict(
             reason='Image %s is staged already; import it, or delete it.'
@@ -151,25 +151,29 @@ def stage(context, vim, tenant_id, image_id, source, size=None):
     return row
 
 
-def _check_queued(context, image, what):
-    if image.get('status') != 'queued' or _running(context, image['id']):
+def _check_queued(context, vim, image, what):
+    if image.get('status') != 'queued' or _running(vim, image['id']):
         raise exception.Conflict(
             reason='Image %s is %s: only a queued image can be %s.' % (
-                image['id'], _shown_status(context, image), what))
+                image['id'], glance_view(context, vim, image)['status'],
+                what))
 
 
-def _shown_status(context, image):
-    return glance_view(context, image)['status']
+def _latest_task(vim, image_id, status=None):
+    """The newest import task into the image of ``vim``, or None.
+
+    Another VIM may hold an image of the same id, another project's: its
+    imports are not this image's.
+    """
+    for row in db_api.task_get_all(image_id=image_id, type=TASK_TYPE,
+                                   status=status):
+        if tasks_api.target_vim(row) == vim.id:
+            return row
+    return None
 
 
-def _latest_task(image_id, status=None):
-    tasks = db_api.task_get_all(image_id=image_id, type=TASK_TYPE,
-                                status=status, limit=1)
-    return tasks[0] if tasks else None
-
-
-def _running(context, image_id):
-    return _latest_task(image_id, status=UNFINISHED) is not None
+def _running(vim, image_id):
+    return _latest_task(vim, image_id, status=UNFINISHED) is not None
 
 
 # -- import ------------------------------------------------------------------
@@ -201,7 +205,7 @@ def start_import(context, vim, tenant_id, image_id, request):
         raise _refuse_method(name)
     image = access.authorize_image(context, vim, tenant_id, image_id,
                                    'mcimage:image:upload')
-    if _running(context, image_id):
+    if _running(vim, image_id):
         raise exception.Conflict(
             reason='Image %s is being imported already.' % image_id)
     if image.get('status') != 'queued':
@@ -255,7 +259,7 @@ def start_import(context, vim, tenant_id, image_id, request):
 
 # -- what Glance shows -------------------------------------------------------
 
-def glance_view(context, image):
+def glance_view(context, vim, image):
     """The VIM's image as Glance would show it during an import.
 
     The VIM's image is queued until the task pushes the data: staged, it
@@ -266,8 +270,8 @@ def glance_view(context, image):
         return image
     image = dict(image)
     # The one running, if any (a second one may have failed meanwhile).
-    task = (_latest_task(image['id'], status=UNFINISHED)
-            or _latest_task(image['id']))
+    task = (_latest_task(vim, image['id'], status=UNFINISHED)
+            or _latest_task(vim, image['id']))
     stores = ''
     if task is not None:
         stores = ','.join(s for s in json.loads(task['input']).get(
@@ -291,8 +295,9 @@ def image_tasks(context, vim, tenant_id, image_id):
     policy.authorize(context, 'mcimage:task:get_all',
                      {'tenant_id': context.project_id,
                       'project_id': context.project_id})
-    return db_api.task_get_all(image_id=image_id, owner=context.project_id,
-                               type=TASK_TYPE)
+    return [row for row in db_api.task_get_all(
+        image_id=image_id, owner=context.project_id, type=TASK_TYPE)
+        if tasks_api.target_vim(row) == vim.id]
 
 
 def shown_input(row):

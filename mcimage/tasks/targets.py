@@ -28,6 +28,7 @@ from mcimage.images import reader as verifying
 from mcimage.images import recovery
 from mcimage.images import staging
 from mcimage.images import uploads
+from mcimage.tasks import api as tasks_api
 
 LOG = logging.getLogger(__name__)
 
@@ -56,15 +57,17 @@ def discard(context, vim, tenant_id, image_id):
     return recovery.discard_created(context, vim, tenant_id, image_id)
 
 
-def claim_existing(task_id, image_id):
+def claim_existing(task_id, vim_id, image_id):
     """Raise Conflict unless the task is the image's first unfinished one.
 
     Two import calls at once both pass the API's check; the later task
     fails here, before it touches the image or what was staged for it.
+    The tasks into an image of the same id in another VIM do not count.
     """
-    rows = db_api.task_get_all(image_id=image_id,
-                               status=('pending', 'processing'),
-                               sort_key='created_at', sort_dir='asc')
+    rows = [row for row in db_api.task_get_all(
+        image_id=image_id, status=('pending', 'processing'),
+        sort_key='created_at', sort_dir='asc')
+        if tasks_api.target_vim(row) == vim_id]
     first = rows[0]['id'] if rows else task_id
     if first != task_id:
         raise exception.Conflict(

@@ -131,6 +131,11 @@ class TestImages(GlanceEndpointTestCase):
             resp = getattr(self.app, method)(IMAGES + path, headers=system,
                                              expect_errors=True)
             self.assertGlanceError(resp, 404, image['id'])
+        # The stores route names an image too.
+        resp = self.app.delete(
+            '/glance/%s/v2/stores/local/%s' % (base.VIM, image['id']),
+            headers=system, expect_errors=True)
+        self.assertGlanceError(resp, 404, image['id'])
         resp = self.app.get(IMAGES, headers=system, expect_errors=True)
         self.assertGlanceError(resp, 403, 'has no tenant')
         self.assertEqual('active', self.fake.images[image['id']]['status'])

@@ -670,3 +670,38 @@ class TestStores(GlanceImportTestCase):
         self.delete('local', 'not-an-id', status=404)
         path = '/glance/%s/v2/stores/local/%s' % (base.VIM, image['id'])
         self.app.get(path, headers=self.json_headers('admin'), status=405)
+
+
+class TestOtherVims(GlanceImportTestCase):
+    """An image id of another VIM is another image."""
+
+    def test_an_import_in_another_vim_is_not_this_images(self):
+        # p2 makes, in another VIM, an image of the same id as p1's and
+        # starts an import into it that does not run.
+        image = self.image()
+        never_run = fixtures.MockPatchObject(engine.EmbeddedRunner,
+                                             'submit', lambda *args: None)
+        never_run.setUp()
+        other = '/glance/%s/v2/images' % base.OTHER_VIM
+        self.app.post_json(other, {'id': image['id'], 'name': 'same-id',
+                                   'disk_format': 'qcow2',
+                                   'container_format': 'bare'},
+                           headers=self.headers('other_member'), status=201)
+        self.app.post_json(
+            other + '/%s/import' % image['id'],
+            {'method': {'name': 'web-download', 'uri': self.serve()}},
+            headers=self.json_headers('other_member'), status=202)
+        never_run.cleanUp()
+        [theirs] = db_api.task_get_all(image_id=image['id'])
+        self.assertEqual('pending', theirs['status'])
+        # p1's image shows no import of theirs, and takes its own.
+        shown = self.show(image['id'])
+        self.assertEqual('queued', shown['status'])
+        self.assertNotIn(imports.IMPORT_TASK, shown)
+        self.assertNotIn(theirs['id'], json.dumps(shown))
+        self.do_import(image['id'], {'method': {'name': 'web-download',
+                                                'uri': self.serve()}})
+        [task] = self.wait_tasks(image['id'])
+        self.assertEqual('success', task['status'], task['message'])
+        self.assertEqual('active', self.show(image['id'])['status'])
+        self.assertEqual('pending', db_api.task_get(theirs['id'])['status'])

@@ -22,6 +22,7 @@ import fixtures
 from mcimage.api.controllers.glance import tasks as task_schemas
 from mcimage import backends
 from mcimage.common import context as base_context
+from mcimage.common import exception
 from mcimage.common import policy
 from mcimage.db import api as db_api
 from mcimage.tasks import engine
@@ -338,3 +339,23 @@ class TestService(GlanceTasksTestCase):
         self.assertEqual([], self.admin_images())
         self.assertEqual([], db_api.task_get_all())
         self.assertEqual('import', glance_tasks.TASK_TYPE)
+
+    def test_task_refused_after_a_protected_image_is_made(self):
+        # The image the refused task made goes, protected or not.
+        url = self.serve()
+
+        def refuse(*args):
+            raise exception.ServiceUnavailable('no runner')
+
+        self.useFixture(fixtures.MockPatchObject(
+            engine.EmbeddedRunner, 'submit', refuse))
+        self.create(task_body(url, protected=True), status=503)
+        self.assertEqual([], self.admin_images())
+        self.assertEqual([], db_api.task_get_all())
+
+    def test_task_rule_before_any_vim_call(self):
+        self.policy({'mcimage:task:create': '!'})
+        resp = self.create(task_body(self.serve()), status=403)
+        self.assertIn('mcimage:task:create', resp.json['message'])
+        self.assertEqual([], [c for c in self.fake.calls
+                              if c[0] == 'create_image'])

@@ -65,8 +65,8 @@ def _check_targets(vim, value):
     onward.targets(utils.context(), vim, value)
 
 
-def _shown(image):
-    return imports.glance_view(utils.context(), image)
+def _shown(vim, image):
+    return imports.glance_view(utils.context(), vim, image)
 
 
 class StageController(object):
@@ -188,7 +188,7 @@ class ImageController(v1_images.ImageController):
                'tasks': ImageTasksController}
 
     def _format(self, image):
-        return super()._format(_shown(image))
+        return super()._format(_shown(self.vim, image))
 
     def _delete(self):
         imports.delete_image(utils.context(), self.vim, self.tenant_id,
@@ -216,7 +216,7 @@ class ImagesController(v1_images.ImagesController):
     """/v2/images"""
 
     def _shown(self, image):
-        return _shown(image)
+        return _shown(self.vim, image)
 
     def _check_fields(self, fields):
         imports.check_reserved(fields)
@@ -307,7 +307,8 @@ class V2Controller(object):
                 raise exception.ImageNotFound(image_id=remainder[1],
                                               vim_id=self.vim.id)
             return StoreImageController(
-                self.vim, access.own_tenant(utils.context(), self.vim),
+                self.vim, access.own_tenant(utils.context(), self.vim,
+                                            image_id=remainder[1]),
                 remainder[0], remainder[1]), ()
         if segment not in ('images', 'schemas', 'tasks'):
             pecan.abort(404)
