@@ -55,8 +55,6 @@ COMMAND_TIMEOUT = 120
 MIB = 1024 * 1024
 UNKNOWN_VIM = 'nowhere_RegionNine'
 STAGE_CONF = '[upload]\nmode = stage\ncleanup_interval = 1\n'
-TASK_CONF = ('[task]\nallowed_hosts = 127.0.0.1\n'
-             'allowed_networks = 127.0.0.1/32\nallowed_ports = %d\n')
 
 Result = collections.namedtuple('Result', 'returncode stdout stderr')
 
@@ -365,7 +363,7 @@ class TestNoAuth(ImageCommands, NoAuthTestCase):
         cls.web = web.HTTPSourceFixture({'/disk.img': cls.task_data})
         cls.web.setUp()
         cls.addClassCleanup(cls.web.cleanUp)
-        cls.EXTRA_CONF = TASK_CONF % cls.web.port
+        cls.EXTRA_CONF = cls.web.task_conf()
         super().setUpClass()
 
 
@@ -411,7 +409,7 @@ class TestKeystone(ImageCommands, StagedCommands, CLITestCase):
                      # A plain endpoint: auth_mode = trusted.
                      cls.OTHER_VIM: trusted.endpoint},
                     keystone=cls.keystone,
-                    extra_conf=STAGE_CONF + TASK_CONF % cls.web.port)).server
+                    extra_conf=STAGE_CONF + cls.web.task_conf())).server
             cls.keystone.add_multicloud_image_endpoint(
                 cls.mcimage.endpoint + '/v1')
         except BaseException:

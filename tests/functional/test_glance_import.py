@@ -46,10 +46,7 @@ class TestGlanceImport(base.FunctionalTestCase):
         cls.web = web.HTTPSourceFixture({'/disk.img': cls.data})
         cls.web.setUp()
         cls.addClassCleanup(cls.web.cleanUp)
-        cls.EXTRA_CONF = (
-            '[task]\nallowed_hosts = 127.0.0.1\n'
-            'allowed_networks = 127.0.0.1/32\nallowed_ports = %d\n'
-            % cls.web.port)
+        cls.EXTRA_CONF = cls.web.task_conf()
         super().setUpClass()
 
     def setUp(self):

@@ -115,10 +115,8 @@ class KeystoneServiceTestCase(base.FunctionalTestCase):
             cls.web = cls._servers.useFixture(web.HTTPSourceFixture())
             cls.mcimage = cls._servers.useFixture(
                 mcimage_fixtures.MCImageFixture(
-                    cls._vims(), keystone=cls.k1, extra_conf=(
-                        '[task]\nallowed_hosts = 127.0.0.1\n'
-                        'allowed_networks = 127.0.0.1/32\n'
-                        'allowed_ports = %d\n' % cls.web.port))).server
+                    cls._vims(), keystone=cls.k1,
+                    extra_conf=cls.web.task_conf())).server
             cls.timings['total'] = time.monotonic() - started
         except BaseException:
             cls._servers.cleanUp()

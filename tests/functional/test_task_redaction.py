@@ -41,10 +41,7 @@ class TestSignedURLRedaction(base.FunctionalTestCase):
         cls.web = web.HTTPSourceFixture({'/disk.img': DATA})
         cls.web.setUp()
         cls.addClassCleanup(cls.web.cleanUp)
-        cls.EXTRA_CONF = (
-            '[task]\nallowed_hosts = 127.0.0.1\n'
-            'allowed_networks = 127.0.0.1/32\nallowed_ports = %d\n'
-            % cls.web.port)
+        cls.EXTRA_CONF = cls.web.task_conf()
         super().setUpClass()
 
     def setUp(self):

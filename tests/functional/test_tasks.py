@@ -47,9 +47,7 @@ class TaskTestCase(base.FunctionalTestCase):
         cls.addClassCleanup(cls.web.cleanUp)
         cls.EXTRA_CONF = (
             '[upload]\nmode = stage\ncleanup_interval = 1\n'
-            '[task]\nallowed_hosts = 127.0.0.1\n'
-            'allowed_networks = 127.0.0.1/32\nallowed_ports = %d\n%s'
-            % (cls.web.port, cls.TASK_CONF))
+            + cls.web.task_conf() + cls.TASK_CONF)
         super().setUpClass()
 
     def both(self):
