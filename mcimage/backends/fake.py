@@ -609,50 +609,63 @@ class FakeGlance(base.Backend):
         if not path or path[0] != 'namespaces' or len(path) > 4:
             raise self._metadef_not_found(path)
         if len(path) == 1:
-            self._metadef_methods(method, 'GET', 'POST')
-            if method == 'GET':
-                return 200, json_type, {
-                    'namespaces': [dict(self.namespaces[name]['namespace'])
-                                   for name in sorted(self.namespaces)],
-                    'first': '/v2/metadefs/namespaces',
-                    'schema': '/v2/schemas/metadefs/namespaces'}
-            fields = self._metadef_fields(body, 'namespace')
-            if fields['namespace'] in self.namespaces:
-                raise exception.Conflict(
-                    'VIM %s refused the request: Namespace %s already '
-                    'exists' % (self.vim.id, fields['namespace']))
-            fields.setdefault('visibility', 'private')
-            fields.setdefault('protected', False)
-            fields['owner'] = tenant_id
-            return self._put_namespace(fields, {
-                'objects': {}, 'properties': {}, 'tags': {},
-                'resource_types': {}}, 201)
+            return self._metadef_namespaces(tenant_id, method, body)
         held = self.namespaces.get(path[1])
         if held is None:
             raise self._metadef_not_found(path)
         if len(path) == 2:
-            self._metadef_methods(method, 'GET', 'PUT', 'DELETE')
-            if method == 'GET':
-                return 200, json_type, dict(held['namespace'])
-            if method == 'PUT':
-                fields = self._metadef_fields(body, 'namespace')
-                del self.namespaces[path[1]]
-                fields['owner'] = held['namespace']['owner']
-                return self._put_namespace(fields, held, 200)
-            if held['namespace'].get('protected'):
-                raise exception.Forbidden(
-                    'VIM %s refused the request: Namespace %s is protected '
-                    'and cannot be deleted.' % (self.vim.id, path[1]))
-            del self.namespaces[path[1]]
-            return 204, {}, None
+            return self._metadef_namespace(method, path[1], held, body)
         kind = path[2]
         if kind not in ('objects', 'properties', 'tags', 'resource_types'):
             raise self._metadef_not_found(path)
-        items = held[kind]
         if len(path) == 3:
-            return self._metadef_collection(method, kind, items, body,
+            return self._metadef_collection(method, kind, held[kind], body,
                                             append)
-        name = path[3]
+        return self._metadef_item(method, path, held[kind], body)
+
+    def _metadef_namespaces(self, tenant_id, method, body):
+        """namespaces"""
+        self._metadef_methods(method, 'GET', 'POST')
+        if method == 'GET':
+            return 200, {'Content-Type': 'application/json'}, {
+                'namespaces': [dict(self.namespaces[name]['namespace'])
+                               for name in sorted(self.namespaces)],
+                'first': '/v2/metadefs/namespaces',
+                'schema': '/v2/schemas/metadefs/namespaces'}
+        fields = self._metadef_fields(body, 'namespace')
+        if fields['namespace'] in self.namespaces:
+            raise exception.Conflict(
+                'VIM %s refused the request: Namespace %s already '
+                'exists' % (self.vim.id, fields['namespace']))
+        fields.setdefault('visibility', 'private')
+        fields.setdefault('protected', False)
+        fields['owner'] = tenant_id
+        return self._put_namespace(fields, {
+            'objects': {}, 'properties': {}, 'tags': {},
+            'resource_types': {}}, 201)
+
+    def _metadef_namespace(self, method, name, held, body):
+        """namespaces/{namespace}"""
+        self._metadef_methods(method, 'GET', 'PUT', 'DELETE')
+        if method == 'GET':
+            return (200, {'Content-Type': 'application/json'},
+                    dict(held['namespace']))
+        if method == 'PUT':
+            fields = self._metadef_fields(body, 'namespace')
+            del self.namespaces[name]
+            fields['owner'] = held['namespace']['owner']
+            return self._put_namespace(fields, held, 200)
+        if held['namespace'].get('protected'):
+            raise exception.Forbidden(
+                'VIM %s refused the request: Namespace %s is protected '
+                'and cannot be deleted.' % (self.vim.id, name))
+        del self.namespaces[name]
+        return 204, {}, None
+
+    def _metadef_item(self, method, path, items, body):
+        """namespaces/{namespace}/{kind}/{name}"""
+        json_type = {'Content-Type': 'application/json'}
+        kind, name = path[2], path[3]
         if method == 'POST' and kind == 'tags':
             if name in items:
                 raise exception.Conflict(
