@@ -118,16 +118,21 @@ def upload_get_all(host=None, state=None, vim_id=None, image_id=None):
 
 # -- staged uploads ----------------------------------------------------------
 
-def staged_upload_create(values):
-    """A new staged_uploads row from ``values``; the row as a dict."""
+def _create(model, values):
+    """A new row of ``model`` from ``values``; the row as a dict."""
     values = dict(values)
     values.setdefault('created_at', timeutils.utcnow())
-    values.setdefault('pid', os.getpid())
     with _context_manager.writer.using(_ctx()) as session:
-        row = models.StagedUpload(**values)
+        row = model(**values)
         session.add(row)
         session.flush()
         return dict(row)
+
+
+def staged_upload_create(values):
+    """A new staged_uploads row from ``values``; the row as a dict."""
+    return _create(models.StagedUpload, dict(values, pid=values.get(
+        'pid', os.getpid())))
 
 
 def staged_upload_update(upload_id, values, status=None):
@@ -222,13 +227,8 @@ TASK_SORT_KEYS = ('created_at', 'updated_at', 'status', 'type', 'id')
 
 
 def task_create(values):
-    values = dict(values)
-    values.setdefault('created_at', timeutils.utcnow())
-    with _context_manager.writer.using(_ctx()) as session:
-        row = models.Task(**values)
-        session.add(row)
-        session.flush()
-        return dict(row)
+    """A new tasks row from ``values``; the row as a dict."""
+    return _create(models.Task, values)
 
 
 def task_get(task_id):
