@@ -34,6 +34,11 @@ from mcimage.tasks import sources
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
+# The input key of a task whose image goes if it fails (the image it made
+# for Glance's tasks API: mcimage.tasks.glance_tasks); mcimage.tasks.status
+# deletes it.
+DISCARD_IMAGE = 'discard_image_on_failure'
+
 
 def _target(owner):
     return {'tenant_id': owner, 'project_id': owner}

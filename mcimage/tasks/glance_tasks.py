@@ -35,7 +35,6 @@ from mcimage.tasks import api as tasks_api
 from mcimage.tasks import imports
 from mcimage.tasks import onward
 from mcimage.tasks import sources
-from mcimage.tasks import status
 from mcimage.tasks import targets
 from mcimage.tasks import urls
 
@@ -108,7 +107,7 @@ def create_task(context, vim, tenant_id, import_from, import_from_format,
                          'image_id': image['id']}],
             'all_targets_must_succeed': True,
             'force': True,
-            status.DISCARD_IMAGE: True,
+            tasks_api.DISCARD_IMAGE: True,
             imports.GLANCE_INPUT: {
                 'import_from': sources.shown(import_from),
                 'import_from_format': import_from_format,

@@ -32,6 +32,7 @@ from taskflow.types import notifier
 from mcimage import backends
 from mcimage.common import exception
 from mcimage.db import api as db_api
+from mcimage.tasks import api as tasks_api
 from mcimage.tasks import feed
 from mcimage.tasks import flows
 from mcimage.tasks import targets
@@ -45,9 +46,6 @@ PROGRESS_INTERVAL = 1.0
 
 UNFINISHED = ('pending', 'processing')
 REVERTED_BY_ANOTHER = 'deleted: another target failed'
-# The input key of a task whose image goes if it fails (the image it made
-# for Glance's tasks API: mcimage.tasks.glance_tasks).
-DISCARD_IMAGE = 'discard_image_on_failure'
 
 
 def _ttl():
@@ -91,7 +89,7 @@ def _discard_image(task_id):
     except exception.TaskNotFound:
         return
     task_input = json.loads(row['input'])
-    if not task_input.get(DISCARD_IMAGE):
+    if not task_input.get(tasks_api.DISCARD_IMAGE):
         return
     target = task_input['targets'][0]
     try:

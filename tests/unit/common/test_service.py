@@ -216,6 +216,8 @@ class TestProcesses(base.TestCase):
         modules = self._in_an_api_process(
             'import sys\n'
             'from mcimage.common import service\n'
+            'from mcimage import wsgi\n'
+            'app = wsgi.init_application()\n'
             'background = service.BackgroundService()\n'
             'background.recover()\n'
             'background.sweep()\n'
