@@ -276,6 +276,20 @@ def query(request, schema, repeatable=()):
     return params
 
 
+def page_query(request, schema):
+    """A listing's query string: (params, the size of the page).
+
+    ``limit`` in params becomes an int; the page holds that many rows or
+    [api] max_limit, whichever is fewer. The links to further pages carry
+    the params as given.
+    """
+    params = query(request, schema)
+    if 'limit' in params:
+        params['limit'] = int(params['limit'])
+    return params, min(params.get('limit', CONF.api.max_limit),
+                       CONF.api.max_limit)
+
+
 # -- values from a request path ----------------------------------------------
 
 def check_path_value(name, value, schema):

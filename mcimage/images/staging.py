@@ -247,25 +247,23 @@ def get_visible(context, upload_id):
     return row
 
 
-def list_uploads(context, params):
+def list_uploads(context, limit, marker=None, status=None):
     """A page of the caller's project's staged uploads, newest first.
 
-    Returns (rows, limit): the page's size within [api] max_limit.
+    ``limit`` rows at most, after ``marker`` (an upload id); ``status``
+    filters.
     """
     policy.authorize(context, 'mcimage:upload:get_all',
                      {'tenant_id': context.project_id,
                       'project_id': context.project_id})
-    limit = min(params.get('limit', CONF.api.max_limit), CONF.api.max_limit)
-    marker = params.get('marker')
     try:
-        rows = db_api.staged_upload_get_all(
-            owner=context.project_id, status=params.get('status'),
-            limit=limit, marker=marker)
+        return db_api.staged_upload_get_all(
+            owner=context.project_id, status=status, limit=limit,
+            marker=marker)
     except exception.StagedUploadNotFound:
         raise exception.InvalidParameterValue(
             name='marker', value=marker,
             reason='no staged upload with this id is listed here')
-    return rows, limit
 
 
 def delete_upload(context, upload_id):

@@ -46,6 +46,17 @@ _ONE_SEGMENT = r'^(?!\.{1,2}\Z)[^\x00-\x1f\x7f]+\Z'
 # Values taken from a request path (and the same values in bodies).
 IMAGE_ID = {'type': 'string', 'pattern': UUID_PATTERN,
             'description': 'an image id (a UUID)'}
+# The query of mcimage's own listings (tasks, staged uploads): a page's
+# size, and the id of the last row of the page before.
+PAGE_LIMIT = {'type': 'string', 'pattern': r'^[1-9]\d{0,8}\Z',
+              'description': 'a positive integer'}
+
+
+def marker(what):
+    return {'type': 'string', 'pattern': UUID_PATTERN,
+            'description': 'a %s id' % what}
+
+
 # Glance keeps tags and member ids in 255 characters and takes any
 # other text; mcimage also refuses what no URL path can carry.
 TAG = {'type': 'string', 'minLength': 1, 'maxLength': 255,

@@ -59,12 +59,8 @@ TASK_STATUSES = ['pending', 'processing', 'success', 'failure']
 list_query = {
     'type': 'object',
     'properties': {
-        'limit': {'type': 'string', 'pattern': r'^[1-9]\d{0,8}\Z',
-                  'description': 'a positive integer'},
-        'marker': {'type': 'string',
-                   'pattern': (r'^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}'
-                               r'[0-9a-fA-F]{12}\Z'),
-                   'description': 'a task id'},
+        'limit': images.PAGE_LIMIT,
+        'marker': images.marker('task'),
         'status': {'type': 'string', 'enum': TASK_STATUSES},
         'type': {'type': 'string', 'enum': ['import']},
         'sort_key': {'type': 'string',

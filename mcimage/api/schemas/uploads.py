@@ -12,16 +12,14 @@
 
 """JSON Schemas of /v1/uploads requests."""
 
+from mcimage.api.schemas import images
+
 # GET /v1/uploads: the query string.
 list_query = {
     'type': 'object',
     'properties': {
-        'limit': {'type': 'string', 'pattern': r'^[1-9]\d{0,8}\Z',
-                  'description': 'a positive integer'},
-        'marker': {'type': 'string',
-                   'pattern': (r'^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}'
-                               r'[0-9a-fA-F]{12}\Z'),
-                   'description': 'a staged upload id'},
+        'limit': images.PAGE_LIMIT,
+        'marker': images.marker('staged upload'),
         'status': {'type': 'string', 'enum': ['saving', 'active']},
     },
     'additionalProperties': False,

@@ -24,7 +24,6 @@ Also the view of a task that GET images/{id}/tasks shows (format_task).
 The work is mcimage.tasks.glance_tasks'.
 """
 
-from oslo_config import cfg
 import pecan
 
 from mcimage.api.schemas import tasks as schemas
@@ -36,7 +35,6 @@ from mcimage.common import utils as common_utils
 from mcimage.tasks import glance_tasks
 from mcimage.tasks import imports
 
-CONF = cfg.CONF
 
 # Glance's task and tasks schemas (GET /v2/schemas/task, tasks), as Glance
 # 33 serves them (documents, not what requests are checked with).
@@ -180,9 +178,8 @@ class TasksController(object):
 
     @index.when(method='GET', template='json')
     def index_get(self):
-        params = validation.query(pecan.request, schemas.list_query)
-        limit = min(int(params.get('limit', CONF.api.max_limit)),
-                    CONF.api.max_limit)
+        params, limit = validation.page_query(pecan.request,
+                                              schemas.list_query)
         rows = glance_tasks.list_tasks(
             utils.context(), self.vim, limit, marker=params.get('marker'),
             status=params.get('status'), task_type=params.get('type'),

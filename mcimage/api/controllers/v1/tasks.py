@@ -14,7 +14,6 @@
 
 import json
 
-from oslo_config import cfg
 import pecan
 
 from mcimage.api.schemas import tasks as schemas
@@ -25,7 +24,6 @@ from mcimage.common import utils as common_utils
 from mcimage.tasks import api as tasks_api
 from mcimage.tasks import sources
 
-CONF = cfg.CONF
 
 _TIMES = ('created_at', 'updated_at', 'expires_at')
 
@@ -113,11 +111,8 @@ class TasksController(object):
 
     @index.when(method='GET', template='json')
     def index_get(self):
-        params = validation.query(pecan.request, schemas.list_query)
-        if 'limit' in params:
-            params['limit'] = int(params['limit'])
-        limit = min(params.get('limit', CONF.api.max_limit),
-                    CONF.api.max_limit)
+        params, limit = validation.page_query(pecan.request,
+                                              schemas.list_query)
         rows = tasks_api.list_tasks(
             utils.context(), limit, marker=params.get('marker'),
             status=params.get('status'), task_type=params.get('type'),

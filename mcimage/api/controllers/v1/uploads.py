@@ -52,10 +52,11 @@ class UploadsController(object):
 
     @index.when(method='GET', template='json')
     def index_get(self):
-        params = validation.query(pecan.request, schemas.list_query)
-        if 'limit' in params:
-            params['limit'] = int(params['limit'])
-        rows, limit = staging.list_uploads(utils.context(), params)
+        params, limit = validation.page_query(pecan.request,
+                                              schemas.list_query)
+        rows = staging.list_uploads(utils.context(), limit,
+                                    marker=params.get('marker'),
+                                    status=params.get('status'))
         return views.format_upload_page(rows, params, limit,
                                         utils.base_path())
 
