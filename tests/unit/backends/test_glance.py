@@ -1130,6 +1130,19 @@ class TestErrorTranslation(GlanceBackendTestCase):
         self.assertNotIn(CALLER_TOKEN, str(e))
 
 
+class _Pieces(object):
+    """A reader of ``data`` in pieces of ``size`` bytes."""
+
+    def __init__(self, data, size):
+        self._data = data
+        self._size = size
+
+    def read(self, size=None):
+        piece, self._data = (self._data[:self._size],
+                             self._data[self._size:])
+        return piece
+
+
 class TestData(GlanceBackendTestCase):
     """Uploads and downloads: framing, sizes and ranges."""
 
@@ -1159,13 +1172,53 @@ class TestData(GlanceBackendTestCase):
                          (request.method, request.path_url))
         self.assertEqual('application/octet-stream',
                          request.headers['Content-Type'])
-        # The size goes to the VIM's store; the body streams chunked
-        # (glanceclient reads a file-like body piece by piece).
+        # The size goes to the VIM's store, and the body under a
+        # Content-Length, not chunked.
         self.assertEqual('300000', request.headers['x-openstack-image-size'])
-        self.assertEqual('chunked', request.headers['Transfer-Encoding'])
-        self.assertNotIn('Content-Length', request.headers)
+        self.assertEqual('300000', request.headers['Content-Length'])
+        self.assertNotIn('Transfer-Encoding', request.headers)
         self.assertEqual(b'x' * 300000, self.received())
         self.assertEqual(GLOBAL_ID, request.headers['X-OpenStack-Request-ID'])
+        self.assertEqual('p1', request.headers['X-Project-Id'])
+        self.assertTrue(request.headers['User-Agent'].startswith(
+            'python-glanceclient'))
+
+    def test_upload_of_a_known_size_holds_its_last_piece(self):
+        # The VIM gets the last piece only once the reader has ended: its
+        # checks at the end pass before the VIM can make the image active.
+        events = []
+
+        class Reader(object):
+            pieces = [b'a' * 10, b'b' * 10, b'']
+
+            def read(self, size=None):
+                events.append('read')
+                return self.pieces.pop(0)
+
+        self.wire.register_uri(
+            'PUT', ENDPOINT + '/v2/images/%s/file' % IMAGE_ID,
+            content=lambda request, answer: [
+                events.append(piece) for piece in request.body] and b'')
+        self.backend.upload(self.context, 'p1', IMAGE_ID, Reader(), size=20)
+        self.assertEqual(['read', 'read', b'a' * 10, 'read', b'b' * 10],
+                         events)
+
+    def test_upload_of_a_known_size_given_other_data(self):
+        # More or less than the size: the request stops before its last
+        # byte, and the VIM never receives the whole body it was promised.
+        for data in (b'x' * 30, b'x' * 10):
+            self.bodies[:] = []
+            e = self.assertRaises(
+                exception.ChecksumMismatch, self.backend.upload,
+                self.context, 'p1', IMAGE_ID, _Pieces(data, 10), size=20)
+            self.assertIn("'size': declared 20", str(e))
+            self.assertLess(len(self.received()), 20)
+
+    def test_upload_of_a_known_size_is_not_sent_twice(self):
+        # A retry would send the rest of the reader as the whole image.
+        body = glance._SizedBody(io.BytesIO(DATA), len(DATA), 'v1')
+        self.assertEqual(DATA, b''.join(body))
+        self.assertRaises(exception.BackendError, list, body)
 
     def test_upload_of_an_unknown_size(self):
         self.backend.upload(self.context, 'p1', IMAGE_ID, io.BytesIO(DATA))
