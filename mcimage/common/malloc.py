@@ -22,6 +22,13 @@ uploaded against 0.5 with the two thresholds below
 glibc's MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ environment
 variables or GLIBC_TUNABLES; when any of them is set, the operator's
 values stand.
+
+The heap then keeps the pages of buffers freed below its top: over the
+benchmark's thirty-odd 1 GiB transfers the embedded server's RSS crept up
+by 5 MiB, to 100 MiB. ``release_free_memory`` gives them back (glibc's
+malloc_trim); each process calls it every RELEASE_INTERVAL seconds
+(mcimage.common.service.BackgroundService), which costs a few page faults
+when a transfer takes them again.
 """
 
 import ctypes
@@ -44,20 +51,34 @@ TRIM_THRESHOLD = 8 * 1024 * 1024
 _OPERATOR_SETTINGS = ('MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_',
                       'GLIBC_TUNABLES')
 
+# Seconds between two releases of the heap's free pages.
+RELEASE_INTERVAL = 10
+
+
+def _glibc():
+    """The C library if it is glibc, else None."""
+    if platform.libc_ver()[0] != 'glibc':
+        return None
+    try:
+        return ctypes.CDLL(None)
+    except OSError:
+        return None
+
 
 def tune_for_streaming():
     """Set this process's malloc thresholds; True if they were set.
 
     Nothing is done off glibc or when the operator set the allocator up.
     """
-    if platform.libc_ver()[0] != 'glibc':
+    libc = _glibc()
+    if libc is None:
         return False
     if any(name in os.environ for name in _OPERATOR_SETTINGS):
         LOG.debug('malloc left as the environment sets it')
         return False
     try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
+        mallopt = libc.mallopt
+    except AttributeError:
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int
@@ -67,3 +88,22 @@ def tune_for_streaming():
     if not done:
         LOG.warning('glibc refused the malloc thresholds for streaming')
     return done
+
+
+def release_free_memory():
+    """Give the free pages of every malloc arena back; True if done.
+
+    Nothing is done off glibc. Only whole free pages go: what is in use
+    stays where it is.
+    """
+    libc = _glibc()
+    if libc is None:
+        return False
+    try:
+        trim = libc.malloc_trim
+    except AttributeError:
+        return False
+    trim.argtypes = (ctypes.c_size_t,)
+    trim.restype = ctypes.c_int
+    trim(0)
+    return True

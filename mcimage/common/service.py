@@ -31,6 +31,7 @@ from oslo_log import log as logging
 
 from mcimage import backends
 from mcimage.common import exception
+from mcimage.common import malloc
 from mcimage.common import utils
 from mcimage import conf as mcimage_conf  # noqa: F401 (registers options)
 from mcimage.conf import opts
@@ -157,7 +158,13 @@ class BackgroundService(object):
         def sweep():
             self.sweep()
 
-        callables = [(recover, (), {}), (sweep, (), {})]
+        @periodics.periodic(malloc.RELEASE_INTERVAL)
+        def release_memory():
+            # This process's own heap: no lock, every process does it.
+            malloc.release_free_memory()
+
+        callables = [(recover, (), {}), (sweep, (), {}),
+                     (release_memory, (), {})]
         # A thread each: a VIM that does not answer holds up one job only.
         self._worker = periodics.PeriodicWorker(
             callables, executor_factory=lambda: futurist.ThreadPoolExecutor(

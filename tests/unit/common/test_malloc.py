@@ -63,5 +63,34 @@ class TestTuneForStreaming(base.TestCase):
         self.assertTrue(malloc.tune_for_streaming())
 
 
+class TestReleaseFreeMemory(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.libc = mock.Mock()
+        self.useFixture(fixtures.MockPatch(
+            'ctypes.CDLL', return_value=self.libc))
+        self.useFixture(fixtures.MockPatch(
+            'platform.libc_ver', return_value=('glibc', '2.36')))
+
+    def test_trims_every_arena(self):
+        self.assertTrue(malloc.release_free_memory())
+        self.libc.malloc_trim.assert_called_once_with(0)
+
+    def test_not_glibc(self):
+        self.useFixture(fixtures.MockPatch(
+            'platform.libc_ver', return_value=('', '')))
+        self.assertFalse(malloc.release_free_memory())
+        self.libc.malloc_trim.assert_not_called()
+
+    def test_the_real_glibc_gives_pages_back(self):
+        self.useFixture(fixtures.MockPatch('ctypes.CDLL', new=_real_cdll))
+        self.useFixture(fixtures.MockPatch(
+            'platform.libc_ver', new=_real_libc_ver))
+        if _real_libc_ver()[0] != 'glibc':
+            self.skipTest('not glibc')
+        self.assertTrue(malloc.release_free_memory())
+
+
 _real_cdll = malloc.ctypes.CDLL
 _real_libc_ver = malloc.platform.libc_ver

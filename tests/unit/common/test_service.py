@@ -110,6 +110,24 @@ class TestBackgroundService(base.TestCase):
         self.assertEqual([sorted([gone, orphaned, reused])], self.recovered)
         self.assertEqual([sorted([staged_gone, staged_reused])], self.swept)
 
+    def test_every_process_gives_free_memory_back(self):
+        released = threading.Event()
+        self.useFixture(fixtures.MockPatchObject(service.malloc,
+                                                 'RELEASE_INTERVAL', 0.01))
+        self.useFixture(fixtures.MockPatchObject(
+            service.malloc, 'release_free_memory',
+            side_effect=released.set))
+        # With no lock: another process running the other jobs does not
+        # hold it back.
+        held = mock.Mock()
+        held.acquire.return_value = False
+        with mock.patch.object(lockutils, 'external_lock', autospec=True,
+                               return_value=held):
+            background = service.BackgroundService()
+            background.start()
+            self.addCleanup(background.stop)
+            self.assertTrue(released.wait(30))
+
     def test_one_process_of_the_host_at_a_time(self):
         background = service.BackgroundService()
         held = mock.Mock()
