@@ -18,18 +18,25 @@ from mcimage.common import malloc
 from tests import base
 
 
-class TestTuneForStreaming(base.TestCase):
+class _FakeGlibc(base.TestCase):
+    """A fake glibc as the process's C library."""
+
+    def setUp(self):
+        super().setUp()
+        self.libc = mock.Mock()
+        self.useFixture(fixtures.MockPatch(
+            'ctypes.CDLL', return_value=self.libc))
+        self.useFixture(fixtures.MockPatch(
+            'platform.libc_ver', return_value=('glibc', '2.36')))
+
+
+class TestTuneForStreaming(_FakeGlibc):
 
     def setUp(self):
         super().setUp()
         for name in malloc._OPERATOR_SETTINGS:
             self.useFixture(fixtures.EnvironmentVariable(name))
-        self.libc = mock.Mock()
         self.libc.mallopt.return_value = 1
-        self.useFixture(fixtures.MockPatch(
-            'ctypes.CDLL', return_value=self.libc))
-        self.useFixture(fixtures.MockPatch(
-            'platform.libc_ver', return_value=('glibc', '2.36')))
 
     def test_both_thresholds_set(self):
         self.assertTrue(malloc.tune_for_streaming())
@@ -63,15 +70,7 @@ class TestTuneForStreaming(base.TestCase):
         self.assertTrue(malloc.tune_for_streaming())
 
 
-class TestReleaseFreeMemory(base.TestCase):
-
-    def setUp(self):
-        super().setUp()
-        self.libc = mock.Mock()
-        self.useFixture(fixtures.MockPatch(
-            'ctypes.CDLL', return_value=self.libc))
-        self.useFixture(fixtures.MockPatch(
-            'platform.libc_ver', return_value=('glibc', '2.36')))
+class TestReleaseFreeMemory(_FakeGlibc):
 
     def test_trims_every_arena(self):
         self.assertTrue(malloc.release_free_memory())
