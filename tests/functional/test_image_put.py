@@ -22,9 +22,8 @@ from tests.functional import base
 from tests.functional import test_image_safety
 
 
-class TestPutData(base.FunctionalTestCase):
-
-    EXTRA_CONF = '[upload]\nimage_size_cap = 33554432\n'
+class ImageCalls(object):
+    """A record without data, a PUT of its data, its status in Glance."""
 
     def create(self, disk_format='raw'):
         resp = requests.post(self.images_url(), timeout=30,
@@ -34,14 +33,19 @@ class TestPutData(base.FunctionalTestCase):
         self.assertEqual(201, resp.status_code, resp.text)
         return resp.json()['id']
 
-    def put(self, image_id, data, **headers):
+    def put(self, image_id, data, session=requests, **headers):
         headers.setdefault('Content-Type', 'application/octet-stream')
-        return requests.put(self.images_url() + '/%s/file' % image_id,
-                            data=data, headers=self.headers(**headers),
-                            timeout=120)
+        return session.put(self.images_url() + '/%s/file' % image_id,
+                           data=data, headers=self.headers(**headers),
+                           timeout=120)
 
     def status(self, image_id):
         return self.glance.get_image(image_id, self.tenant)['status']
+
+
+class TestPutData(ImageCalls, base.FunctionalTestCase):
+
+    EXTRA_CONF = '[upload]\nimage_size_cap = 33554432\n'
 
     def test_put_round_trip_with_content_md5(self):
         data = os.urandom(8 * 1024 * 1024 + 3)

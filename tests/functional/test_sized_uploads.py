@@ -28,32 +28,12 @@ import urllib.parse
 import requests
 
 from tests.functional import base
+from tests.functional import test_image_put
 from tests.functional import test_onap_upload
 from tests.functional import test_tasks
 
 
-class _Calls(object):
-
-    def create(self, disk_format='raw'):
-        resp = requests.post(self.images_url(), timeout=30,
-                             json={'name': 'sized',
-                                   'disk_format': disk_format,
-                                   'container_format': 'bare'},
-                             headers=self.headers())
-        self.assertEqual(201, resp.status_code, resp.text)
-        return resp.json()['id']
-
-    def put(self, image_id, data, session=requests, **headers):
-        headers.setdefault('Content-Type', 'application/octet-stream')
-        return session.put(self.images_url() + '/%s/file' % image_id,
-                           data=data, headers=self.headers(**headers),
-                           timeout=60)
-
-    def status(self, image_id):
-        return self.glance.get_image(image_id, self.tenant)['status']
-
-
-class TestSizedUploads(_Calls, base.FunctionalTestCase):
+class TestSizedUploads(test_image_put.ImageCalls, base.FunctionalTestCase):
 
     EXTRA_CONF = '[upload]\nimage_size_cap = 33554432\n'
 
@@ -167,7 +147,8 @@ class TestSizedUploads(_Calls, base.FunctionalTestCase):
         self.assertEqual(len(data), image['size'])
 
 
-class TestGlanceRefusesEarly(_Calls, base.FunctionalTestCase):
+class TestGlanceRefusesEarly(test_image_put.ImageCalls,
+                             base.FunctionalTestCase):
     """Glance answers before it has read the body (its own size cap)."""
 
     GLANCE_CONF = '[DEFAULT]\nimage_size_cap = 1048576\n'
