@@ -49,6 +49,11 @@ SKIPS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                           'tempest_skips.yaml')
 IMAGE_TESTS = r'^tempest\.api\.image\.v2\.'
 PLUGIN_TESTS = r'^glance_tempest_plugin\.'
+# Its metadefs RBAC classes list every namespace while the others create
+# and delete theirs: run side by side, a listing met a namespace deleted
+# under it (Glance's 403 "not visible", straight as well as through
+# mcimage). They run one at a time, after the rest.
+PLUGIN_SERIAL = r'^glance_tempest_plugin\.tests\.rbac\.v2\.metadefs\.'
 # Measured straight against Glance 33 (tempest 47.0.0).
 IMAGE_PASSED = 56
 PLUGIN_PASSED = 186
@@ -196,14 +201,15 @@ class TestTempest(testtools.TestCase):
             content_type.UTF8_TEXT,
             lambda: [self.mcimage.log_tail(20000).encode()]))
 
-    def straight_and_through(self, regex, expected_passed):
+    def straight_and_through(self, regex, expected_passed, serial=None):
         skips = load_skips()
-        straight = self.tempest.run(regex, catalog_type='image')
+        straight = self.tempest.run(regex, catalog_type='image',
+                                    serial=serial)
         self.addDetail('tempest-straight', content.text_content(
             straight.report()))
         through = self.tempest.run(
             regex, catalog_type=MCIMAGE_TYPE,
-            exclude=[test for test, _ in skips])
+            exclude=[test for test, _ in skips], serial=serial)
         self.addDetail('tempest-mcimage', content.text_content(
             through.report()))
         comparison = side_by_side(straight, through, skips)
@@ -230,4 +236,5 @@ class TestTempest(testtools.TestCase):
                      'MCIMAGE_TEMPEST_PLUGIN=0 leaves glance-tempest-plugin '
                      'out')
     def test_glance_tempest_plugin(self):
-        self.straight_and_through(PLUGIN_TESTS, PLUGIN_PASSED)
+        self.straight_and_through(PLUGIN_TESTS, PLUGIN_PASSED,
+                                  serial=PLUGIN_SERIAL)
