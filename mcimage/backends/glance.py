@@ -84,7 +84,48 @@ MAX_PROJECT_NAMES = 1024
 _CONTROL = re.compile('[\x00-\x1f\x7f]')
 
 
-class _SizedBody(object):
+class _Body(object):
+    """``reader``'s data as a request body, sent chunked.
+
+    Glance under uWSGI reads a chunked body a chunk at a time into a buffer
+    it slices at each read of its store, so a chunk larger than that read
+    costs it a copy of the rest at every slice: chunks are cut to at most
+    ``chunk_size``, the VIM's upload_chunk_size
+    (doc/source/contributor/data-path.rst).
+    """
+
+    def __init__(self, reader, vim_id, chunk_size=None):
+        self._reader = reader
+        self._vim_id = vim_id
+        self._chunk_size = chunk_size
+        self._started = False
+
+    def _pieces(self):
+        """The reader's pieces, up to its end, once."""
+        if self._started:
+            # A retry of the request: the reader cannot give it again.
+            raise exception.BackendError(
+                vim_id=self._vim_id, reason='it asked for the image data '
+                                            'a second time')
+        self._started = True
+        while True:
+            piece = self._reader.read()
+            if not piece:
+                return
+            yield piece
+
+    def __iter__(self):
+        most = self._chunk_size
+        for piece in self._pieces():
+            if len(piece) <= most:
+                yield piece
+                continue
+            view = memoryview(piece)
+            for start in range(0, len(view), most):
+                yield view[start:start + most]
+
+
+class _SizedBody(_Body):
     """``size`` bytes of ``reader``, sent under a Content-Length.
 
     requests sends an iterable of known length as it is, where glanceclient
@@ -97,36 +138,27 @@ class _SizedBody(object):
     """
 
     def __init__(self, reader, size, vim_id):
-        self._reader = reader
+        super().__init__(reader, vim_id)
         self._size = size
-        self._vim_id = vim_id
-        self._read = None
 
     def __len__(self):
         return self._size
 
     def __iter__(self):
-        if self._read is not None:
-            # A retry of the request: the reader cannot give it again.
-            raise exception.BackendError(
-                vim_id=self._vim_id, reason='it asked for the image data '
-                                            'a second time')
-        self._read = 0
+        read = 0
         held = b''
-        while True:
-            piece = self._reader.read()
-            self._read += len(piece)
-            if self._read > self._size or not piece:
+        for piece in self._pieces():
+            read += len(piece)
+            if read > self._size:
                 break
             if held:
                 yield held
             held = piece
-        if self._read != self._size:
+        if read != self._size:
             raise exception.ChecksumMismatch(
                 name='size', declared=self._size,
                 actual='%s bytes' % ('more than %d' % self._size
-                                     if self._read > self._size
-                                     else self._read))
+                                     if read > self._size else read))
         yield held
 
 
@@ -658,21 +690,18 @@ class GlanceBackend(base.Backend):
         url = v2_path('images', image_id, 'file')
         headers = {'Content-Type': 'application/octet-stream'}
         # Sent once: keystoneauth would send it again after a 401 with a
-        # new service token, from where the reader is.
-        if not size:
-            # glanceclient reads a file-like ``data`` piece by piece and
-            # sends it chunked.
-            self._call(context, tenant_id, 'put', url, image_id=image_id,
-                       headers=headers, extra_headers=extra or None,
-                       data=reader, allow_reauth=False)
-            return
+        # new service token, from where the reader is. glanceclient would
+        # send a file-like body chunked in the reader's pieces, so the body
+        # goes through keystoneauth's own Adapter on the same session.
+        body = (_SizedBody(reader, size, self.vim.id) if size
+                else _Body(reader, self.vim.id,
+                           self.vim.options.upload_chunk_size))
         caller_token = self.vim.auth_mode == 'token'
         with self.translate(image_id, caller_token=caller_token):
             client = self.client(context, tenant_id, extra_headers=extra,
                                  adapter=ks_adapter.Adapter)
             resp = client.put(url, headers=headers, raise_exc=False,
-                              data=_SizedBody(reader, size, self.vim.id),
-                              allow_reauth=False)
+                              data=body, allow_reauth=False)
             if not resp.ok:
                 raise glance_exc.from_response(resp, resp.content)
 

@@ -1228,6 +1228,26 @@ class TestData(GlanceBackendTestCase):
         self.assertNotIn('Content-Length', request.headers)
         self.assertEqual(DATA, self.received())
 
+    def test_upload_of_an_unknown_size_in_the_vims_chunks(self):
+        # Chunks of at most the VIM's upload_chunk_size, whatever the
+        # reader's pieces; smaller pieces go as they are.
+        rest = 150000 - 2 * 65536
+        for most, data, piece, chunks in (
+                (64 * 1024, b'a' * 300010, 150000,
+                 [65536, 65536, rest, 65536, 65536, rest, 10]),
+                (4096, b'b' * 8191, 4096, [4096, 4095])):
+            self.config(upload_chunk_size=most, group=GROUP)
+            self.bodies[:] = []
+            self.backend.upload(self.context, 'p1', IMAGE_ID,
+                                _Pieces(data, piece))
+            self.assertEqual(chunks, [len(c) for c in self.bodies])
+            self.assertEqual(data, self.received())
+
+    def test_upload_of_an_unknown_size_is_not_sent_twice(self):
+        body = glance._Body(io.BytesIO(DATA), 'v1', 4096)
+        self.assertEqual(DATA, b''.join(body))
+        self.assertRaises(exception.BackendError, list, body)
+
     def test_upload_in_the_callers_identity(self):
         self.backend.upload(self.context, 'p7', IMAGE_ID, io.BytesIO(DATA))
         self.assertEqual('p7', self.last().headers['X-Project-Id'])
