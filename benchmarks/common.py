@@ -523,10 +523,28 @@ def loadavg():
     return '%.2f %.2f %.2f' % os.getloadavg()
 
 
+def machine_speed():
+    """sha512 MB/s of one core now: how fast this (shared) machine runs.
+
+    A shared machine's speed changes between runs (385 to 800 MB/s on
+    the same one): absolute figures (ms, CPU seconds) of two runs compare
+    only at about the same speed; ratios within a run hold better.
+    """
+    data = os.urandom(64 * MIB)
+    best = None
+    for _i in range(3):
+        start = time.perf_counter()
+        hashlib.sha512(data).digest()
+        took = time.perf_counter() - start
+        best = took if best is None else min(best, took)
+    return 64 * MIB / 1e6 / best
+
+
 def print_header(title):
     print(title)
-    print('machine: %d CPU(s); load average at start: %s' % (
-        os.cpu_count() or 0, loadavg()))
+    print('machine: %d CPU(s); load average at start: %s; sha512 on one '
+          'core: %.0f MB/s' % (os.cpu_count() or 0, loadavg(),
+                               machine_speed()))
     print('mcimage: %s' % mcimage_version())
     print('mcimage servers: from %s (pip install -e . gunicorn)'
           % SERVER_VENV)
