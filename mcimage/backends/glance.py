@@ -49,6 +49,7 @@ from urllib3 import exceptions as urllib3_exc
 from mcimage.backends import base
 from mcimage.backends import service_user
 from mcimage.common import exception
+from mcimage.common import utils
 from mcimage.conf import vims as vims_conf
 
 LOG = logging.getLogger(__name__)
@@ -115,14 +116,7 @@ class _Body(object):
             yield piece
 
     def __iter__(self):
-        most = self._chunk_size
-        for piece in self._pieces():
-            if len(piece) <= most:
-                yield piece
-                continue
-            view = memoryview(piece)
-            for start in range(0, len(view), most):
-                yield view[start:start + most]
+        return utils.at_most(self._pieces(), self._chunk_size)
 
 
 class _SizedBody(_Body):

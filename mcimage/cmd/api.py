@@ -29,6 +29,7 @@ from oslo_log import log as logging
 from mcimage.api import app as api_app
 from mcimage.common import exception
 from mcimage.common import service
+from mcimage.common import utils
 from mcimage import wsgi
 
 CONF = cfg.CONF
@@ -55,13 +56,7 @@ class _SmallWrites(object):
         self._body = body
 
     def __iter__(self):
-        for chunk in self._body:
-            if len(chunk) <= WRITE_SIZE:
-                yield chunk
-                continue
-            view = memoryview(chunk)
-            for start in range(0, len(view), WRITE_SIZE):
-                yield view[start:start + WRITE_SIZE]
+        return utils.at_most(self._body, WRITE_SIZE)
 
     def close(self):
         close = getattr(self._body, 'close', None)

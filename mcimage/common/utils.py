@@ -72,3 +72,17 @@ class IteratorReader(object):
         close = getattr(self._pieces, 'close', None)
         if close is not None:
             close()
+
+
+def at_most(pieces, size):
+    """``pieces`` (bytes-like), each longer than ``size`` cut into slices.
+
+    The slices are memoryviews of the piece: nothing is copied.
+    """
+    for piece in pieces:
+        if len(piece) <= size:
+            yield piece
+            continue
+        view = memoryview(piece)
+        for start in range(0, len(view), size):
+            yield view[start:start + size]

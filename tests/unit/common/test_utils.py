@@ -35,3 +35,15 @@ class TestIsTrace(base.TestCase):
         self.assertTrue(utils.is_trace({'pid': os.getpid()}))
         self.assertTrue(utils.is_trace({'pid': None}))
         self.assertTrue(utils.is_trace({}))
+
+
+class TestAtMost(base.TestCase):
+
+    def test_longer_pieces_are_cut_shorter_pass_as_they_are(self):
+        short = bytes(b'0123')
+        out = list(utils.at_most([b'abcdefghij', b'x' * 10, b'', short], 4))
+        self.assertEqual([b'abcd', b'efgh', b'ij', b'xxxx', b'xxxx', b'xx',
+                          b'', b'0123'], [bytes(p) for p in out])
+        # The short ones are the very objects given, the cut ones views.
+        self.assertIs(short, out[-1])
+        self.assertIsInstance(out[0], memoryview)
