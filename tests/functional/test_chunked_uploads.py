@@ -14,7 +14,8 @@
 
 An ONAP upload that declares no size goes to Glance chunked, in chunks of
 at most the VIM's upload_chunk_size: every size round-trips, and one
-refused at its end or by Glance mid-way leaves nothing in Glance.
+refused at its end or by Glance mid-way leaves nothing in Glance. So
+does a URL import whose source sends no Content-Length.
 """
 
 import hashlib
@@ -25,6 +26,7 @@ import requests
 from tests.functional import base
 from tests.functional.fixtures import forms
 from tests.functional import test_onap_upload
+from tests.functional import test_tasks
 
 
 class ChunkedUploads(object):
@@ -123,3 +125,17 @@ class TestGlanceCapMidStream(ChunkedUploads, base.FunctionalTestCase):
             self.assertError(resp, 413)
             self.assertEqual([], self.glance_images())
         self.assertRoundTrip(os.urandom(1048576))
+
+
+class TestUnsizedURLImport(test_tasks.TaskTestCase):
+    """A URL source without a Content-Length, imported to two Glances."""
+
+    def test_import_round_trips(self):
+        task = self.wait(self.create({
+            'import_from': self.web.url('/unsized/disk.img'),
+            'import_from_format': 'raw', 'targets': self.both()}
+        ).json()['id'])
+        self.assertEqual('success', task['status'], task)
+        for target in task['result']['targets']:
+            self.assertHolds(target['vim_id'], target['image_id'],
+                             self.data)
