@@ -25,11 +25,17 @@ import requests
 
 from tests.functional import base
 from tests.functional.fixtures import forms
+from tests.functional import test_image_put
 from tests.functional import test_onap_upload
 from tests.functional import test_tasks
 
 
-class ChunkedUploads(object):
+def in_pieces(data, size):
+    """``data`` in pieces of ``size``, which requests sends chunked."""
+    return (data[i:i + size] for i in range(0, len(data), size))
+
+
+class ChunkedUploads(test_image_put.ImageCalls):
 
     def upload(self, data, fields=(), pieces=None):
         """An ONAP upload of ``data`` without a size, sent in ``pieces``."""
@@ -39,7 +45,7 @@ class ChunkedUploads(object):
             list(fields.items()), 'c.img', data)
         body = form
         if pieces:
-            body = (form[i:i + pieces] for i in range(0, len(form), pieces))
+            body = in_pieces(form, pieces)
         return requests.post(self.images_url() + '/file', data=body,
                              timeout=120,
                              headers=self.headers(**{'Content-Type': ctype}))
@@ -99,6 +105,20 @@ class TestChunkedUploads(ChunkedUploads, base.FunctionalTestCase):
         self.assertEqual([], self.glance_images())
         self.assertRoundTrip(data)
 
+    def test_glance_endpoint_put_chunked(self):
+        data = os.urandom(3 * 1024 * 1024 + 9)
+        image_id = self.create()
+        resp = requests.put(
+            self.mcimage.url('/glance/%s/v2/images/%s/file'
+                             % (self.VIM, image_id)),
+            data=in_pieces(data, 100003), timeout=120,
+            headers=self.headers(**{
+                'Content-Type': 'application/octet-stream'}))
+        self.assertEqual(204, resp.status_code, resp.text)
+        recorded = self.glance.get_image(image_id, self.tenant)
+        self.assertEqual('active', recorded['status'])
+        self.assertEqual(hashlib.md5(data).hexdigest(), recorded['checksum'])
+
 
 class TestSmallChunks(ChunkedUploads, base.FunctionalTestCase):
     """The VIM's upload_chunk_size at its least."""
@@ -120,11 +140,19 @@ class TestGlanceCapMidStream(ChunkedUploads, base.FunctionalTestCase):
     EXTRA_CONF = '[upload]\nimage_size_cap = 33554432\n'
 
     def test_glance_cap_answered_and_nothing_left(self):
+        self.expect_no_mcimage_errors()
         for size in (1048576 + 1, 8 * 1024 * 1024):
             resp = self.upload(os.urandom(size))
-            self.assertError(resp, 413)
+            self.assertError(resp, 413, 'image is too large')
             self.assertEqual([], self.glance_images())
         self.assertRoundTrip(os.urandom(1048576))
+        # A PUT of a record's data: the record stays queued.
+        image_id = self.create()
+        resp = self.put(image_id, in_pieces(os.urandom(4 * 1048576), 65536))
+        self.assertError(resp, 413, 'image is too large')
+        self.assertEqual('queued', self.status(image_id))
+        resp = self.put(image_id, in_pieces(b'small' * 1000, 999))
+        self.assertEqual(204, resp.status_code, resp.text)
 
 
 class TestUnsizedURLImport(test_tasks.TaskTestCase):
