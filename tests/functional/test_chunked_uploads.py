@@ -27,6 +27,7 @@ from tests.functional import base
 from tests.functional.fixtures import forms
 from tests.functional import test_image_put
 from tests.functional import test_onap_upload
+from tests.functional import test_sized_uploads
 from tests.functional import test_tasks
 
 
@@ -99,6 +100,13 @@ class TestChunkedUploads(ChunkedUploads, base.FunctionalTestCase):
                              data=body[:len(body) // 2], timeout=60,
                              headers=self.headers(**{'Content-Type': ctype}))
         self.assertError(resp, 400)
+        self.assertEqual([], self.glance_images())
+        # The client gone mid-file, its Content-Length not reached.
+        answer = test_sized_uploads.send_short(
+            self.images_url() + '/file', self.headers(**{
+                'Content-Type': ctype}), len(body), body[:len(body) // 2])
+        self.assertTrue(answer.startswith(b'HTTP/1.1 400 '), answer[:300])
+        self.assertIn(b'could not be read to its end', answer)
         self.assertEqual([], self.glance_images())
         resp = self.upload(os.urandom(33554432 + 1))
         self.assertError(resp, 413, 'image_size_cap')
