@@ -684,7 +684,9 @@ class GlanceBackend(base.Backend):
         url = v2_path('images', image_id, 'file')
         headers = {'Content-Type': 'application/octet-stream'}
         # Sent once: keystoneauth would send it again after a 401 with a
-        # new service token, from where the reader is. glanceclient would
+        # new service token, or after a 503 with the VIM's
+        # status_code_retries, from where the reader is (the VIM's answer
+        # is what the caller needs). glanceclient would
         # send a file-like body chunked in the reader's pieces, so the body
         # goes through keystoneauth's own Adapter on the same session.
         body = (_SizedBody(reader, size, self.vim.id) if size
@@ -695,7 +697,8 @@ class GlanceBackend(base.Backend):
             client = self.client(context, tenant_id, extra_headers=extra,
                                  adapter=ks_adapter.Adapter)
             resp = client.put(url, headers=headers, raise_exc=False,
-                              data=body, allow_reauth=False)
+                              data=body, allow_reauth=False,
+                              status_code_retries=0)
             if not resp.ok:
                 raise glance_exc.from_response(resp, resp.content)
 

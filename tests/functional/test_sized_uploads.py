@@ -33,6 +33,39 @@ from tests.functional import test_onap_upload
 from tests.functional import test_tasks
 
 
+def send_short(url, headers, declared, body):
+    """A PUT or POST of ``declared`` bytes, but only ``body``, then closed.
+
+    The method is PUT unless ``headers`` name a multipart Content-Type.
+    """
+    url = urllib.parse.urlsplit(url)
+    method = ('POST' if headers.get('Content-Type', '').startswith(
+        'multipart/') else 'PUT')
+    sock = socket.create_connection((url.hostname, url.port), timeout=30)
+    try:
+        head = ['%s %s HTTP/1.1' % (method, url.path),
+                'Host: %s' % url.netloc,
+                'Content-Length: %d' % declared,
+                'Connection: close']
+        head += ['%s: %s' % item for item in headers.items()]
+        sock.sendall(('\r\n'.join(head) + '\r\n\r\n').encode())
+        sock.sendall(body)
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(60)
+        answer = b''
+        try:
+            while True:
+                piece = sock.recv(65536)
+                if not piece:
+                    break
+                answer += piece
+        except ConnectionResetError:
+            pass
+        return answer
+    finally:
+        sock.close()
+
+
 class TestSizedUploads(test_image_put.ImageCalls, base.FunctionalTestCase):
 
     EXTRA_CONF = '[upload]\nimage_size_cap = 33554432\n'
@@ -47,50 +80,22 @@ class TestSizedUploads(test_image_put.ImageCalls, base.FunctionalTestCase):
         self.assertEqual('active', image['status'])
         self.assertEqual(hashlib.md5(data).hexdigest(), image['checksum'])
 
-    def send_short(self, path, headers, declared, sent):
-        """``sent`` of ``declared`` bytes, then the connection closed."""
-        url = urllib.parse.urlsplit(self.mcimage.url(path))
-        sock = socket.create_connection((url.hostname, url.port),
-                                        timeout=30)
-        try:
-            head = ['PUT %s HTTP/1.1' % url.path,
-                    'Host: %s' % url.netloc,
-                    'Content-Length: %d' % declared,
-                    'Connection: close']
-            head += ['%s: %s' % item for item in headers.items()]
-            sock.sendall(('\r\n'.join(head) + '\r\n\r\n').encode())
-            sock.sendall(b'\0' * sent)
-            sock.shutdown(socket.SHUT_WR)
-            sock.settimeout(60)
-            answer = b''
-            try:
-                while True:
-                    piece = sock.recv(65536)
-                    if not piece:
-                        break
-                    answer += piece
-            except ConnectionResetError:
-                pass
-            return answer
-        finally:
-            sock.close()
-
     def test_short_body_leaves_record_queued(self):
         self.expect_no_mcimage_errors()
         image_id = self.create()
-        path = urllib.parse.urlsplit(
-            self.images_url() + '/%s/file' % image_id).path
-        answer = self.send_short(path, self.headers(**{
-            'Content-Type': 'application/octet-stream'}),
-            declared=4 * 1024 * 1024, sent=3 * 1024 * 1024)
+        answer = send_short(
+            self.images_url() + '/%s/file' % image_id, self.headers(**{
+                'Content-Type': 'application/octet-stream'}),
+            declared=4 * 1024 * 1024, body=b'\0' * 3 * 1024 * 1024)
         self.assertTrue(answer.startswith(b'HTTP/1.1 400 '), answer[:300])
         self.assertIn(b'could not be read to its end', answer)
         self.assertEqual('queued', self.status(image_id))
         # The same through the Glance endpoint.
-        answer = self.send_short(
-            '/glance/%s/v2/images/%s/file' % (self.VIM, image_id),
+        answer = send_short(
+            self.mcimage.url('/glance/%s/v2/images/%s/file'
+                             % (self.VIM, image_id)),
             self.headers(**{'Content-Type': 'application/octet-stream'}),
-            declared=4 * 1024 * 1024, sent=1024 * 1024 + 1)
+            declared=4 * 1024 * 1024, body=b'\0' * (1024 * 1024 + 1))
         self.assertTrue(answer.startswith(b'HTTP/1.1 400 '), answer[:300])
         self.assertIn(b'could not be read to its end', answer)
         self.assertEqual('queued', self.status(image_id))

@@ -1248,6 +1248,31 @@ class TestData(GlanceBackendTestCase):
         self.assertEqual(DATA, b''.join(body))
         self.assertRaises(exception.BackendError, list, body)
 
+    def test_upload_answered_503_is_not_retried(self):
+        # The VIM's status_code_retries cannot resend a body read once:
+        # the caller gets the VIM's 503, not a second read refused.
+        self.config(status_code_retries=2, group=GROUP)
+
+        def unavailable(request, answer):
+            # Read as the VIM reads it, then refused.
+            self.bodies.extend(request.body)
+            answer.status_code = 503
+            answer.headers['Content-Type'] = 'text/plain; charset=UTF-8'
+            return (b'503 Service Unavailable\n\nThe Keystone service is '
+                    b'temporarily unavailable.\n\n   ')
+
+        self.wire.register_uri('PUT', ENDPOINT + '/v2/images/%s/file' %
+                               IMAGE_ID, content=unavailable)
+        for size in (None, len(DATA)):
+            self.forget()
+            e = self.assertRaises(
+                exception.BackendUnavailable, self.backend.upload,
+                self.context, 'p1', IMAGE_ID, io.BytesIO(DATA), size=size)
+            self.assertIn('temporarily unavailable', str(e))
+            self.assertEqual(1, len(self.requests()))
+            self.assertEqual(DATA, self.received())
+            self.bodies[:] = []
+
     def test_upload_in_the_callers_identity(self):
         self.backend.upload(self.context, 'p7', IMAGE_ID, io.BytesIO(DATA))
         self.assertEqual('p7', self.last().headers['X-Project-Id'])
