@@ -104,10 +104,13 @@ class _Body(object):
     def _pieces(self):
         """The reader's pieces, up to its end, once."""
         if self._started:
-            # A retry of the request: the reader cannot give it again.
-            raise exception.BackendError(
-                vim_id=self._vim_id, reason='it asked for the image data '
-                                            'a second time')
+            # keystoneauth sends the request again after the connection
+            # broke (the VIM's connect_retries): the reader cannot give the
+            # data again, so the upload ends as the VIM's failure it is.
+            raise exception.BackendUnavailable(
+                'VIM %s broke off the upload of the image data, which '
+                'cannot be sent again; try again later.' % self._vim_id,
+                vim_id=self._vim_id)
         self._started = True
         while True:
             piece = self._reader.read()

@@ -1218,7 +1218,7 @@ class TestData(GlanceBackendTestCase):
         # A retry would send the rest of the reader as the whole image.
         body = glance._SizedBody(io.BytesIO(DATA), len(DATA), 'v1')
         self.assertEqual(DATA, b''.join(body))
-        self.assertRaises(exception.BackendError, list, body)
+        self.assertRaises(exception.BackendUnavailable, list, body)
 
     def test_upload_of_an_unknown_size(self):
         self.backend.upload(self.context, 'p1', IMAGE_ID, io.BytesIO(DATA))
@@ -1246,7 +1246,7 @@ class TestData(GlanceBackendTestCase):
     def test_upload_of_an_unknown_size_is_not_sent_twice(self):
         body = glance._Body(io.BytesIO(DATA), 'v1', 4096)
         self.assertEqual(DATA, b''.join(body))
-        self.assertRaises(exception.BackendError, list, body)
+        self.assertRaises(exception.BackendUnavailable, list, body)
 
     def test_upload_answered_503_is_not_retried(self):
         # The VIM's status_code_retries cannot resend a body read once:
@@ -1272,6 +1272,28 @@ class TestData(GlanceBackendTestCase):
             self.assertEqual(1, len(self.requests()))
             self.assertEqual(DATA, self.received())
             self.bodies[:] = []
+
+    def test_upload_broken_off_and_retried_is_the_vims_failure(self):
+        # The VIM's connect_retries send the request again after the
+        # connection broke mid-body: the data cannot come a second time,
+        # and the caller learns the VIM failed (503), not that mcimage did.
+        self.config(connect_retries=1, connect_retry_delay=0, group=GROUP)
+
+        def broken(request, answer):
+            for piece in request.body:
+                self.bodies.append(piece)
+                break
+            raise requests.exceptions.ConnectionError('reset by peer')
+
+        self.wire.register_uri('PUT', ENDPOINT + '/v2/images/%s/file' %
+                               IMAGE_ID, content=broken)
+        for size in (None, len(DATA)):
+            self.forget()
+            e = self.assertRaises(
+                exception.BackendUnavailable, self.backend.upload,
+                self.context, 'p1', IMAGE_ID, io.BytesIO(DATA), size=size)
+            self.assertIn('broke off the upload', str(e))
+            self.assertEqual(2, len(self.requests()))
 
     def test_upload_in_the_callers_identity(self):
         self.backend.upload(self.context, 'p7', IMAGE_ID, io.BytesIO(DATA))
