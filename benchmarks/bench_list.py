@@ -17,7 +17,7 @@ at most 5 ms later (median) than ``GET /v2/images?limit=20`` straight to
 the same Glance under uWSGI, asked by the same identity for the same
 tenant, under the embedded server and under gunicorn alike. With
 ``--profile N`` it then samples the embedded mcimage-api with py-spy during
-N more requests and prints where its time goes::
+N more requests and prints where its CPU goes, by layer and by library::
 
     .venv/bin/python -m benchmarks.bench_list [--requests 100]
         [--rounds 5] [--images 60]
@@ -39,30 +39,51 @@ from benchmarks import common
 VIM = common.VIMS[0]
 LIMIT = 20
 TARGET_MS = 5.0
-# Where a py-spy sample of mcimage-api is counted: the first of these
-# found from the innermost frame outwards names it.
-# Leaf frames of a thread that waits (for a request, a lock or a reply):
-# py-spy cannot tell these idle on every kernel, so they are not counted.
-WAITING_LEAVES = ('Condition.wait', 'EpollSelector.select',
-                  'SocketIO.readinto', 'socket.accept', 'select (',
-                  'Event.wait', 'Thread.join')
-PROFILE_CATEGORIES = [
-    ('logging', ('/logging/', 'oslo_log/')),
-    ('JSON encode/decode', ('/json/', 'oslo_serialization/jsonutils')),
+# py-spy samples of mcimage-api are those of the thread that holds the GIL
+# (--gil): the process's Python CPU, which is where a list request's time
+# goes (its latency over straight follows that CPU). Each is counted twice:
+# under the innermost layer its stack reaches (the first of PROFILE_LAYERS
+# with a frame in the stack: a frame of the call to the VIM makes it "the
+# call to the VIM" whatever called it), and under the library of its
+# innermost frame (the first of PROFILE_LIBRARIES, from that frame out).
+# py-spy names a frame "function (path:line)", the path relative to its
+# sys.path entry: "(json/" is the standard library's json package.
+PROFILE_LAYERS = [
+    ('the call to the VIM (glanceclient, keystoneauth1, requests, '
+     'urllib3, http.client)',
+     ('glanceclient/', 'keystoneauth1/', 'requests/', 'urllib3/',
+      '(http/client.py')),
+    ('mcimage: controllers, services, policy, views',
+     ('mcimage/api/controllers/', 'mcimage/api/views',
+      'mcimage/api/validation', 'mcimage/api/utils', 'mcimage/api/forms',
+      'mcimage/api/hooks', 'mcimage/api/versions', 'mcimage/images/',
+      'mcimage/tasks/', 'mcimage/common/', 'mcimage/backends/',
+      'mcimage/db/', 'mcimage/store/')),
+    ('Pecan, WebOb, Paste, middleware',
+     ('pecan/', 'webob/', 'paste/', 'oslo_middleware/',
+      'mcimage/api/middleware', 'mcimage/api/app')),
+    ('the HTTP server (cheroot)', ('cheroot/', 'mcimage/cmd/api')),
+]
+PROFILE_LIBRARIES = [
+    ('logging', ('(logging/', 'oslo_log/')),
+    ('JSON encode/decode', ('(json/', 'oslo_serialization/jsonutils')),
     ('JSON Schema validation', ('jsonschema/', 'referencing/',
                                 'mcimage/api/validation')),
     ('oslo.policy', ('oslo_policy/',)),
-    ('HTTP to Glance (requests, urllib3, http.client, socket)',
-     ('requests/', 'urllib3/', '/http/client.py', '/socket.py',
-      '/ssl.py', '/selectors.py')),
-    ('keystoneauth1 session/adapter', ('keystoneauth1/',)),
+    ('HTTP client (requests, urllib3, http.client, email, socket)',
+     ('requests/', 'urllib3/', '(http/client.py', '(email/',
+      '(socket.py', '(ssl.py')),
+    ('keystoneauth1', ('keystoneauth1/',)),
     ('glanceclient', ('glanceclient/',)),
     ('oslo.config', ('oslo_config/',)),
     ('mcimage', ('mcimage/',)),
     ('Pecan, WebOb, Paste, oslo.middleware',
-     ('pecan/', 'webob/', 'paste/', 'oslo_middleware/', 'routes/')),
-    ('cheroot (HTTP server)', ('cheroot/',)),
+     ('pecan/', 'webob/', 'paste/', 'oslo_middleware/')),
+    ('cheroot', ('cheroot/',)),
+    ('threads, queues, selectors', ('(threading.py', '(queue.py',
+                                    '(selectors.py')),
 ]
+PROFILE_RATE = 1000
 
 
 def fill_tenant(client, glance, tenant, count):
@@ -135,13 +156,14 @@ def one_round(sides, requests_each):
 def profile(mcimage, side, count, out_file):
     """py-spy record of mcimage-api during ``count`` list requests.
 
-    Returns {category: samples} and the total, from py-spy's raw
-    (collapsed stacks) output; idle threads are not sampled.
+    Returns read_profile()'s counts of the samples that hold the GIL, and
+    the CPU seconds the process used meanwhile.
     """
     py_spy = shutil.which('py-spy') or os.path.join(
         os.path.dirname(sys.executable), 'py-spy')
     proc = subprocess.Popen(
-        [py_spy, 'record', '--pid', str(mcimage.pid), '--rate', '1000',
+        [py_spy, 'record', '--pid', str(mcimage.pid),
+         '--rate', str(PROFILE_RATE), '--gil', '--nonblocking',
          '--format', 'raw', '--output', out_file],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, start_new_session=True)
@@ -150,8 +172,10 @@ def profile(mcimage, side, count, out_file):
         if proc.poll() is not None:
             raise common.BenchError('py-spy exited %s: %s' % (
                 proc.returncode, proc.stderr.read().decode()[-1000:]))
+        cpu = common.cpu_seconds([mcimage.pid])
         for _i in range(count):
             side.get()
+        cpu = common.cpu_seconds([mcimage.pid]) - cpu
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
@@ -160,11 +184,28 @@ def profile(mcimage, side, count, out_file):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-    return read_profile(out_file)
+    return read_profile(out_file), cpu
+
+
+def _layer(frames):
+    for name, needles in PROFILE_LAYERS:
+        if any(n in frame for frame in frames for n in needles):
+            return name
+    return 'other'
+
+
+def _library(frames):
+    for frame in reversed(frames):
+        for name, needles in PROFILE_LIBRARIES:
+            if any(n in frame for n in needles):
+                return name
+    return 'other'
 
 
 def read_profile(path):
-    by_category = collections.Counter()
+    """({layer: samples}, {library: samples}, {leaf: samples}, total)."""
+    by_layer = collections.Counter()
+    by_library = collections.Counter()
     by_leaf = collections.Counter()
     total = 0
     with open(path) as f:
@@ -173,20 +214,13 @@ def read_profile(path):
             if not stack:
                 continue
             samples = int(count)
-            frames = stack.split(';')
-            if frames[-1].startswith(WAITING_LEAVES):
-                continue
+            # The first frame is py-spy's name of the thread.
+            frames = stack.split(';')[1:] or ['(unknown)']
             total += samples
-            category = 'other'
-            for frame in reversed(frames):
-                found = [name for name, needles in PROFILE_CATEGORIES
-                         if any(n in frame for n in needles)]
-                if found:
-                    category = found[0]
-                    break
-            by_category[category] += samples
+            by_layer[_layer(frames)] += samples
+            by_library[_library(frames)] += samples
             by_leaf[frames[-1]] += samples
-    return by_category, by_leaf, total
+    return by_layer, by_library, by_leaf, total
 
 
 def check_same_page(sides):
@@ -204,14 +238,21 @@ def check_same_page(sides):
 
 def print_profile(mcimage, side, count, workdir):
     out_file = os.path.join(workdir, 'mcimage-list.pyspy.txt')
-    by_category, by_leaf, total = profile(mcimage, side, count, out_file)
+    (by_layer, by_library, by_leaf, total), cpu = profile(
+        mcimage, side, count, out_file)
     print()
     print('py-spy profile of the embedded mcimage-api over %d more list '
-          'requests: %d busy samples at 1 kHz (waiting frames left out)' % (
-              count, total))
-    print('  by the innermost library in the stack:')
-    for name, samples in by_category.most_common():
-        print('  %5.1f%%  %s' % (100.0 * samples / max(total, 1), name))
+          'requests: %d samples holding the GIL at %d Hz, %.2f ms per '
+          'request (its CPU meanwhile, py-spy slowing it: %.2f ms per '
+          'request)' % (count, total, PROFILE_RATE,
+                        1000.0 * total / PROFILE_RATE / count,
+                        1000.0 * cpu / count))
+    for title, counter in (('by layer', by_layer),
+                           ('by the library of the innermost frame',
+                            by_library)):
+        print('  %s:' % title)
+        for name, samples in counter.most_common():
+            print('  %5.1f%%  %s' % (100.0 * samples / max(total, 1), name))
     print('  top frames (self time):')
     for frame, samples in by_leaf.most_common(12):
         print('  %5.1f%%  %s' % (100.0 * samples / max(total, 1),
