@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The C allocator of an API process, set for streaming image data.
+"""The C allocator of a WSGI server's process, set for streaming image data.
 
 WSGI servers read request bodies into buffers of up to a MiB. glibc hands
 blocks that large out as their own mappings and, once they are freed,
@@ -18,15 +18,17 @@ gives the memory back to the kernel; the next block faults it in again,
 page by page. Under gunicorn, which allocates its buffers anew for each
 connection, that cost mcimage-api 2.0-2.5 system CPU seconds per GiB
 uploaded against 0.5 with the two thresholds below
-(doc/source/contributor/data-path.rst). The same values can be given as
-glibc's MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ environment
-variables or GLIBC_TUNABLES; when any of them is set, the operator's
-values stand.
+(doc/source/contributor/data-path.rst). The processes that serve
+mcimage.wsgi.api set them; the embedded mcimage-api does not: it gained
+no CPU from them, and they kept its RSS up to 100 MiB at the peak. The
+same values can be given as glibc's MALLOC_MMAP_THRESHOLD_ and
+MALLOC_TRIM_THRESHOLD_ environment variables or GLIBC_TUNABLES; when any
+of them is set, the operator's values stand.
 
 The heap then keeps the pages of buffers freed below its top: over the
-benchmark's thirty-odd 1 GiB transfers the embedded server's RSS crept up
-by 5 MiB, to 100 MiB. ``release_free_memory`` gives them back (glibc's
-malloc_trim); each process calls it every RELEASE_INTERVAL seconds
+benchmark's thirty-odd 1 GiB transfers a process's RSS crept up by 5 MiB.
+``release_free_memory`` gives them back (glibc's malloc_trim); each
+process calls it every RELEASE_INTERVAL seconds
 (mcimage.common.service.BackgroundService), which costs a few page faults
 when a transfer takes them again.
 """

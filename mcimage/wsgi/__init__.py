@@ -21,7 +21,6 @@ from mcimage.api import app as api_app
 from mcimage.api import middleware
 from mcimage import backends
 from mcimage.common import exception
-from mcimage.common import malloc
 from mcimage.common import policy
 from mcimage.common import service
 from mcimage.images import staging
@@ -78,7 +77,6 @@ def init_application():
     backends.init()
     policy.init()
     service.check_database()
-    malloc.tune_for_streaming()
     app = api_app.load_app()
     if staging.enabled():
         # A staging store that cannot work stops the start, naming why.

@@ -37,6 +37,7 @@ import threading
 from oslo_log import log as logging
 
 from mcimage.common import exception
+from mcimage.common import malloc
 from mcimage.common import service
 from mcimage import wsgi
 
@@ -63,7 +64,11 @@ def application(environ, start_response):
     if _APPLICATION is None:
         with _LOCK:
             if _APPLICATION is None:
-                _APPLICATION = wsgi.init_application()
+                app = wsgi.init_application()
+                # A WSGI server's own buffers (doc/source/contributor/
+                # data-path.rst); mcimage-api keeps glibc's defaults.
+                malloc.tune_for_streaming()
+                _APPLICATION = app
     return _APPLICATION(environ, start_response)
 
 

@@ -228,6 +228,24 @@ class TestProcesses(base.TestCase):
             'app = wsgi.init_application()\n'
             'print(callable(app), threading.active_count())'))
 
+    def test_only_a_wsgi_servers_process_sets_malloc_up(self):
+        # mcimage-api builds its app with init_application and keeps
+        # glibc's thresholds; mcimage.wsgi.api sets them once, for the
+        # WSGI server's buffers.
+        self.assertEqual('0 1', self._in_an_api_process(
+            'import webob\n'
+            'from mcimage.common import malloc\n'
+            'from mcimage import wsgi\n'
+            'calls = []\n'
+            'malloc.tune_for_streaming = lambda: calls.append(1)\n'
+            'wsgi.init_application()\n'
+            'built = len(calls)\n'
+            'for _ in range(2):\n'
+            '    req = webob.Request.blank("/")\n'
+            '    resp = req.get_response(api.application)\n'
+            '    assert resp.status_int in (200, 300), resp.status\n'
+            'print(built, len(calls))'))
+
     def test_api_loads_the_task_engine_at_its_first_task_only(self):
         # taskflow, its graph library, Redis and alembic: about 25 MiB an
         # API process serving no task does not hold.
