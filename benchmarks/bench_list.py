@@ -153,16 +153,23 @@ def one_round(sides, requests_each):
 
 # -- profile ---------------------------------------------------------------
 
+def _py_spy():
+    """py-spy's path: on the PATH or beside this Python, else None."""
+    found = shutil.which('py-spy')
+    if found:
+        return found
+    beside = os.path.join(os.path.dirname(sys.executable), 'py-spy')
+    return beside if os.access(beside, os.X_OK) else None
+
+
 def profile(mcimage, side, count, out_file):
     """py-spy record of mcimage-api during ``count`` list requests.
 
     Returns read_profile()'s counts of the samples that hold the GIL, and
     the CPU seconds the process used meanwhile.
     """
-    py_spy = shutil.which('py-spy') or os.path.join(
-        os.path.dirname(sys.executable), 'py-spy')
     proc = subprocess.Popen(
-        [py_spy, 'record', '--pid', str(mcimage.pid),
+        [_py_spy(), 'record', '--pid', str(mcimage.pid),
          '--rate', str(PROFILE_RATE), '--gil', '--nonblocking',
          '--format', 'raw', '--output', out_file],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -337,6 +344,11 @@ def main(argv=None):
     if args.requests < 1 or args.images <= LIMIT or args.warmup < 1:
         parser.error('--requests and --warmup must be at least 1, --images '
                      'more than %d' % LIMIT)
+    if args.profile and _py_spy() is None:
+        # Found out before the servers start, not after the rounds.
+        parser.error('--profile needs py-spy on the PATH or beside %s '
+                     '(%s -m pip install py-spy)'
+                     % (sys.executable, sys.executable))
     return common.run_main(args, run, 'mcimage-bench-list-')
 
 

@@ -13,6 +13,8 @@
 import os
 import tempfile
 
+import fixtures
+
 from benchmarks import bench_list
 from tests import base
 
@@ -64,3 +66,26 @@ class TestReadProfile(base.TestCase):
         self.assertEqual(1, by_library['cheroot'])
         self.assertEqual(1, by_library['other'])
         self.assertEqual(7, by_leaf['loads (json/__init__.py:346)'])
+
+
+class TestProfileNeedsPySpy(base.TestCase):
+    """--profile without py-spy is refused before any server starts."""
+
+    def test_refused_with_the_install_command(self):
+        self.useFixture(fixtures.MockPatch('shutil.which', return_value=None))
+        self.useFixture(fixtures.MockPatch('os.access', return_value=False))
+        run_main = self.useFixture(fixtures.MockPatch(
+            'benchmarks.common.run_main')).mock
+        stderr = self.useFixture(fixtures.StringStream('stderr'))
+        self.useFixture(fixtures.MonkeyPatch('sys.stderr', stderr.stream))
+        exc = self.assertRaises(SystemExit, bench_list.main,
+                                ['--profile', '10'])
+        self.assertEqual(2, exc.code)
+        self.assertIn('-m pip install py-spy', stderr.getDetails()[
+            'stderr'].as_text())
+        run_main.assert_not_called()
+
+    def test_found_beside_python(self):
+        self.useFixture(fixtures.MockPatch('shutil.which', return_value=None))
+        self.useFixture(fixtures.MockPatch('os.access', return_value=True))
+        self.assertTrue(bench_list._py_spy().endswith('/py-spy'))
