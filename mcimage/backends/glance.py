@@ -89,9 +89,9 @@ class _Body(object):
     """``reader``'s data as a request body, sent chunked.
 
     Glance under uWSGI reads a chunked body a chunk at a time into a buffer
-    it slices at each read of its store, so a chunk larger than that read
-    costs it a copy of the rest at every slice: chunks are cut to at most
-    ``chunk_size``, the VIM's upload_chunk_size
+    it slices at each read of its store, so a chunk that does not match
+    that read costs it copies at every slice: chunks are cut again to
+    exactly ``chunk_size``, the VIM's upload_chunk_size, but the last
     (doc/source/contributor/data-path.rst).
     """
 
@@ -119,7 +119,7 @@ class _Body(object):
             yield piece
 
     def __iter__(self):
-        return utils.at_most(self._pieces(), self._chunk_size)
+        return utils.exact_pieces(self._pieces(), self._chunk_size)
 
 
 class _SizedBody(_Body):

@@ -86,3 +86,31 @@ def at_most(pieces, size):
         view = memoryview(piece)
         for start in range(0, len(view), size):
             yield view[start:start + size]
+
+
+def exact_pieces(pieces, size):
+    """``pieces`` (bytes) cut again into pieces of ``size``, the last shorter.
+
+    Where a piece lines up, its slices are memoryviews of it; only the
+    bytes that straddle two pieces are copied, joined into one. The pieces
+    must not change once given (bytes do not).
+    """
+    held, held_len = [], 0
+    for piece in pieces:
+        view = memoryview(piece)
+        start = 0
+        if held:
+            start = min(size - held_len, len(view))
+            held.append(view[:start])
+            held_len += start
+            if held_len < size:
+                continue
+            yield b''.join(held)
+            held, held_len = [], 0
+        end = start + (len(view) - start) // size * size
+        for at in range(start, end, size):
+            yield view[at:at + size]
+        if end < len(view):
+            held, held_len = [view[end:]], len(view) - end
+    if held:
+        yield b''.join(held)

@@ -1229,13 +1229,14 @@ class TestData(GlanceBackendTestCase):
         self.assertEqual(DATA, self.received())
 
     def test_upload_of_an_unknown_size_in_the_vims_chunks(self):
-        # Chunks of at most the VIM's upload_chunk_size, whatever the
-        # reader's pieces; smaller pieces go as they are.
-        rest = 150000 - 2 * 65536
-        for most, data, piece, chunks in (
-                (64 * 1024, b'a' * 300010, 150000,
-                 [65536, 65536, rest, 65536, 65536, rest, 10]),
-                (4096, b'b' * 8191, 4096, [4096, 4095])):
+        # Chunks of exactly the VIM's upload_chunk_size but the last,
+        # whatever the reader's pieces: larger ones cut, smaller ones
+        # joined (the multipart parser's pieces line up with nothing).
+        data = bytes(range(256)) * 1172
+        for most, piece, chunks in (
+                (64 * 1024, 150000, [65536] * 4 + [37888]),
+                (64 * 1024, 1000, [65536] * 4 + [37888]),
+                (4096, 4096, [4096] * 73 + [1024])):
             self.config(upload_chunk_size=most, group=GROUP)
             self.bodies[:] = []
             self.backend.upload(self.context, 'p1', IMAGE_ID,

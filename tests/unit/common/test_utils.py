@@ -47,3 +47,32 @@ class TestAtMost(base.TestCase):
         # The short ones are the very objects given, the cut ones views.
         self.assertIs(short, out[-1])
         self.assertIsInstance(out[0], memoryview)
+
+
+class TestExactPieces(base.TestCase):
+
+    def _cut(self, pieces, size):
+        return [bytes(p) for p in utils.exact_pieces(pieces, size)]
+
+    def test_every_piece_the_size_but_the_last(self):
+        pieces = [b'abcdefghij', b'', b'k', b'lmnopq', b'rstuvwxyz0123']
+        out = self._cut(pieces, 4)
+        self.assertEqual(b''.join(pieces), b''.join(out))
+        self.assertEqual([4] * 7 + [2], [len(p) for p in out])
+
+    def test_aligned_pieces_are_views_not_copies(self):
+        piece = b'x' * 8
+        out = list(utils.exact_pieces([piece, piece], 4))
+        self.assertEqual(4, len(out))
+        for view in out:
+            self.assertIsInstance(view, memoryview)
+            self.assertIs(piece, view.obj)
+
+    def test_many_small_pieces_are_joined(self):
+        out = self._cut([b'a'] * 10, 4)
+        self.assertEqual([b'aaaa', b'aaaa', b'aa'], out)
+
+    def test_nothing_and_exact_fit(self):
+        self.assertEqual([], self._cut([], 4))
+        self.assertEqual([], self._cut([b'', b''], 4))
+        self.assertEqual([b'abcd'], self._cut([b'ab', b'cd'], 4))
