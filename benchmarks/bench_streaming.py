@@ -127,27 +127,31 @@ def warm_up(bench, workdir):
     bench.clean()
 
 
-def one_round(bench, meter, round_no, verify, downloads_per_round):
-    """The timed transfers of one round, in rotated order."""
-    straight_id = None
+def one_round(bench, meter, round_no, verify, downloads_per_round,
+              download_id):
+    """The timed transfers of one round, in rotated order.
+
+    Every image uploaded is deleted once measured (and checked, when
+    ``verify``), so that each upload writes into memory the last one
+    freed (benchmarks/README.rst, "Fresh memory"); the downloads read
+    ``download_id``, uploaded untimed once for the whole run.
+    """
     for _label, phase, side, route in common.rotated(uploads(), round_no):
         func = bench.put if route == 'put' else bench.multipart
         _t, image_id = meter.measure(phase, func, side)
-        if side == 'straight':
-            straight_id = image_id
+        if verify:
+            # Untimed: hashing would add the same client CPU to every side.
+            bench.check_sha256('straight', image_id)
+        bench.clean()
     # A download takes half a second, so one stall of the machine moves
     # its time by half: several per round, each side in turn.
     for turn in range(downloads_per_round):
         for _label, phase, side in common.rotated(
                 downloads(), round_no + turn):
-            meter.measure(phase, bench.download, side, straight_id)
+            meter.measure(phase, bench.download, side, download_id)
     if verify:
-        # Untimed: hashing would add the same client CPU to every side.
-        for image_id in bench.images:
-            bench.check_sha256('straight', image_id)
         for kind in common.MCIMAGE_SERVERS:
-            bench.check_sha256(kind, straight_id)
-    bench.clean()
+            bench.check_sha256(kind, download_id)
     common.print_rounds(meter, round_no, [
         row[1] for row in uploads() + downloads()])
 
@@ -203,10 +207,17 @@ def run(args, workdir, servers):
     print('warm-up done; idle RSS %s' % ', '.join(
         '%s %.1f MiB' % item for item in idle.items()))
     print()
-    for round_no in range(1, args.rounds + 1):
-        one_round(bench, stack.meter, round_no,
-                  round_no == 1 or args.verify_all, args.downloads)
-        stack.check_alive()
+    _t, download_id = bench.put('straight')
+    bench.images.remove(download_id)
+    try:
+        for round_no in range(1, args.rounds + 1):
+            one_round(bench, stack.meter, round_no,
+                      round_no == 1 or args.verify_all, args.downloads,
+                      download_id)
+            stack.check_alive()
+    finally:
+        bench.images.append(download_id)
+        bench.clean()
     report(args, bench, stack.meter, idle)
 
 
