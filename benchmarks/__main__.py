@@ -19,6 +19,8 @@
 import importlib
 import sys
 
+from benchmarks import common
+
 BENCHMARKS = ('bench_multipart', 'bench_list', 'bench_streaming',
               'bench_fanout', 'bench_concurrent', 'bench_import')
 
@@ -33,14 +35,18 @@ def main(argv=None):
             BENCHMARKS), file=sys.stderr)
         return 2
     worst = 0
-    for name in BENCHMARKS:
-        print('=' * 20, name, '=' * 20)
-        sys.stdout.flush()
-        status = importlib.import_module('benchmarks.' + name).main([])
-        if status == 130:
-            return status
-        worst = max(worst, status)
-        print()
+    # Once for all of them (each benchmark would otherwise warm the
+    # memory the one before it freed).
+    with common.warm_memory() as warmed:
+        common.print_warmed(warmed)
+        for name in BENCHMARKS:
+            print('=' * 20, name, '=' * 20)
+            sys.stdout.flush()
+            status = importlib.import_module('benchmarks.' + name).main([])
+            if status == 130:
+                return status
+            worst = max(worst, status)
+            print()
     return worst
 
 

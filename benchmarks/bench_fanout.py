@@ -98,7 +98,7 @@ def run(args, workdir, servers):
                 meter.measure(phase, bench.sequential)
             else:
                 meter.measure(phase, bench.fanout, kind)
-            # benchmarks/README.rst, "Fresh memory".
+            # benchmarks/README.rst, "Warm memory".
             bench.clean()
         common.print_rounds(meter, round_no, [row[1] for row in sides()])
         stack.check_alive()

@@ -341,7 +341,7 @@ def one_round(importer, web, meter, payload, round_no):
                                     PAYLOAD, payload.size, payload.md5)
         lines.append('  %-28s %.3f s; %s' % (label, took,
                                              format_marks(marks)))
-        # benchmarks/README.rst, "Fresh memory".
+        # benchmarks/README.rst, "Warm memory".
         importer.clean()
     print('round %d, images checked (active, md5) and deleted; load average '
           '%s:' % (round_no, common.loadavg()))

@@ -133,7 +133,7 @@ def one_round(bench, meter, round_no, verify, downloads_per_round,
 
     Every image uploaded is deleted once measured (and checked, when
     ``verify``), so that each upload writes into memory the last one
-    freed (benchmarks/README.rst, "Fresh memory"); the downloads read
+    freed (benchmarks/README.rst, "Warm memory"); the downloads read
     ``download_id``, uploaded untimed once for the whole run.
     """
     for _label, phase, side, route in common.rotated(uploads(), round_no):

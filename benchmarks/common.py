@@ -22,6 +22,7 @@ SIGTERM.
 """
 
 import argparse
+import contextlib
 import functools
 import hashlib
 import os
@@ -54,6 +55,8 @@ VIMS = ('local_RegionOne', 'local_RegionTwo')
 MCIMAGE_SERVERS = ('embedded', 'gunicorn')
 DEFAULT_ROUNDS = 5
 SAMPLE_INTERVAL = 0.05
+# Free memory warm_memory() leaves free: what the servers start in.
+WARM_RESERVE = 2 * GIB
 # (connect, read) seconds: a read never waits this long on a healthy server.
 HTTP_TIMEOUT = (10, 600)
 CLK_TCK = os.sysconf('SC_CLK_TCK')
@@ -84,6 +87,51 @@ def read_rss_kib(pid, field=b'VmRSS'):
     except (OSError, ValueError):
         return None
     return None
+
+
+def mem_free():
+    """The machine's free memory in bytes (MemFree of /proc/meminfo)."""
+    with open('/proc/meminfo') as f:
+        for line in f:
+            if line.startswith('MemFree:'):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+@contextlib.contextmanager
+def warm_memory():
+    """The machine's free memory taken once as page cache, for the block.
+
+    Yields the bytes warmed (0 when there was little free memory): a
+    sparse file that size in a temporary directory is read through, its
+    pages kept cached until the block ends and the file is removed
+    (benchmarks/README.rst, "Warm memory").
+    """
+    size = mem_free() - WARM_RESERVE
+    if size < GIB:
+        yield 0
+        return
+    workdir = tempfile.mkdtemp(prefix='mcimage-bench-warm-')
+    try:
+        path = os.path.join(workdir, 'sparse.bin')
+        with open(path, 'wb') as f:
+            f.truncate(size)
+        block = bytearray(4 * MIB)
+        with open(path, 'rb', buffering=0) as f:
+            while f.readinto(block):
+                pass
+        yield size
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def print_warmed(size):
+    if size:
+        print('memory: %.1f GiB of free memory warmed as page cache, %.1f '
+              'GiB left free' % (size / GIB, mem_free() / GIB))
+    else:
+        print('memory: %.1f GiB free, not warmed' % (mem_free() / GIB))
+    sys.stdout.flush()
 
 
 def _stat_fields(pid):
@@ -645,7 +693,9 @@ def run_main(args, run, prefix):
         workdir = tempfile.mkdtemp(prefix=prefix)
     servers = Servers()
     try:
-        run(args, workdir, servers)
+        with warm_memory() as warmed:
+            print_warmed(warmed)
+            run(args, workdir, servers)
     except (BenchError, RuntimeError, OSError,
             requests.RequestException) as e:
         # RuntimeError: a server could not start or died; OSError: one
