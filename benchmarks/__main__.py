@@ -35,6 +35,7 @@ def main(argv=None):
             BENCHMARKS), file=sys.stderr)
         return 2
     worst = 0
+    common.stop_on_sigterm()
     # Once for all of them (each benchmark would otherwise warm the
     # memory the one before it freed).
     with common.warm_memory() as warmed:
@@ -50,5 +51,13 @@ def main(argv=None):
     return worst
 
 
+def _main():
+    try:
+        return main()
+    except KeyboardInterrupt:
+        print('interrupted', file=sys.stderr)
+        return 130
+
+
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(_main())

@@ -676,6 +676,11 @@ def _raise_keyboard_interrupt(signum, frame):
     raise KeyboardInterrupt('signal %d' % signum)
 
 
+def stop_on_sigterm():
+    """SIGTERM unwinds like Ctrl-C: servers stopped, temp files removed."""
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+
+
 def run_main(args, run, prefix):
     """Run ``run(args, workdir, servers)``; the exit status.
 
@@ -685,7 +690,7 @@ def run_main(args, run, prefix):
     if min(getattr(args, 'size_mib', 1), args.rounds) < 1:
         print('--size-mib and --rounds must be at least 1', file=sys.stderr)
         return 2
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    stop_on_sigterm()
     if args.workdir:
         workdir = os.path.abspath(args.workdir)
         os.makedirs(workdir, exist_ok=True)
