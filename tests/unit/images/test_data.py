@@ -106,6 +106,32 @@ class TestHashingReader(base.TestCase):
         drain(declared)
         self.assertEqual(hashlib.md5(BLOB).hexdigest(), declared.checksum)
 
+    def _hash_threads(self):
+        return [t for t in threading.enumerate()
+                if t.name == 'hash-sha512']
+
+    def test_sha512_alone_is_hashed_in_the_reading_thread(self):
+        before = self._hash_threads()
+        reader = verifying.VerifyingReader(Source(PIECES), 10 ** 6)
+        self.assertEqual(PIECES[0], reader.read())
+        self.assertEqual(before, self._hash_threads())
+        self.assertEqual(BLOB[len(PIECES[0]):], drain(reader))
+        reader.close()
+        self.assertEqual(hashlib.sha512(BLOB).hexdigest(),
+                         reader.sha512.hexdigest())
+
+    def test_sha512_next_to_md5_runs_in_a_thread(self):
+        # The two hashes run at once on two cores.
+        reader = verifying.VerifyingReader(Source(PIECES), 10 ** 6,
+                                           want_md5=True)
+        self.assertEqual(PIECES[0], reader.read())
+        self.assertIn(reader.sha512, self._hash_threads())
+        self.assertEqual(BLOB[len(PIECES[0]):], drain(reader))
+        self.assertEqual(hashlib.sha512(BLOB).hexdigest(),
+                         reader.sha512.hexdigest())
+        self.assertNotIn(reader.sha512, self._hash_threads())
+        self.assertEqual(hashlib.md5(BLOB).hexdigest(), reader.checksum)
+
     def test_declared_sha512_mismatch_at_the_end(self):
         reader = verifying.VerifyingReader(
             Source(PIECES), 10 ** 6, declared_os_hash_value='f' * 128)
