@@ -512,6 +512,23 @@ class Meter(threading.Thread):
             mine / base for mine, base in zip(self.times[phase],
                                               self.times[baseline]))
 
+    def floor(self, phase, baseline):
+        """The lowest ratio of phase to baseline the CPU it took allows.
+
+        Each round's CPU seconds of every measured process (the client,
+        the servers), spread over all the machine's cores at once: a
+        transfer cannot take less time than that, whatever the code's
+        latency. The median of the rounds, over the baseline's median
+        time. Above 1.0, the phase needs more CPU than the cores give
+        in the baseline's time: its ratio cannot reach 1.0 on this
+        machine (benchmarks/README.rst, "CPU floor").
+        """
+        names = sorted({name for (p, name) in self.cpu if p == phase})
+        rounds = zip(*(self.cpu[phase, name] for name in names))
+        cores = os.cpu_count() or 1
+        return (statistics.median(sum(r) / cores for r in rounds)
+                / statistics.median(self.times[baseline]))
+
     def peak_mib(self, name, phase):
         return self.peaks.get((name, phase), 0) / 1024.0
 
@@ -605,16 +622,18 @@ def print_times(meter, rows, baseline, size=None):
     """Medians with min and max of each phase, and its ratio to baseline.
 
     rows: [(label, phase)]; baseline: the phase the ratios divide by.
+    ``floor`` is Meter.floor(): the ratio the phase's CPU allows at best.
     """
-    print('%-28s %9s %9s %9s %9s %7s %7s' % (
+    print('%-28s %9s %9s %9s %9s %7s %7s %7s' % (
         '', 'median s', 'min s', 'max s', 'MiB/s' if size else '', 'ratio',
-        'paired'))
+        'paired', 'floor'))
     for label, phase in rows:
         med, low, high = spread(meter.times[phase])
-        print('%-28s %9.3f %9.3f %9.3f %9s %7.3f %7.3f' % (
+        print('%-28s %9.3f %9.3f %9.3f %9s %7.3f %7.3f %7.3f' % (
             label, med, low, high,
             '%.1f' % (size / MIB / med) if size else '',
-            meter.ratio(phase, baseline), meter.paired(phase, baseline)))
+            meter.ratio(phase, baseline), meter.paired(phase, baseline),
+            meter.floor(phase, baseline)))
 
 
 def print_cpu(meter, rows, per, unit):
