@@ -444,41 +444,7 @@ class GlanceBackend(base.Backend):
         except exception.MCImageException:
             raise
         except glance_exc.HTTPException as e:
-            code = getattr(e, 'code', None)
-            reason = _reason(e)
-            if not isinstance(code, int):
-                # glanceclient's generic HTTPException (415, 416...) has no
-                # status but its details start with it.
-                match = _STATUS_RE.match(reason)
-                code = int(match.group(1)) if match else None
-            LOG.info('VIM %(vim)s answered %(code)s: %(reason)s',
-                     {'vim': vim_id, 'code': code, 'reason': reason})
-            reason = _shown(reason)
-            if code == 401 and caller_token:
-                raise self._token_refused()
-            if code == 404:
-                if not_found is not None:
-                    raise not_found
-                if image_id:
-                    raise exception.ImageNotFound(vim_id=vim_id,
-                                                  image_id=image_id)
-                raise exception.NotFound(
-                    'VIM %s answered 404: %s' % (vim_id, reason))
-            if code == 503:
-                # The VIM says it is down for now (Glance whose Keystone
-                # does not answer): the caller may retry, as when the VIM
-                # itself does not answer.
-                if not _STATUS_RE.match(reason):
-                    # webob's text starts with the status line already.
-                    reason = 'HTTP 503 ' + reason
-                raise exception.BackendUnavailable(
-                    'VIM %s is unavailable (%s); try again later.'
-                    % (vim_id, reason), vim_id=vim_id)
-            if code in _PASSED_THROUGH:
-                raise _PASSED_THROUGH[code](
-                    'VIM %s refused the request: %s' % (vim_id, reason))
-            raise exception.BackendError(vim_id=vim_id,
-                                         reason='HTTP %s %s' % (code, reason))
+            raise self._answered(e, image_id, not_found, caller_token)
         except (glance_exc.CommunicationError, glance_exc.InvalidEndpoint,
                 ks_exc.ConnectionError, requests.ConnectionError,
                 requests.Timeout, ConnectionError) as e:
@@ -494,6 +460,45 @@ class GlanceBackend(base.Backend):
                 vim_id=vim_id, reason='cannot authenticate to it or find '
                                       'its image endpoint (%s)' %
                                       e.__class__.__name__)
+
+    def _answered(self, e, image_id, not_found, caller_token):
+        """The mcimage error of the VIM's HTTP error answer ``e``."""
+        vim_id = self.vim.id
+        code = getattr(e, 'code', None)
+        reason = _reason(e)
+        if not isinstance(code, int):
+            # glanceclient's generic HTTPException (415, 416...) has no
+            # status but its details start with it.
+            match = _STATUS_RE.match(reason)
+            code = int(match.group(1)) if match else None
+        LOG.info('VIM %(vim)s answered %(code)s: %(reason)s',
+                 {'vim': vim_id, 'code': code, 'reason': reason})
+        reason = _shown(reason)
+        if code == 401 and caller_token:
+            return self._token_refused()
+        if code == 404:
+            if not_found is not None:
+                return not_found
+            if image_id:
+                return exception.ImageNotFound(vim_id=vim_id,
+                                               image_id=image_id)
+            return exception.NotFound(
+                'VIM %s answered 404: %s' % (vim_id, reason))
+        if code == 503:
+            # The VIM says it is down for now (Glance whose Keystone does
+            # not answer): the caller may retry, as when the VIM itself
+            # does not answer.
+            if not _STATUS_RE.match(reason):
+                # webob's text starts with the status line already.
+                reason = 'HTTP 503 ' + reason
+            return exception.BackendUnavailable(
+                'VIM %s is unavailable (%s); try again later.'
+                % (vim_id, reason), vim_id=vim_id)
+        if code in _PASSED_THROUGH:
+            return _PASSED_THROUGH[code](
+                'VIM %s refused the request: %s' % (vim_id, reason))
+        return exception.BackendError(vim_id=vim_id,
+                                      reason='HTTP %s %s' % (code, reason))
 
     def _token_refused(self):
         """The 502 of a VIM's 401 to the caller's token.

@@ -188,6 +188,39 @@ def _refuse_method(name):
                              % name)
 
 
+def _check_importable(vim, image_id, image):
+    """A 409 unless ``image`` may be the target of an import now."""
+    if _running(vim, image_id):
+        raise exception.Conflict(
+            reason='Image %s is being imported already.' % image_id)
+    if image.get('status') != 'queued':
+        raise exception.Conflict(
+            reason='Image with status %s cannot be target for import.'
+                   % image.get('status'))
+    for field in ('container_format', 'disk_format'):
+        if not image.get(field):
+            raise exception.Conflict(
+                reason="'%s' needs to be set before import." % field)
+
+
+def _import_from(method, image):
+    """The task's source: the staged upload (glance-direct) or the URL."""
+    staged = _staged_row(image)
+    if method['name'] == 'glance-direct':
+        if staged is None:
+            raise exception.Conflict(
+                reason="Image needs to be staged before 'glance-direct' "
+                       "method can be used.")
+        return 'upload:%s' % staged['id']
+    if staged is not None:
+        raise exception.Conflict(
+            reason="Image needs to be in 'queued' state to use "
+                   "'web-download' method; it is staged (uploading).")
+    if not method.get('uri'):
+        raise exception.MissingParameter(name='method.uri')
+    return method['uri']
+
+
 def start_import(context, vim, tenant_id, image_id, request):
     """Glance's import call: an import task into the image; its row.
 
@@ -205,32 +238,8 @@ def start_import(context, vim, tenant_id, image_id, request):
         raise _refuse_method(name)
     image = access.authorize_image(context, vim, tenant_id, image_id,
                                    'mcimage:image:upload')
-    if _running(vim, image_id):
-        raise exception.Conflict(
-            reason='Image %s is being imported already.' % image_id)
-    if image.get('status') != 'queued':
-        raise exception.Conflict(
-            reason='Image with status %s cannot be target for import.'
-                   % image.get('status'))
-    for field in ('container_format', 'disk_format'):
-        if not image.get(field):
-            raise exception.Conflict(
-                reason="'%s' needs to be set before import." % field)
-    staged = _staged_row(image)
-    if name == 'glance-direct':
-        if staged is None:
-            raise exception.Conflict(
-                reason="Image needs to be staged before 'glance-direct' "
-                       "method can be used.")
-        import_from = 'upload:%s' % staged['id']
-    else:
-        if staged is not None:
-            raise exception.Conflict(
-                reason="Image needs to be in 'queued' state to use "
-                       "'web-download' method; it is staged (uploading).")
-        import_from = method.get('uri')
-        if not import_from:
-            raise exception.MissingParameter(name='method.uri')
+    _check_importable(vim, image_id, image)
+    import_from = _import_from(method, image)
     # The task writes the first store, the VIM copies into the others.
     backend = vim_stores.requested(context, vim, request.get('stores'),
                                    request.get('all_stores', False),
