@@ -48,8 +48,18 @@ _backend = None
 _runner = None
 
 
+# taskflow makes new MetaData and Table objects for every connection it
+# opens, several per task, and SQLAlchemy's compiled-statement cache keys
+# its entries on them: each task added entries that kept its own copy of
+# the tables, and a process grew by 7-10 MiB per task until the cache held
+# its 500 entries (doc/source/contributor/tasks.rst). taskflow's statements
+# are few and small: they are compiled each time instead.
+_ENGINE_ARGS = {'query_cache_size': 0}
+
+
 def _persistence_conf():
-    return {'connection': CONF.task.persistence_connection}
+    return {'connection': CONF.task.persistence_connection,
+            'engine_args': dict(_ENGINE_ARGS)}
 
 
 def upgrade_persistence():
