@@ -32,7 +32,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 from taskflow import engines
 from taskflow import exceptions as tf_exceptions
-from taskflow.persistence import backends as persistence_backends
+from taskflow.persistence.backends import impl_sqlalchemy
 from taskflow.persistence import models
 
 from mcimage.common import exception
@@ -48,23 +48,47 @@ _backend = None
 _runner = None
 
 
-# taskflow makes new MetaData and Table objects for every connection it
-# opens, several per task, and SQLAlchemy's compiled-statement cache keys
-# its entries on them: each task added entries that kept its own copy of
-# the tables, and a process grew by 7-10 MiB per task until the cache held
-# its 500 entries (doc/source/contributor/tasks.rst). taskflow's statements
-# are few and small: they are compiled each time instead.
-_ENGINE_ARGS = {'query_cache_size': 0}
+class _Backend(impl_sqlalchemy.SQLAlchemyBackend):
+    """taskflow's SQLAlchemy backend, one connection object for every use.
+
+    Each of its connection objects builds its own MetaData and tables, and
+    a task asks for several. The engine's dialect remembers every new Enum
+    type in a weak-keyed dict whose values hold the type's tables, so each
+    connection's tables lived as long as the engine: a process running
+    tasks grew by 7-10 MiB per URL import (doc/source/contributor/tasks.rst).
+    A connection object holds nothing else (each call takes a database
+    connection of the engine's pool, and close() does nothing), so one
+    serves every caller and thread.
+    """
+
+    def __init__(self, conf):
+        super().__init__(conf)
+        self._shared = None
+        self._shared_lock = threading.Lock()
+
+    def get_connection(self):
+        with self._shared_lock:
+            if self._shared is None:
+                self._shared = super().get_connection()
+            return self._shared
+
+    def close(self):
+        with self._shared_lock:
+            self._shared = None
+        super().close()
 
 
 def _persistence_conf():
-    return {'connection': CONF.task.persistence_connection,
-            'engine_args': dict(_ENGINE_ARGS)}
+    return {'connection': CONF.task.persistence_connection}
+
+
+def _new_backend():
+    return _Backend(_persistence_conf())
 
 
 def upgrade_persistence():
     """Create or migrate the flow-state schema (mcimage-manage db sync)."""
-    backend = persistence_backends.fetch(_persistence_conf())
+    backend = _new_backend()
     with contextlib.closing(backend):
         with contextlib.closing(backend.get_connection()) as connection:
             connection.upgrade()
@@ -77,7 +101,7 @@ def persistence():
         if _backend is None:
             backend = None
             try:
-                backend = persistence_backends.fetch(_persistence_conf())
+                backend = _new_backend()
                 with contextlib.closing(backend.get_connection()) as conn:
                     conn.validate()
             except Exception as e:

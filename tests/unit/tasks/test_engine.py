@@ -37,9 +37,9 @@ class TestPersistenceMemory(base.TestCase):
         engine.upgrade_persistence()
 
     def test_connections_leave_no_tables_behind(self):
-        # taskflow makes new MetaData and tables for each connection;
-        # SQLAlchemy's statement cache would keep every copy it compiled
-        # against (one more per connection, for ever).
+        # taskflow's backend makes new MetaData and tables for each
+        # connection object, which the engine's dialect keeps alive for
+        # ever (doc/source/contributor/tasks.rst).
         backend = engine.persistence()
         with contextlib.closing(backend.get_connection()) as conn:
             conn.save_logbook(models.LogBook('book'))
