@@ -10,8 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-import pecan
-
+from mcimage.api.controllers import base
 from mcimage.api import utils
 from mcimage.api import versions
 
@@ -19,9 +18,7 @@ from mcimage.api import versions
 class RootController(object):
     """GET /: every API version this service offers (no auth)."""
 
-    @pecan.expose(generic=True, template='json')
-    def index(self):
-        pecan.abort(405)
+    index = base.methods(template='json')
 
     @index.when(method='GET', template='json')
     def index_get(self):

@@ -28,6 +28,7 @@ Links and errors are Glance's (hooks.GlanceHook).
 
 import pecan
 
+from mcimage.api.controllers import base
 from mcimage.api.controllers.glance import v2
 from mcimage.api import utils
 from mcimage.api import versions
@@ -42,9 +43,7 @@ class VersionsController(object):
     def __init__(self, vim):
         self.vim = vim
 
-    @pecan.expose(generic=True, template='json')
-    def index(self):
-        pecan.abort(405)
+    index = base.methods(template='json')
 
     @index.when(method='GET', template='json')
     def index_get(self):
@@ -60,9 +59,7 @@ class VimController(object):
         self.versions = VersionsController(vim)
         self.v2 = v2.V2Controller(vim)
 
-    @pecan.expose(generic=True, template='json')
-    def index(self):
-        pecan.abort(405)
+    index = base.methods(template='json')
 
     @index.when(method='GET', template='json')
     def index_get(self):

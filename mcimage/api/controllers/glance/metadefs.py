@@ -25,6 +25,7 @@ endpoint.
 from oslo_serialization import jsonutils
 import pecan
 
+from mcimage.api.controllers import base
 from mcimage.api import utils
 from mcimage.api import validation
 from mcimage.backends import base as backends_base
@@ -79,9 +80,7 @@ class MetadefSchemaController(object):
         self.vim = vim
         self.name = name
 
-    @pecan.expose(generic=True, template='json')
-    def index(self):
-        pecan.abort(405)
+    index = base.methods(template='json')
 
     @index.when(method='GET', template='json')
     def index_get(self):

@@ -26,6 +26,7 @@ The work is mcimage.tasks.glance_tasks'.
 
 import pecan
 
+from mcimage.api.controllers import base
 from mcimage.api.schemas import tasks as schemas
 from mcimage.api import utils
 from mcimage.api import validation
@@ -146,9 +147,7 @@ class TaskController(object):
         self.vim = vim
         self.task_id = task_id
 
-    @pecan.expose(generic=True, template='json')
-    def index(self):
-        pecan.abort(405)
+    index = base.methods(template='json')
 
     @index.when(method='GET', template='json')
     def index_get(self):
@@ -172,9 +171,7 @@ class TasksController(object):
         self.vim = vim
         self.tenant_id = tenant_id
 
-    @pecan.expose(generic=True, template='json')
-    def index(self):
-        pecan.abort(405)
+    index = base.methods(template='json')
 
     @index.when(method='GET', template='json')
     def index_get(self):
@@ -222,9 +219,7 @@ class TaskSchemaController(object):
     def __init__(self, name):
         self.name = name
 
-    @pecan.expose(generic=True, template='json')
-    def index(self):
-        pecan.abort(405)
+    index = base.methods(template='json')
 
     @index.when(method='GET', template='json')
     def index_get(self):

@@ -39,6 +39,7 @@ Glance has and /v1 adds (the ONAP multipart route) left out:
 from oslo_config import cfg
 import pecan
 
+from mcimage.api.controllers import base
 from mcimage.api.controllers.glance import metadefs
 from mcimage.api.controllers.glance import tasks
 from mcimage.api.controllers.v1 import image_data as v1_image_data
@@ -69,17 +70,10 @@ def _shown(vim, image):
     return imports.glance_view(utils.context(), vim, image)
 
 
-class StageController(object):
+class StageController(base.ImageResource):
     """/v2/images/{image_id}/stage"""
 
-    def __init__(self, vim, tenant_id, image_id):
-        self.vim = vim
-        self.tenant_id = tenant_id
-        self.image_id = image_id
-
-    @pecan.expose(generic=True)
-    def index(self):
-        pecan.abort(405)
+    index = base.methods()
 
     @index.when(method='PUT')
     def index_put(self):
@@ -120,17 +114,10 @@ def _import_request(body):
     return body
 
 
-class ImportController(object):
+class ImportController(base.ImageResource):
     """/v2/images/{image_id}/import"""
 
-    def __init__(self, vim, tenant_id, image_id):
-        self.vim = vim
-        self.tenant_id = tenant_id
-        self.image_id = image_id
-
-    @pecan.expose(generic=True)
-    def index(self):
-        pecan.abort(405)
+    index = base.methods()
 
     @index.when(method='POST')
     def index_post(self):
@@ -141,17 +128,10 @@ class ImportController(object):
         pecan.response.status = 202
 
 
-class ImageTasksController(object):
+class ImageTasksController(base.ImageResource):
     """/v2/images/{image_id}/tasks (Glance 2.12)"""
 
-    def __init__(self, vim, tenant_id, image_id):
-        self.vim = vim
-        self.tenant_id = tenant_id
-        self.image_id = image_id
-
-    @pecan.expose(generic=True, template='json')
-    def index(self):
-        pecan.abort(405)
+    index = base.methods(template='json')
 
     @index.when(method='GET', template='json')
     def index_get(self):
@@ -244,9 +224,7 @@ class InfoController(object):
         self.vim = vim
         self.name = name
 
-    @pecan.expose(generic=True, template='json')
-    def index(self):
-        pecan.abort(405)
+    index = base.methods(template='json')
 
     @index.when(method='GET', template='json')
     def index_get(self):
@@ -265,9 +243,7 @@ class StoreImageController(object):
         self.store_id = store_id
         self.image_id = image_id
 
-    @pecan.expose(generic=True)
-    def index(self):
-        pecan.abort(405)
+    index = base.methods()
 
     @index.when(method='DELETE')
     def index_delete(self):

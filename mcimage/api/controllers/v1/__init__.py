@@ -15,6 +15,7 @@ and /v1/{vim_id}/{tenant_id}/..."""
 
 import pecan
 
+from mcimage.api.controllers import base
 from mcimage.api.controllers.v1 import image_data
 from mcimage.api.controllers.v1 import images
 from mcimage.api.controllers.v1 import tasks
@@ -45,9 +46,7 @@ class V1Controller(object):
     uploads = uploads.UploadsController()
     tasks = tasks.TasksController()
 
-    @pecan.expose(generic=True, template='json')
-    def index(self):
-        pecan.abort(405)
+    index = base.methods(template='json')
 
     @index.when(method='GET', template='json')
     def index_get(self):

@@ -17,6 +17,7 @@ import pecan
 import webob
 
 from mcimage.api import app as api_app
+from mcimage.api.controllers import base
 from mcimage.api import forms
 from mcimage.api import multipart
 from mcimage.api import utils
@@ -102,17 +103,10 @@ def _upload_form(targets):
                              declared_size=size)
 
 
-class ImageDataController(object):
+class ImageDataController(base.ImageResource):
     """/images/{image_id}/file and /images/file/{image_id}"""
 
-    def __init__(self, vim, tenant_id, image_id):
-        self.vim = vim
-        self.tenant_id = tenant_id
-        self.image_id = image_id
-
-    @pecan.expose(generic=True)
-    def index(self):
-        pecan.abort(405)
+    index = base.methods()
 
     @index.when(method='GET')
     def index_get(self):
@@ -149,9 +143,7 @@ class ImageFileController(object):
         self.vim = vim
         self.tenant_id = tenant_id
 
-    @pecan.expose(generic=True, template='json')
-    def index(self):
-        pecan.abort(405)
+    index = base.methods(template='json')
 
     @index.when(method='POST', template='json')
     def index_post(self):
@@ -182,9 +174,7 @@ class MultiCloudFileController(object):
     JSON array of {"vim_id", "tenant_id"} sent before the file part.
     """
 
-    @pecan.expose(generic=True, template='json')
-    def index(self):
-        pecan.abort(405)
+    index = base.methods(template='json')
 
     @index.when(method='POST', template='json')
     def index_post(self):

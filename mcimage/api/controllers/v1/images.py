@@ -31,6 +31,7 @@ import pecan
 import webob
 
 from mcimage.api import app as api_app
+from mcimage.api.controllers import base
 from mcimage.api.controllers.v1 import image_data
 from mcimage.api.controllers.v1 import members
 from mcimage.api import forms
@@ -45,18 +46,14 @@ from mcimage.images import metadata
 _ACTIONS = ('deactivate', 'reactivate')
 
 
-class TagController(object):
+class TagController(base.ImageResource):
     """/images/{image_id}/tags/{tag}"""
 
     def __init__(self, vim, tenant_id, image_id, tag):
-        self.vim = vim
-        self.tenant_id = tenant_id
-        self.image_id = image_id
+        super().__init__(vim, tenant_id, image_id)
         self.tag = tag
 
-    @pecan.expose(generic=True)
-    def index(self):
-        pecan.abort(405)
+    index = base.methods()
 
     @index.when(method='PUT')
     def index_put(self):
@@ -73,18 +70,14 @@ class TagController(object):
         pecan.response.status = 204
 
 
-class ActionController(object):
+class ActionController(base.ImageResource):
     """/images/{image_id}/actions/{action}"""
 
     def __init__(self, vim, tenant_id, image_id, action):
-        self.vim = vim
-        self.tenant_id = tenant_id
-        self.image_id = image_id
+        super().__init__(vim, tenant_id, image_id)
         self.action = action
 
-    @pecan.expose(generic=True)
-    def index(self):
-        pecan.abort(405)
+    index = base.methods()
 
     @index.when(method='POST')
     def index_post(self):
@@ -93,21 +86,14 @@ class ActionController(object):
         pecan.response.status = 204
 
 
-class ImageController(object):
+class ImageController(base.ImageResource):
     """/images/{image_id}"""
-
-    def __init__(self, vim, tenant_id, image_id):
-        self.vim = vim
-        self.tenant_id = tenant_id
-        self.image_id = image_id
 
     def _format(self, image):
         return views.format_image(image, utils.link_root(self.vim,
                                                          self.tenant_id))
 
-    @pecan.expose(generic=True, template='json')
-    def index(self):
-        pecan.abort(405)
+    index = base.methods(template='json')
 
     @index.when(method='GET', template='json')
     def index_get(self):
@@ -167,9 +153,7 @@ class ImagesController(object):
         self.vim = vim
         self.tenant_id = tenant_id
 
-    @pecan.expose(generic=True, template='json')
-    def index(self):
-        pecan.abort(405)
+    index = base.methods(template='json')
 
     @index.when(method='GET', template='json')
     def index_get(self):
@@ -249,9 +233,7 @@ class _SchemaController(object):
         self.tenant_id = tenant_id
         self.name = name
 
-    @pecan.expose(generic=True, template='json')
-    def index(self):
-        pecan.abort(405)
+    index = base.methods(template='json')
 
     @index.when(method='GET', template='json')
     def index_get(self):

@@ -14,6 +14,7 @@
 
 import pecan
 
+from mcimage.api.controllers import base
 from mcimage.api.schemas import images as schemas
 from mcimage.api import utils
 from mcimage.api import validation
@@ -21,21 +22,18 @@ from mcimage.api import views
 from mcimage.images import members as members_api
 
 
-class MemberController(object):
+class MemberController(base.ImageResource):
+    """/images/{image_id}/members/{member_id}"""
 
     def __init__(self, vim, tenant_id, image_id, member_id):
-        self.vim = vim
-        self.tenant_id = tenant_id
-        self.image_id = image_id
+        super().__init__(vim, tenant_id, image_id)
         self.member_id = member_id
 
     def _format(self, member):
         return views.format_member(member, utils.link_root(self.vim,
                                                            self.tenant_id))
 
-    @pecan.expose(generic=True, template='json')
-    def index(self):
-        pecan.abort(405)
+    index = base.methods(template='json')
 
     @index.when(method='GET', template='json')
     def index_get(self):
@@ -58,16 +56,10 @@ class MemberController(object):
         pecan.response.status = 204
 
 
-class MembersController(object):
+class MembersController(base.ImageResource):
+    """/images/{image_id}/members"""
 
-    def __init__(self, vim, tenant_id, image_id):
-        self.vim = vim
-        self.tenant_id = tenant_id
-        self.image_id = image_id
-
-    @pecan.expose(generic=True, template='json')
-    def index(self):
-        pecan.abort(405)
+    index = base.methods(template='json')
 
     @index.when(method='GET', template='json')
     def index_get(self):

@@ -16,6 +16,7 @@ import json
 
 import pecan
 
+from mcimage.api.controllers import base
 from mcimage.api.schemas import tasks as schemas
 from mcimage.api import utils
 from mcimage.api import validation
@@ -85,9 +86,7 @@ class TaskController(object):
     def __init__(self, task_id):
         self.task_id = task_id
 
-    @pecan.expose(generic=True, template='json')
-    def index(self):
-        pecan.abort(405)
+    index = base.methods(template='json')
 
     @index.when(method='GET', template='json')
     def index_get(self):
@@ -105,9 +104,7 @@ class TaskController(object):
 class TasksController(object):
     """/v1/tasks"""
 
-    @pecan.expose(generic=True, template='json')
-    def index(self):
-        pecan.abort(405)
+    index = base.methods(template='json')
 
     @index.when(method='GET', template='json')
     def index_get(self):

@@ -14,6 +14,7 @@
 
 import pecan
 
+from mcimage.api.controllers import base
 from mcimage.api.schemas import uploads as schemas
 from mcimage.api import utils
 from mcimage.api import validation
@@ -27,9 +28,7 @@ class UploadController(object):
     def __init__(self, upload_id):
         self.upload_id = upload_id
 
-    @pecan.expose(generic=True, template='json')
-    def index(self):
-        pecan.abort(405)
+    index = base.methods(template='json')
 
     @index.when(method='GET', template='json')
     def index_get(self):
@@ -46,9 +45,7 @@ class UploadController(object):
 class UploadsController(object):
     """/v1/uploads"""
 
-    @pecan.expose(generic=True, template='json')
-    def index(self):
-        pecan.abort(405)
+    index = base.methods(template='json')
 
     @index.when(method='GET', template='json')
     def index_get(self):

@@ -14,6 +14,7 @@
 
 import pecan
 
+from mcimage.api.controllers import base
 from mcimage.api import utils
 from mcimage.api import views
 from mcimage import backends
@@ -22,9 +23,7 @@ from mcimage.images import vims as vims_api
 
 class VimsController(object):
 
-    @pecan.expose(generic=True, template='json')
-    def index(self):
-        pecan.abort(405)
+    index = base.methods(template='json')
 
     @index.when(method='GET', template='json')
     def index_get(self):
@@ -43,9 +42,7 @@ class VimController(object):
     def __init__(self, vim):
         self.vim = vim
 
-    @pecan.expose(generic=True, template='json')
-    def index(self):
-        pecan.abort(405)
+    index = base.methods(template='json')
 
     @index.when(method='GET', template='json')
     def index_get(self):
