@@ -80,7 +80,13 @@ def relay(source, sink, length, timeout=STALL_TIMEOUT):
     what was moved by then is on its way to ``sink``.
     """
     pipe_r, pipe_w = os.pipe2(os.O_CLOEXEC)
+    # A blocking socket (gunicorn makes its client sockets so) would let a
+    # splice wait with no limit for a client that stopped reading: for the
+    # relay both are non-blocking and polled with ``timeout``.
+    was_blocking = {fd: os.get_blocking(fd) for fd in (source, sink)}
     try:
+        for fd in was_blocking:
+            os.set_blocking(fd, False)
         try:
             fcntl.fcntl(pipe_w, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
         except OSError as e:
@@ -102,3 +108,5 @@ def relay(source, sink, length, timeout=STALL_TIMEOUT):
     finally:
         os.close(pipe_r)
         os.close(pipe_w)
+        for fd, blocking in was_blocking.items():
+            os.set_blocking(fd, blocking)

@@ -131,6 +131,34 @@ class RelayTestCase(base.TestCase):
         # Let the sender finish so its thread ends.
         self.vim_in.close()
 
+    def test_blocking_client_that_stops_reading_stalls(self):
+        # gunicorn hands the application blocking client sockets: a client
+        # that stops reading must not hold the relay beyond its timeout.
+        self.assertTrue(self.client_out.getblocking())
+        data = os.urandom(64 * MIB)
+        self.send(data)
+        start = time.monotonic()
+        self.assertRaises(splice.Stalled, self.relay, len(data),
+                          timeout=0.5)
+        self.assertLess(time.monotonic() - start, 5)
+        self.vim_in.close()
+
+    def test_blocking_silent_source_stalls(self):
+        self.assertTrue(self.vim_in.getblocking())
+        self.assertRaises(splice.Stalled, self.relay, 10, timeout=0.3)
+
+    def test_sockets_keep_their_blocking_mode(self):
+        self.client_out.setblocking(False)
+        self.send(b'z' * 10, close=True)
+        received = []
+        reader = self.receive(received)
+        self.relay(10)
+        self.assertTrue(self.vim_in.getblocking())
+        self.assertFalse(os.get_blocking(self.client_out.fileno()))
+        self.client_out.shutdown(socket.SHUT_WR)
+        reader.join(10)
+        self.assertEqual(b'z' * 10, b''.join(received))
+
     def test_client_gone_is_an_os_error(self):
         data = os.urandom(8 * MIB)
         self.send(data)
