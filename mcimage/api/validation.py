@@ -31,6 +31,8 @@ from mcimage.common import exception
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
+
+_CONTROL_CHARACTER = re.compile(schemas.CONTROL_CHARACTER)
 JSON = 'application/json'
 _READ_SIZE = 64 * 1024
 # No request of this API nests deeper than a few levels. Near the
@@ -146,8 +148,10 @@ class _Body(object):
 
     A body that ends before its Content-Length (WebOb's
     DisconnectionError, an OSError) or whose chunked framing is broken
-    (cheroot: ValueError, OverflowError for a chunk size past ssize_t) is
-    a malformed request, not a server error.
+    (cheroot: ValueError, OverflowError for a chunk size past ssize_t;
+    gunicorn: its ParseException, which is no OSError) is a malformed
+    request, not a server error. Whatever the server's reader raises is
+    taken so, as images.reader takes it for image data.
     """
 
     def __init__(self, stream):
@@ -156,7 +160,9 @@ class _Body(object):
     def read(self, size=-1):
         try:
             return self._stream.read(size)
-        except (OSError, ValueError, OverflowError) as e:
+        except exception.MCImageException:
+            raise  # the body cap's 413 (middleware.BodyLimit)
+        except Exception as e:
             LOG.info('Reading the request body failed: %(err)r', {'err': e})
             raise exception.Invalid(
                 reason='the request body could not be read to its end')
@@ -288,6 +294,25 @@ def page_query(request, schema):
         params['limit'] = int(params['limit'])
     return params, min(params.get('limit', CONF.api.max_limit),
                        CONF.api.max_limit)
+
+
+def relayed_query(request):
+    """The query's (name, value) pairs, to pass on to a VIM as they came.
+
+    A control character in a name or value (a NUL...) is a 400 naming the
+    parameter: Glance answers some of them with a 500.
+    """
+    pairs = list(request.GET.items())
+    for name, value in pairs:
+        if _CONTROL_CHARACTER.search(name):
+            raise exception.InvalidParameterValue(
+                name='query', value=name,
+                reason='a parameter name may not hold a control character')
+        if _CONTROL_CHARACTER.search(value):
+            raise exception.InvalidParameterValue(
+                name=name, value=value,
+                reason='a value may not hold a control character')
+    return pairs
 
 
 # -- values from a request path ----------------------------------------------

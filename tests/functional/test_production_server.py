@@ -16,11 +16,13 @@ etc/mcimage/mcimage-api-gunicorn.conf.py, gthread workers: a 1 GiB chunked
 upload streams through (no spooling), and a multipart upload and a
 download round-trip. Downloads, under gunicorn and mcimage-api alike: a
 Range, a client gone mid-body (the VIM connection is dropped), a VIM gone
-mid-body (the client sees the connection cut, not a short 200).
+mid-body (the client sees the connection cut, not a short 200). A body
+whose chunked framing is broken is a 400 under either server.
 """
 
 import hashlib
 import os
+import socket
 import time
 import urllib.parse
 
@@ -100,6 +102,31 @@ class DownloadTests(object):
                 for piece in resp.iter_content(PIECE):
                     received += len(piece)
         self.assertLess(received, len(data))
+
+    def test_broken_chunked_json_body_is_400(self):
+        url = urllib.parse.urlsplit(self.images_url())
+        before = self.glance.list_images(self.tenant)
+        head = ['POST %s HTTP/1.1' % url.path, 'Host: %s' % url.netloc,
+                'Content-Type: application/json',
+                'Transfer-Encoding: chunked', 'Connection: close']
+        head += ['%s: %s' % item for item in self.headers().items()
+                 if item[0].lower() != 'content-type']
+        broken = (('chunk size not hex', b'zz\r\nabc\r\n'),
+                  ('no CRLF after a chunk', b'3\r\nabcXX'))
+        for label, body in broken:
+            with socket.create_connection((url.hostname, url.port),
+                                          timeout=30) as sock:
+                sock.sendall('\r\n'.join(head).encode() + b'\r\n\r\n' +
+                             body + b'0\r\n\r\n')
+                answer = b''
+                while b'\r\n\r\n' not in answer:
+                    piece = sock.recv(65536)
+                    if not piece:
+                        break
+                    answer += piece
+            self.assertTrue(answer.startswith(b'HTTP/1.1 400 '),
+                            (label, answer[:300]))
+        self.assertEqual(before, self.glance.list_images(self.tenant))
 
 
 class TestEmbeddedDownloads(DownloadTests, base.FunctionalTestCase):

@@ -29,6 +29,7 @@ import webtest
 
 from mcimage.api import middleware
 from mcimage.api import validation
+from mcimage.common import exception
 from mcimage.images import recovery
 from tests.unit.api import base
 from tests.unit import fakes
@@ -492,3 +493,30 @@ class TestBlocks(testtools.TestCase):
         # failure must not print a quarter MiB of bytes).
         self.assertEqual(id(block), id(blocks.read(len(block))))
         self.assertEqual(b'', blocks.read(len(block)))
+
+
+class TestBodyReadErrors(testtools.TestCase):
+    """What the server's body reader raises, as the client's error."""
+
+    def test_any_read_error_of_the_server_is_a_400(self):
+        class ParseException(Exception):
+            """gunicorn's broken-chunk errors are no OSError."""
+
+        class Broken(object):
+            def read(self, size=-1):
+                raise ParseException('Invalid chunk size')
+
+        e = self.assertRaises(exception.Invalid,
+                              validation._Body(Broken()).read, 10)
+        self.assertEqual(400, e.code)
+        self.assertIn('could not be read to its end', str(e))
+
+    def test_the_body_cap_stays_a_413(self):
+        class Capped(object):
+            def read(self, size=-1):
+                raise exception.RequestTooLarge(
+                    reason='over [api] max_json_body_size')
+
+        e = self.assertRaises(exception.RequestTooLarge,
+                              validation._Body(Capped()).read, 10)
+        self.assertEqual(413, e.code)
