@@ -741,9 +741,18 @@ class GlanceBackend(base.Backend):
                             caller_token=self.vim.auth_mode == 'token'):
             client = self.client(context, tenant_id, extra_headers=headers)
             resp, body = client.get(v2_path('images', image_id, 'file'))
-        if resp.status_code == 204 or body is None:
+        if resp.status_code == 204:
             resp.close()
             return resp.status_code, resp.headers, None
+        if body is None or not _length_delimited(resp):
+            # Glance sends image data with its Content-Length. Without one
+            # the end of the data cannot be told from a connection cut, and
+            # an answer cut inside its headers looks like an empty image.
+            resp.close()
+            raise exception.BackendError(
+                vim_id=self.vim.id,
+                reason='the data of image %s came without a Content-Length '
+                       '(an answer cut short?)' % image_id)
         return resp.status_code, resp.headers, DownloadBody(
             resp, image_id, self.vim.id)
 
@@ -769,6 +778,17 @@ class GlanceBackend(base.Backend):
             LOG.info('VIM %(vim)s probe failed: %(err)s',
                      {'vim': self.vim.id, 'err': e})
             return None
+
+
+def _length_delimited(resp):
+    """Whether a data answer has a length urllib3 holds its body to.
+
+    Not so without a Content-Length, or with one that is no number (an
+    answer cut inside that header). A content-encoded answer (a proxy's
+    gzip) is let through: its length is that of the encoded bytes.
+    """
+    encoding = resp.headers.get('Content-Encoding', 'identity').lower()
+    return encoding != 'identity' or resp.raw.length_remaining is not None
 
 
 class DownloadBody(object):

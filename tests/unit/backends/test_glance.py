@@ -1361,6 +1361,21 @@ class TestData(GlanceBackendTestCase):
         self.assertEqual((204, None), self.backend.download(
             self.context, 'p1', IMAGE_ID)[::2])
 
+    def test_download_without_a_length_is_a_bad_answer(self):
+        # An answer cut inside its headers: with no Content-Type glanceclient
+        # gives no body; with one, the body would end at the cut, empty.
+        for headers in ({}, {'Content-Type': 'application/octet-stream'},
+                        {'Content-Type': 'application/octet-stream',
+                         'Content-Length': ''}):
+            self.wire.register_uri(
+                'GET', ENDPOINT + '/v2/images/%s/file' % IMAGE_ID,
+                status_code=200, content=b'', headers=headers)
+            e = self.assertRaises(exception.BackendError,
+                                  self.backend.download, self.context, 'p1',
+                                  IMAGE_ID)
+            self.assertIn('without a Content-Length', str(e))
+            self.assertEqual(502, e.code)
+
     def test_download_refused(self):
         for status, cls in ((416, exception.RangeNotSatisfiable),
                             (403, exception.Forbidden),
