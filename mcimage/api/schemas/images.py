@@ -39,6 +39,7 @@ _PROPERTY_NAME = r'^[A-Za-z0-9_:.-]{1,255}\Z'
 UUID_PATTERN = r'^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\Z'
 # No C0 control character (CR, LF, NUL...) nor DEL.
 _NO_CONTROL = r'^[^\x00-\x1f\x7f]*\Z'
+CONTROL_CHARACTER = r'[\x00-\x1f\x7f]'
 # A value that can be one segment of a URL path: no control character,
 # and not '.' or '..', which URL clients drop as dot segments.
 _ONE_SEGMENT = r'^(?!\.{1,2}\Z)[^\x00-\x1f\x7f]+\Z'

@@ -111,6 +111,17 @@ class TestNamespaces(MetadefsTestCase):
         self.assertGlanceError(resp, 400, 'not valid JSON')
         self.assertEqual([], self.relayed())
 
+    def test_control_character_in_the_query_is_a_400_before_the_vim(self):
+        for query, named in (('limit=%00', "'limit'"),
+                             ('li%0amit=1', "'query'")):
+            resp = self.app.get(NAMESPACES + '?' + query,
+                                headers=self.headers(
+                                    Accept='application/json'),
+                                expect_errors=True)
+            self.assertGlanceError(resp, 400, 'control character')
+            self.assertIn(named, resp.json['message'])
+        self.assertEqual([], self.relayed())
+
     def test_not_json_is_a_415(self):
         resp = self.app.post(NAMESPACES, 'namespace=a',
                              headers=self.headers(
@@ -130,6 +141,7 @@ class TestNamespaces(MetadefsTestCase):
                                     headers=self.headers('admin', **JSON),
                                     expect_errors=True)
             self.assertEqual(405, resp.status_int, method)
+            self.assertEqual('GET, POST, PUT, DELETE', resp.headers['Allow'])
         # One Glance has not on this path, refused by the VIM.
         resp = self.app.put_json(NAMESPACES, {},
                                  headers=self.headers('admin', **JSON),

@@ -276,6 +276,7 @@ class TestImportTasks(TaskTestCase):
         resp = self.app.delete('/v1/tasks/%s' % task_id,
                                headers=self.headers())
         self.assertEqual(202, resp.status_int)
+        self.assertEqual(b'', resp.body)
         task = self.wait(task_id)
         self.assertEqual('failure', task['status'])
         self.assertIn('Cancelled', task['message'])
@@ -286,6 +287,7 @@ class TestImportTasks(TaskTestCase):
         resp = self.app.delete('/v1/tasks/%s' % task_id,
                                headers=self.headers())
         self.assertEqual(204, resp.status_int)
+        self.assertEqual(b'', resp.body)
         resp = self.app.get('/v1/tasks/%s' % task_id,
                             headers=self.headers(), expect_errors=True)
         self.assertError(resp, 404, task_id)

@@ -50,7 +50,8 @@ class MetadefsController(object):
         if request.method not in backends_base.METADEF_METHODS:
             raise exception.MethodNotAllowed(
                 reason='Glance\'s metadata definitions API has no method %s'
-                       % request.method)
+                       % request.method,
+                headers={'Allow': ', '.join(backends_base.METADEF_METHODS)})
         if not self.path:
             pecan.abort(404)
         body = None
@@ -58,7 +59,7 @@ class MetadefsController(object):
             body = validation.json_body(request)
         status, headers, answer = metadefs_api.relay(
             utils.context(), self.vim, request.method, self.path,
-            query=list(request.GET.items()), body=body,
+            query=validation.relayed_query(request), body=body,
             append=request.headers.get(backends_base.METADEF_APPEND_HEADER))
         response = pecan.response
         response.status = status

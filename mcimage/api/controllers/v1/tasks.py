@@ -93,7 +93,7 @@ class TaskController(object):
         return format_task(tasks_api.get_task(utils.context(), self.task_id),
                            utils.base_path())
 
-    @index.when(method='DELETE', template='json')
+    @index.when(method='DELETE')
     def index_delete(self):
         cancelled = tasks_api.delete_task(utils.context(), self.task_id)
         # A cancel is asynchronous: the flow is rolled back, then the task
