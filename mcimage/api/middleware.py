@@ -252,19 +252,24 @@ def _malformed(environ):
 
     What the HTTP server lets through: a Content-Length that is not a
     number of bytes; both a Content-Length and a Transfer-Encoding, which
-    two servers on the way may read differently (RFC 9112, 6.1); a path
+    two servers on the way may read differently (RFC 9112, 6.1); a
+    transfer coding other than chunked alone, which gunicorn would hand on
+    still encoded (a 501, as RFC 9112 6.1 and cheroot answer it); a path
     or query string that is not UTF-8, which WebOb would refuse later
     with a message naming neither.
     """
     length = environ.get('CONTENT_LENGTH')
+    coding = environ.get('HTTP_TRANSFER_ENCODING')
     if length and not length.isdigit():
         return exception.InvalidParameterValue(
             name='Content-Length', value=length,
             reason='not a number of bytes')
-    if length and environ.get('HTTP_TRANSFER_ENCODING'):
+    if length and coding:
         return exception.Invalid(
             reason='both Content-Length and Transfer-Encoding are given; '
                    'send one of them')
+    if coding and coding.strip().lower() != 'chunked':
+        return exception.TransferCodingNotImplemented(coding=coding)
     for name, key, value in (
             ('path', 'PATH_INFO', environ.get('PATH_INFO', '')),
             ('query string', 'QUERY_STRING',

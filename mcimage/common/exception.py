@@ -186,6 +186,16 @@ class UnsupportedMediaType(MCImageException):
                 "%(expected)s.")
 
 
+class TransferCodingNotImplemented(MCImageException):
+    """A request body sent in a transfer coding other than chunked."""
+
+    code = 501
+    title = 'Not Implemented'
+    error_code = 'mcimage.transfer_coding'
+    msg_fmt = _('Transfer-Encoding %(coding)r is not supported: send the '
+                'body with a Content-Length or as chunked alone.')
+
+
 class BackendError(MCImageException):
     """The VIM answered, with an error."""
 

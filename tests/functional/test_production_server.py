@@ -17,7 +17,8 @@ upload streams through (no spooling), and a multipart upload and a
 download round-trip. Downloads, under gunicorn and mcimage-api alike: a
 Range, a client gone mid-body (the VIM connection is dropped), a VIM gone
 mid-body (the client sees the connection cut, not a short 200). A body
-whose chunked framing is broken is a 400 under either server.
+whose chunked framing is broken is a 400, one in another transfer coding
+a 501, under either server.
 """
 
 import hashlib
@@ -103,29 +104,41 @@ class DownloadTests(object):
                     received += len(piece)
         self.assertLess(received, len(data))
 
-    def test_broken_chunked_json_body_is_400(self):
+    def _post_raw(self, coding, body):
+        """The status line and headers answered to a POST of ``body``."""
         url = urllib.parse.urlsplit(self.images_url())
-        before = self.glance.list_images(self.tenant)
         head = ['POST %s HTTP/1.1' % url.path, 'Host: %s' % url.netloc,
                 'Content-Type: application/json',
-                'Transfer-Encoding: chunked', 'Connection: close']
+                'Transfer-Encoding: %s' % coding, 'Connection: close']
         head += ['%s: %s' % item for item in self.headers().items()
                  if item[0].lower() != 'content-type']
+        with socket.create_connection((url.hostname, url.port),
+                                      timeout=30) as sock:
+            sock.sendall('\r\n'.join(head).encode() + b'\r\n\r\n' + body)
+            answer = b''
+            while b'\r\n\r\n' not in answer:
+                piece = sock.recv(65536)
+                if not piece:
+                    break
+                answer += piece
+        return answer
+
+    def test_broken_chunked_json_body_is_400(self):
+        before = self.glance.list_images(self.tenant)
         broken = (('chunk size not hex', b'zz\r\nabc\r\n'),
                   ('no CRLF after a chunk', b'3\r\nabcXX'))
         for label, body in broken:
-            with socket.create_connection((url.hostname, url.port),
-                                          timeout=30) as sock:
-                sock.sendall('\r\n'.join(head).encode() + b'\r\n\r\n' +
-                             body + b'0\r\n\r\n')
-                answer = b''
-                while b'\r\n\r\n' not in answer:
-                    piece = sock.recv(65536)
-                    if not piece:
-                        break
-                    answer += piece
+            answer = self._post_raw('chunked', body + b'0\r\n\r\n')
             self.assertTrue(answer.startswith(b'HTTP/1.1 400 '),
                             (label, answer[:300]))
+        self.assertEqual(before, self.glance.list_images(self.tenant))
+
+    def test_transfer_coding_other_than_chunked_is_501(self):
+        before = self.glance.list_images(self.tenant)
+        doc = b'{"name": "x"}'
+        answer = self._post_raw('gzip, chunked',
+                                b'%x\r\n%s\r\n0\r\n\r\n' % (len(doc), doc))
+        self.assertTrue(answer.startswith(b'HTTP/1.1 501 '), answer[:300])
         self.assertEqual(before, self.glance.list_images(self.tenant))
 
 

@@ -459,6 +459,20 @@ class TestMalformedRequests(BodyTestCase):
         self.assertEqual(0, read)
         self.assertNoVimCall()
 
+    def test_transfer_coding_other_than_chunked_501(self):
+        for coding in ('gzip, chunked', 'deflate', 'chunked, chunked'):
+            body = CountingInput(5)
+            req = webtest.TestRequest.blank(self.image_url('/file'),
+                                            method='PUT',
+                                            headers=self.headers('member'))
+            req.environ.update({'wsgi.input': body,
+                                'CONTENT_TYPE': 'application/octet-stream',
+                                'HTTP_TRANSFER_ENCODING': coding})
+            resp = self.app.do_request(req, status='*', expect_errors=True)
+            self.assertError(resp, 501, repr(coding))
+            self.assertEqual(0, body.bytes_read)
+        self.assertNoVimCall()
+
     def test_path_and_query_not_utf8(self):
         for path in (self.image_url() + '\xff\xfe',
                      '/v1/%s/p1/images?name=%%FF%%FE' % base.VIM):
