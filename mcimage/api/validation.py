@@ -31,7 +31,6 @@ from mcimage.common import exception
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
-
 _CONTROL_CHARACTER = re.compile(schemas.CONTROL_CHARACTER)
 JSON = 'application/json'
 _READ_SIZE = 64 * 1024

@@ -37,12 +37,13 @@ ONAP_ALIASES = {'imageType': 'disk_format',
 _PROPERTY_NAME = r'^[A-Za-z0-9_:.-]{1,255}\Z'
 # How Glance names images (its own schemas' pattern for an id).
 UUID_PATTERN = r'^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\Z'
-# No C0 control character (CR, LF, NUL...) nor DEL.
-_NO_CONTROL = r'^[^\x00-\x1f\x7f]*\Z'
-CONTROL_CHARACTER = r'[\x00-\x1f\x7f]'
+# A C0 control character (CR, LF, NUL...) or DEL.
+_CONTROLS = r'\x00-\x1f\x7f'
+CONTROL_CHARACTER = r'[%s]' % _CONTROLS
+_NO_CONTROL = r'^[^%s]*\Z' % _CONTROLS
 # A value that can be one segment of a URL path: no control character,
 # and not '.' or '..', which URL clients drop as dot segments.
-_ONE_SEGMENT = r'^(?!\.{1,2}\Z)[^\x00-\x1f\x7f]+\Z'
+_ONE_SEGMENT = r'^(?!\.{1,2}\Z)[^%s]+\Z' % _CONTROLS
 
 # Values taken from a request path (and the same values in bodies).
 IMAGE_ID = {'type': 'string', 'pattern': UUID_PATTERN,
